@@ -1,0 +1,192 @@
+/**
+ * The shapes that flow through the pipeline:
+ *
+ *     event → ObjectChange[] → PlannedTarget[] → Lane[] (per provider and zone/area) → provider calls → Summary
+ *
+ * Pure data, no behaviour: every stage imports from here, so no stage imports another's internals.
+ */
+
+export type Provider = "edgeone" | "cdn";
+
+/** What happened to an object: both kinds make its cached copies stale. */
+export type ChangeKind = "created" | "removed";
+
+/** How a key is percent-encoded into a URL path (see urls.ts). */
+export type Spelling = "browser" | "rfc3986";
+
+export type CdnArea = "mainland" | "overseas";
+
+/** One changed object, read out of a COS event record. */
+export interface ObjectChange {
+  /** Object key without leading slash, exactly as stored in COS (not percent-encoded). */
+  readonly key: string;
+  readonly kind: ChangeKind;
+  readonly eventName: string;
+  readonly bucket: string;
+  /** Index of the record in the delivery (for CKafka: "message/record", e.g. "3/0"). */
+  readonly record: string;
+  /**
+   * Identifies this change of this object: the COS request id when present, else the event time.
+   * A platform retry of the same delivery carries the same value, so it is the idempotency key.
+   */
+  readonly version: string;
+}
+
+/** A record deliberately not purged (folder marker, restore event, excluded key...). Not a failure. */
+export interface SkippedRecord {
+  readonly record: string;
+  readonly key?: string;
+  readonly reason: string;
+}
+
+/** A record that could not be read. Reported as a failure; the records beside it still purge. */
+export interface RejectedRecord {
+  readonly record: string;
+  /** Path of the offending field inside the record, e.g. "cos.cosObject.key". */
+  readonly field: string;
+  /** The value found (truncated for the log), or undefined when missing. */
+  readonly value: unknown;
+  /** What was wrong and what is accepted. */
+  readonly problem: string;
+}
+
+export interface ParsedEvent {
+  /** "cos" (COS trigger), "ckafka" (COS events wrapped in CKafka messages), "timer", or "unknown". */
+  readonly source: "cos" | "ckafka" | "timer";
+  readonly records: number;
+  readonly changes: readonly ObjectChange[];
+  readonly skipped: readonly SkippedRecord[];
+  readonly rejected: readonly RejectedRecord[];
+}
+
+/** Where objects are served: one domain (with optional base path) on one provider. */
+export interface Site {
+  readonly provider: Provider;
+  /** EdgeOne zone that owns the domain; absent for CDN. */
+  readonly zoneId?: string;
+  /** Scheme and host, no trailing slash: "https://www.example.com". */
+  readonly origin: string;
+  /** Path the bucket is served under, "" or "/static" (no trailing slash). */
+  readonly basePath: string;
+  /** Environment variable the site came from, for messages ("eoDomains_1"). */
+  readonly variable: string;
+}
+
+/**
+ * A queue of targets that share one API, one zone or area, and one quota:
+ * EdgeOne `CreatePurgeTask` per zone, CDN `PurgeUrlsCache` per area.
+ */
+export interface LaneKey {
+  readonly provider: Provider;
+  /** EdgeOne ZoneId, or CDN area ("mainland", "overseas", or "" for the domain's own). */
+  readonly scope: string;
+}
+
+export interface PlannedTarget extends LaneKey {
+  /** Absolute URL with scheme, never containing a raw `?` or `#`. */
+  readonly url: string;
+  /** Object keys this URL stands for (several records may map to one URL). */
+  readonly keys: readonly string[];
+}
+
+export interface Lane extends LaneKey {
+  readonly targets: readonly string[];
+}
+
+/** What the provider says about one lane's quota (DescribeContentQuota / DescribePurgeQuota). */
+export interface Quota {
+  /** Most targets accepted in one request. */
+  readonly batch: number;
+  /** Targets allowed per day. */
+  readonly daily: number;
+  /** Targets left today. */
+  readonly dailyAvailable: number;
+}
+
+/** A successful provider call. */
+export interface PurgeReceipt {
+  readonly requestId: string;
+  /** EdgeOne JobId or CDN TaskId. */
+  readonly taskId: string;
+  /** Targets the provider refused although the call succeeded (EdgeOne `FailedList`). */
+  readonly failed: readonly { readonly reason: string; readonly targets: readonly string[] }[];
+}
+
+/**
+ * One provider behind one SDK client, built once per warm instance.
+ * Implementations throw `ApiError` (errors.ts) for every failed call.
+ */
+export interface Purger {
+  readonly provider: Provider;
+  /** API action that purges, for rate limiting and messages: "CreatePurgeTask" / "PurgeUrlsCache". */
+  readonly action: string;
+  describeQuota(scope: string): Promise<Quota>;
+  purge(scope: string, targets: readonly string[]): Promise<PurgeReceipt>;
+}
+
+/** Error classes from the classification table in errors.ts. */
+export type ErrorClass = "retry" | "quota" | "fatal";
+
+/** Targets that were not purged, grouped by cause. */
+export interface Failure extends LaneKey {
+  /** Provider error code, `FailedList` reason, or one of ours: "DeadlineReached", "QuotaExhausted". */
+  readonly code: string;
+  readonly class: ErrorClass | "rejected" | "deadline";
+  readonly message: string;
+  /** What the user should do about it. */
+  readonly hint: string;
+  readonly requestId?: string;
+  readonly targets: readonly string[];
+}
+
+export interface Job extends LaneKey {
+  readonly taskId: string;
+  readonly requestId: string;
+  readonly targets: number;
+}
+
+export interface QuotaReport extends LaneKey, Quota {}
+
+/** Result of executing a plan. Every planned target is in exactly one of purged / failures / alreadyPurged. */
+export interface Execution {
+  readonly purged: readonly string[];
+  readonly failures: readonly Failure[];
+  readonly jobs: readonly Job[];
+  readonly quota: readonly QuotaReport[];
+  /** Total API calls made (purge and quota), for the summary. */
+  readonly apiCalls: number;
+}
+
+/** An API endpoint: host (with port when not the default) and protocol, as the SDK's httpProfile wants them. */
+export interface Endpoint {
+  readonly protocol: "https://" | "http://";
+  /** "teo.tencentcloudapi.com" or "127.0.0.1:8080". */
+  readonly host: string;
+}
+
+/** Everything the function reads from its environment, validated once at cold start (config.ts). */
+export interface Config {
+  /** EdgeOne sites (from ZoneId*, eoDomains*) then CDN sites (from cdnHosts*). Never empty. */
+  readonly sites: readonly Site[];
+  readonly teoEndpoint: Endpoint;
+  readonly cdnEndpoint: Endpoint;
+  /** CDN `Area` for PurgeUrlsCache; "" lets CDN purge wherever the domain is accelerated. */
+  readonly cdnArea: CdnArea | "";
+  /** Bucket folder served at the domain root: only keys under it purge, with it removed. "" = none. */
+  readonly keyPrefix: string;
+  /** Glob patterns on the object key (after keyPrefix is removed). Empty include = everything. */
+  readonly include: readonly string[];
+  readonly exclude: readonly string[];
+  /** Which change kinds purge. */
+  readonly purgeOn: readonly ChangeKind[];
+  /** "index.html" makes `dir/index.html` also purge `dir/`; "" disables. */
+  readonly indexDocument: string;
+  /** URL spellings purged for each key; always contains "browser". */
+  readonly spellings: readonly Spelling[];
+  /** Plan and log, but call no purge API. */
+  readonly dryRun: boolean;
+  /** Attempts per request for retryable errors (1 = no retry). */
+  readonly maxAttempts: number;
+  /** Timeout of one API call. */
+  readonly requestTimeoutMs: number;
+}
