@@ -1,0 +1,271 @@
+/**
+ * CDN (`cdn`, API version 2018-06-06): URL and directory purge, URL push (prefetch), their quotas and
+ * the purge history.
+ *
+ * Behaviour imitated from the API reference:
+ * - Unlike EdgeOne there is no FailedList: one URL on a domain the account does not have fails the whole
+ *   call with `ResourceNotFound.CdnHostNotExists`.
+ * - Quotas are counted per area. `Area` omitted means the domain's own acceleration area, which the
+ *   emulator takes to be `mainland`; a push to `global` draws on both the mainland and overseas quotas.
+ * - Directory targets end with `/`; a bad Area, FlushType or target is `InvalidParameter.CdnParamError`.
+ */
+
+import { z } from "zod";
+import { type ActionContext, type ActionTable, urlHost } from "./action";
+import { ApiError, lookup, parseParams } from "./api-error";
+import type { CdnQuotaKind } from "./config";
+import type { QuotaErrorCodes } from "./quota";
+import { newTaskId, paginate, type TaskPhase, type TaskRecord, taskPhase, taskTiming } from "./tasks";
+import { beijingDateTime, parseBeijingDateTime } from "./time";
+
+const AREAS = ["mainland", "overseas"] as const;
+type CdnArea = (typeof AREAS)[number];
+
+/** The quota areas a request's `Area` draws on. */
+const PURGE_AREAS: Readonly<Record<string, readonly CdnArea[]>> = {
+  mainland: ["mainland"],
+  overseas: ["overseas"],
+};
+const PUSH_AREAS: Readonly<Record<string, readonly CdnArea[]>> = { ...PURGE_AREAS, global: AREAS };
+
+const QUOTA_CODES: Readonly<Record<CdnQuotaKind, QuotaErrorCodes>> = {
+  url: {
+    batch: "LimitExceeded.CdnPurgeUrlExceedBatchLimit",
+    daily: "LimitExceeded.CdnPurgeUrlExceedDayLimit",
+  },
+  path: {
+    batch: "LimitExceeded.CdnPurgePathExceedBatchLimit",
+    daily: "LimitExceeded.CdnPurgePathExceedDayLimit",
+  },
+  push: { batch: "LimitExceeded.CdnPushExceedBatchLimit", daily: "LimitExceeded.CdnPushExceedDayLimit" },
+};
+const QUOTA_LABELS: Readonly<Record<CdnQuotaKind, string>> = {
+  url: "URL purge",
+  path: "directory purge",
+  push: "URL push",
+};
+
+/** How DescribePurgeTasks spells task status. */
+const CDN_STATUS: Readonly<Record<TaskPhase, string>> = {
+  processing: "process",
+  success: "done",
+  failed: "fail",
+};
+
+const FLUSH_TYPES: readonly string[] = ["flush", "delete"];
+const PARAM_ERROR = "InvalidParameter.CdnParamError";
+
+const httpHeader = z.strictObject({ Name: z.string(), Value: z.string() });
+
+const purgeUrlsParams = z.strictObject({
+  Urls: z.array(z.string()),
+  Area: z.string().optional(),
+  UrlEncode: z.boolean().optional(),
+});
+const purgePathParams = z.strictObject({
+  Paths: z.array(z.string()),
+  FlushType: z.string(),
+  Area: z.string().optional(),
+  UrlEncode: z.boolean().optional(),
+});
+const pushUrlsParams = z.strictObject({
+  Urls: z.array(z.string()),
+  UserAgent: z.string().optional(),
+  Area: z.string().optional(),
+  Layer: z.string().optional(),
+  ParseM3U8: z.boolean().optional(),
+  DisableRange: z.boolean().optional(),
+  Headers: z.array(httpHeader).optional(),
+  UrlEncode: z.boolean().optional(),
+});
+const describePurgeTasksParams = z.strictObject({
+  PurgeType: z.enum(["url", "path"], { error: "must be url or path" }).optional(),
+  StartTime: z.string().optional(),
+  EndTime: z.string().optional(),
+  TaskId: z.string().optional(),
+  Offset: z.int().min(0).optional(),
+  Limit: z.int().min(1).max(1000).optional(),
+  Keyword: z.string().optional(),
+  Status: z.enum(["fail", "done", "process"], { error: "must be fail, done or process" }).optional(),
+  Area: z
+    .enum(["mainland", "overseas", "global"], { error: "must be mainland, overseas or global" })
+    .optional(),
+});
+
+interface Submission {
+  readonly kind: CdnQuotaKind;
+  readonly targets: readonly string[];
+  readonly area: string | undefined;
+  readonly areas: Readonly<Record<string, readonly CdnArea[]>>;
+  /** What DescribePurgeTasks reports as FlushType (URL purges always report `delete`). */
+  readonly flushType: string;
+}
+
+/** The CDN actions, by X-TC-Action. */
+export const CDN_ACTIONS: ActionTable = {
+  PurgeUrlsCache: (raw, context) => {
+    const params = parseParams(purgeUrlsParams, raw, PARAM_ERROR);
+    return {
+      TaskId: submit(context, {
+        kind: "url",
+        targets: params.Urls,
+        area: params.Area,
+        areas: PURGE_AREAS,
+        flushType: "delete",
+      }),
+    };
+  },
+
+  PurgePathCache: (raw, context) => {
+    const params = parseParams(purgePathParams, raw, PARAM_ERROR);
+    if (!FLUSH_TYPES.includes(params.FlushType)) {
+      throw new ApiError(PARAM_ERROR, `FlushType "${params.FlushType}" is not flush or delete.`);
+    }
+    const notDirectory = params.Paths.find((path) => !path.endsWith("/"));
+    if (notDirectory !== undefined) {
+      throw new ApiError(PARAM_ERROR, `Path "${notDirectory}" must end with "/".`);
+    }
+    return {
+      TaskId: submit(context, {
+        kind: "path",
+        targets: params.Paths,
+        area: params.Area,
+        areas: PURGE_AREAS,
+        flushType: params.FlushType,
+      }),
+    };
+  },
+
+  PushUrlsCache: (raw, context) => {
+    const params = parseParams(pushUrlsParams, raw, PARAM_ERROR);
+    return {
+      TaskId: submit(context, {
+        kind: "push",
+        targets: params.Urls,
+        area: params.Area,
+        areas: PUSH_AREAS,
+        flushType: "",
+      }),
+    };
+  },
+
+  DescribePurgeQuota: (raw, context) => {
+    parseParams(z.strictObject({}), raw, PARAM_ERROR);
+    return { UrlPurge: quotaRows(context, "url"), PathPurge: quotaRows(context, "path") };
+  },
+
+  DescribePushQuota: (raw, context) => {
+    parseParams(z.strictObject({}), raw, PARAM_ERROR);
+    return { UrlPush: quotaRows(context, "push") };
+  },
+
+  DescribePurgeTasks: (raw, context) => {
+    const params = parseParams(describePurgeTasksParams, raw, PARAM_ERROR);
+    const from = readTime(params.StartTime, "StartTime") ?? Number.NEGATIVE_INFINITY;
+    const to = readTime(params.EndTime, "EndTime") ?? Number.POSITIVE_INFINITY;
+    const matching = context.tasks.find(
+      (task) =>
+        task.service === "cdn" &&
+        task.kind === "purge" &&
+        (params.PurgeType === undefined || task.type === params.PurgeType) &&
+        (params.TaskId === undefined || task.id === params.TaskId) &&
+        (params.Keyword === undefined || task.target.includes(params.Keyword)) &&
+        (params.Status === undefined || CDN_STATUS[taskPhase(task, context.now)] === params.Status) &&
+        (params.Area === undefined || task.area === params.Area) &&
+        task.createdAt >= from &&
+        task.createdAt <= to,
+    );
+    const { page, total } = paginate(matching, params.Offset, params.Limit);
+    return { PurgeLogs: page.map((task) => toPurgeLog(task, context.now)), TotalCount: total };
+  },
+};
+
+/** Validates targets and area, charges the quotas, records the tasks; returns the TaskId. */
+function submit(context: ActionContext, submission: Submission): string {
+  const { kind, targets } = submission;
+  const areaName = submission.area ?? "mainland";
+  const areas = lookup(submission.areas, areaName);
+  if (areas === undefined) {
+    const accepted = Object.keys(submission.areas).join(", ");
+    throw new ApiError(PARAM_ERROR, `Area "${areaName}" is not one of ${accepted}.`);
+  }
+  if (targets.length === 0) throw new ApiError(PARAM_ERROR, "At least one URL is required.");
+  for (const target of targets) {
+    const host = urlHost(target);
+    if (host === undefined)
+      throw new ApiError(PARAM_ERROR, `"${target}" must start with http:// or https://.`);
+    if (!context.config.cdn.domains.includes(host)) {
+      throw new ApiError(
+        "ResourceNotFound.CdnHostNotExists",
+        `The domain ${host} is not a CDN domain of this account.`,
+      );
+    }
+  }
+  const limit = context.config.cdn.quota[kind];
+  const charges = areas.map((area) => ({
+    key: quotaKey(kind, area),
+    label: `${QUOTA_LABELS[kind]} (${area})`,
+    limit,
+    codes: QUOTA_CODES[kind],
+    submitted: targets.length,
+    accepted: targets.length,
+  }));
+  context.usage.charge(charges, context.now);
+
+  const id = newTaskId();
+  const shape = {
+    service: "cdn",
+    id,
+    zoneId: "",
+    type: kind,
+    method: submission.flushType,
+    area: areaName,
+  } as const;
+  const taskKind = kind === "push" ? "prefetch" : "purge";
+  context.tasks.add(
+    targets.map(
+      (target): TaskRecord => ({
+        ...shape,
+        kind: taskKind,
+        target,
+        ...taskTiming(target, context.config.tasks, context.now),
+      }),
+    ),
+  );
+  return id;
+}
+
+function quotaKey(kind: CdnQuotaKind, area: CdnArea): string {
+  return `cdn/${kind}/${area}`;
+}
+
+/** One `Quota` per area, as DescribePurgeQuota and DescribePushQuota list them. */
+function quotaRows(context: ActionContext, kind: CdnQuotaKind): Record<string, unknown>[] {
+  const limit = context.config.cdn.quota[kind];
+  return AREAS.map((area) => ({
+    Area: area,
+    Batch: limit.batch,
+    Total: limit.daily,
+    Available: context.usage.available(quotaKey(kind, area), limit, context.now),
+  }));
+}
+
+function readTime(text: string | undefined, field: string): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseBeijingDateTime(text);
+  if (ms === undefined)
+    throw new ApiError(PARAM_ERROR, `${field} "${text}" is not in the form 2018-08-08 00:00:00.`);
+  return ms;
+}
+
+/** A task as the SDK's `PurgeTask` type declares it. */
+function toPurgeLog(task: TaskRecord, now: number): Record<string, unknown> {
+  return {
+    TaskId: task.id,
+    Url: task.target,
+    Status: CDN_STATUS[taskPhase(task, now)],
+    PurgeType: task.type,
+    FlushType: task.method,
+    CreateTime: beijingDateTime(task.createdAt),
+  };
+}

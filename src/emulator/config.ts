@@ -1,0 +1,221 @@
+/**
+ * The emulator's configuration: who may call it, which zones and domains exist, the quotas, the faults
+ * to inject, the rate limit and how purge tasks finish.
+ *
+ * `POST /_emulator/config` and `Emulator.configure` take an {@link EmulatorConfigInput}. Each top-level
+ * field sent replaces that field of the current config, and whatever it leaves out inside is filled from
+ * {@link DEFAULT_EMULATOR_CONFIG} (so `{"cdn":{"domains":["a.example"]}}` keeps the default CDN quotas).
+ */
+
+import { z } from "zod";
+import { type Fault, faultSchema } from "./faults";
+
+/** A bare hostname, as EdgeOne zones and CDN accounts list their domains (no scheme, port or path). */
+export const HOSTNAME =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+const count = z.int().min(0);
+const hostname = z
+  .string()
+  .regex(HOSTNAME, "must be a bare hostname such as www.example.com (no scheme, port or path)")
+  .transform((name) => name.toLowerCase());
+const quotaLimitInput = z.strictObject({ batch: count.optional(), daily: count.optional() });
+
+const teoQuotaInput = z
+  .strictObject({
+    purge_url: quotaLimitInput,
+    purge_prefix: quotaLimitInput,
+    purge_host: quotaLimitInput,
+    purge_all: quotaLimitInput,
+    purge_cache_tag: quotaLimitInput,
+    prefetch_url: quotaLimitInput,
+  })
+  .partial();
+const cdnQuotaInput = z
+  .strictObject({ url: quotaLimitInput, path: quotaLimitInput, push: quotaLimitInput })
+  .partial();
+
+/** The quota types DescribeContentQuota reports: the five purge types, then `prefetch_url`. */
+export const TEO_QUOTA_TYPES = teoQuotaInput.keyof().options;
+export type TeoQuotaType = (typeof TEO_QUOTA_TYPES)[number];
+/** CDN quota kinds: URL purge, directory (path) purge and URL push (prefetch). */
+export const CDN_QUOTA_KINDS = cdnQuotaInput.keyof().options;
+export type CdnQuotaKind = (typeof CDN_QUOTA_KINDS)[number];
+
+const zoneInput = z.strictObject({
+  zoneId: z.string().min(1),
+  domains: z.array(hostname),
+  quota: teoQuotaInput.optional(),
+});
+
+/** Schema of the body of `POST /_emulator/config`. Every field is optional. */
+export const emulatorConfigInputSchema = z.strictObject({
+  credentials: z
+    .array(z.strictObject({ secretId: z.string().min(1), secretKey: z.string().min(1) }))
+    .min(1)
+    .optional(),
+  zones: z
+    .array(zoneInput)
+    .refine(
+      (zones) => new Set(zones.map((zone) => zone.zoneId)).size === zones.length,
+      "zoneId must be unique",
+    )
+    .optional(),
+  cdn: z.strictObject({ domains: z.array(hostname).optional(), quota: cdnQuotaInput.optional() }).optional(),
+  faults: z.array(faultSchema).optional(),
+  /** Requests per second per service and action; 0 turns the limit off. */
+  rateLimit: count.optional(),
+  /** Latency added to every API call, in milliseconds. */
+  latencyMs: count.max(600_000).optional(),
+  tasks: z
+    .strictObject({
+      processingMs: count.optional(),
+      outcome: z.enum(["success", "failed"]).optional(),
+      failTargets: z.array(z.string().min(1)).optional(),
+    })
+    .optional(),
+});
+
+/** What `POST /_emulator/config` and `Emulator.configure` accept (see docs/emulator.md). */
+export type EmulatorConfigInput = z.input<typeof emulatorConfigInputSchema>;
+
+/** Targets one request may carry (`batch`) and targets accepted per day (`daily`). */
+export interface QuotaLimit {
+  readonly batch: number;
+  readonly daily: number;
+}
+
+export interface EmulatorCredential {
+  readonly secretId: string;
+  readonly secretKey: string;
+}
+
+/** An EdgeOne site. Targets whose host is not one of its `domains` come back in `FailedList`. */
+export interface EmulatorZone {
+  readonly zoneId: string;
+  readonly domains: readonly string[];
+  readonly quota: Readonly<Record<TeoQuotaType, QuotaLimit>>;
+}
+
+/** The CDN account: its domains and its quotas, counted separately per area (mainland, overseas). */
+export interface EmulatorCdn {
+  readonly domains: readonly string[];
+  readonly quota: Readonly<Record<CdnQuotaKind, QuotaLimit>>;
+}
+
+/** How purge and prefetch tasks finish, as Describe*Tasks reports them. */
+export interface TaskBehaviour {
+  /** Tasks report `processing` for this long after creation, then their outcome. */
+  readonly processingMs: number;
+  /** The outcome of every task. */
+  readonly outcome: "success" | "failed";
+  /** Tasks whose target contains one of these strings fail whatever `outcome` says. */
+  readonly failTargets: readonly string[];
+}
+
+/** The effective configuration, every field resolved. */
+export interface EmulatorConfig {
+  readonly credentials: readonly EmulatorCredential[];
+  readonly zones: readonly EmulatorZone[];
+  readonly cdn: EmulatorCdn;
+  /** Faults still in force, `times` showing the hits each has left. */
+  readonly faults: readonly Fault[];
+  readonly rateLimit: number;
+  readonly latencyMs: number;
+  readonly tasks: TaskBehaviour;
+}
+
+/** Thrown for a config that does not validate; the message names each offending field. */
+export class EmulatorConfigError extends Error {
+  override readonly name = "EmulatorConfigError";
+}
+
+// The documentation's example shows Batch 2000 / Daily 10000 for every EdgeOne type; real numbers
+// depend on the plan.
+const TEO_DEFAULT_LIMIT: QuotaLimit = { batch: 2000, daily: 10_000 };
+const TEO_DEFAULT_QUOTA = Object.fromEntries(
+  TEO_QUOTA_TYPES.map((type) => [type, TEO_DEFAULT_LIMIT]),
+) as Record<TeoQuotaType, QuotaLimit>;
+// CDN defaults per area (PurgeUrlsCache / PurgePathCache / PushUrlsCache API reference). The reference
+// gives 500 directories per request but only 100 per day, so the emulator caps a request at the day's 100.
+const CDN_DEFAULT_QUOTA: Record<CdnQuotaKind, QuotaLimit> = {
+  url: { batch: 1000, daily: 10_000 },
+  path: { batch: 100, daily: 100 },
+  push: { batch: 500, daily: 1000 },
+};
+
+/** What the emulator starts with: users point the function at it with no other set-up. */
+export const DEFAULT_EMULATOR_CONFIG: EmulatorConfig = deepFreeze({
+  credentials: [{ secretId: "AKIDEMULATOR00000000000000000000000", secretKey: "emulator-secret-key" }],
+  zones: [
+    { zoneId: "zone-emulator", domains: ["www.example.com", "static.example.com"], quota: TEO_DEFAULT_QUOTA },
+  ],
+  cdn: { domains: ["cdn.example.com", "www.example.com"], quota: CDN_DEFAULT_QUOTA },
+  faults: [],
+  rateLimit: 20,
+  latencyMs: 0,
+  tasks: { processingMs: 0, outcome: "success", failTargets: [] },
+});
+
+/**
+ * Validates `raw` and returns `current` with the fields it names replaced.
+ * @throws {EmulatorConfigError} naming each offending field.
+ */
+export function applyConfigInput(current: EmulatorConfig, raw: unknown): EmulatorConfig {
+  const result = emulatorConfigInputSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) =>
+      issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message,
+    );
+    throw new EmulatorConfigError(`Invalid emulator config: ${problems.join("; ")}`);
+  }
+  const input = result.data;
+  const defaults = DEFAULT_EMULATOR_CONFIG;
+  return deepFreeze({
+    credentials: input.credentials ?? current.credentials,
+    zones:
+      input.zones?.map((zone) => ({
+        zoneId: zone.zoneId,
+        domains: zone.domains,
+        quota: fillQuota(TEO_QUOTA_TYPES, TEO_DEFAULT_QUOTA, zone.quota),
+      })) ?? current.zones,
+    cdn: input.cdn
+      ? {
+          domains: input.cdn.domains ?? defaults.cdn.domains,
+          quota: fillQuota(CDN_QUOTA_KINDS, defaults.cdn.quota, input.cdn.quota),
+        }
+      : current.cdn,
+    faults: input.faults ?? current.faults,
+    rateLimit: input.rateLimit ?? current.rateLimit,
+    latencyMs: input.latencyMs ?? current.latencyMs,
+    tasks: input.tasks
+      ? {
+          processingMs: input.tasks.processingMs ?? defaults.tasks.processingMs,
+          outcome: input.tasks.outcome ?? defaults.tasks.outcome,
+          failTargets: input.tasks.failTargets ?? defaults.tasks.failTargets,
+        }
+      : current.tasks,
+  });
+}
+
+type QuotaLimitInput = z.output<typeof quotaLimitInput>;
+
+function fillQuota<K extends string>(
+  keys: readonly K[],
+  defaults: Readonly<Record<K, QuotaLimit>>,
+  input: Partial<Record<K, QuotaLimitInput | undefined>> | undefined,
+): Record<K, QuotaLimit> {
+  const entries = keys.map((key) => {
+    const given = input?.[key];
+    return [key, { batch: given?.batch ?? defaults[key].batch, daily: given?.daily ?? defaults[key].daily }];
+  });
+  return Object.fromEntries(entries) as Record<K, QuotaLimit>;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,62 @@
+/**
+ * The control API, served beside the emulated APIs on the same port:
+ *
+ *     GET  /_emulator/config          the effective config
+ *     POST /_emulator/config          replace the fields the JSON body names; 400 naming a bad field
+ *     GET  /_emulator/calls           every API call received, in order
+ *     POST /_emulator/reset[?config=1] forget calls, tasks and used quota (and the config with ?config=1)
+ */
+
+import { lookup } from "./api-error";
+import { EmulatorConfigError } from "./config";
+import type { EmulatorState } from "./state";
+
+export interface ControlRequest {
+  readonly state: EmulatorState;
+  readonly body: Buffer;
+  readonly query: URLSearchParams;
+}
+
+export interface ControlReply {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+type ControlRoute = (request: ControlRequest) => ControlReply;
+
+const CONTROL_ROUTES: Readonly<Record<string, ControlRoute>> = {
+  "GET /_emulator/config": ({ state }) => ({ status: 200, body: state.config }),
+  "POST /_emulator/config": ({ state, body }) => {
+    let input: unknown;
+    try {
+      input = JSON.parse(body.toString("utf8"));
+    } catch (error) {
+      return { status: 400, body: { error: `The body is not JSON: ${(error as Error).message}` } };
+    }
+    try {
+      return { status: 200, body: state.configure(input) };
+    } catch (error) {
+      if (error instanceof EmulatorConfigError) return { status: 400, body: { error: error.message } };
+      throw error;
+    }
+  },
+  "GET /_emulator/calls": ({ state }) => ({ status: 200, body: state.calls.list() }),
+  "POST /_emulator/reset": ({ state, query }) => {
+    const config = query.get("config") === "1";
+    state.reset({ config });
+    return {
+      status: 200,
+      body: { reset: config ? ["calls", "tasks", "quota", "config"] : ["calls", "tasks", "quota"] },
+    };
+  },
+};
+
+/** Answers a request under `/_emulator/`; 404 listing the routes for anything else. */
+export function handleControl(method: string, path: string, request: ControlRequest): ControlReply {
+  const route = lookup(CONTROL_ROUTES, `${method} ${path}`);
+  if (route !== undefined) return route(request);
+  return {
+    status: 404,
+    body: { error: `No control route ${method} ${path}.`, routes: Object.keys(CONTROL_ROUTES) },
+  };
+}

@@ -1,0 +1,54 @@
+/** Everything the emulator holds between calls: config, faults, quota usage, tasks, rate windows, calls. */
+
+import type { CallRecord } from "./calls";
+import { CallLog } from "./calls";
+import { applyConfigInput, DEFAULT_EMULATOR_CONFIG, type EmulatorConfig } from "./config";
+import { FaultScript } from "./faults";
+import { DailyUsage } from "./quota";
+import { SlidingWindowLimiter } from "./rate-limit";
+import { TaskStore } from "./tasks";
+
+export class EmulatorState {
+  readonly faults = new FaultScript();
+  readonly usage = new DailyUsage();
+  readonly tasks = new TaskStore();
+  readonly limiter = new SlidingWindowLimiter(1000);
+  readonly calls: CallLog;
+  #config: EmulatorConfig = DEFAULT_EMULATOR_CONFIG;
+
+  constructor(
+    /** The emulator clock (ms since the epoch); tests pass a fake one. */
+    readonly now: () => number,
+    onCall?: (call: CallRecord) => void,
+  ) {
+    this.calls = new CallLog(onCall);
+  }
+
+  /** The effective config, faults showing the hits they have left. */
+  get config(): EmulatorConfig {
+    return { ...this.#config, faults: this.faults.pending() };
+  }
+
+  /**
+   * Replaces the fields `input` names (see config.ts) and returns the effective config.
+   * @throws {EmulatorConfigError} naming each offending field; the config is then unchanged.
+   */
+  configure(input: unknown): EmulatorConfig {
+    const next = applyConfigInput(this.config, input);
+    this.#config = next;
+    this.faults.replace(next.faults);
+    return this.config;
+  }
+
+  /** Forgets calls, tasks, used quota and rate windows; with `config: true` restores the default config too. */
+  reset(options: { config?: boolean } = {}): void {
+    this.calls.clear();
+    this.tasks.clear();
+    this.usage.clear();
+    this.limiter.clear();
+    if (options.config === true) {
+      this.#config = DEFAULT_EMULATOR_CONFIG;
+      this.faults.replace(DEFAULT_EMULATOR_CONFIG.faults);
+    }
+  }
+}

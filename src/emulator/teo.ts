@@ -1,0 +1,298 @@
+/**
+ * EdgeOne (`teo`, API version 2022-09-01): the content-management actions cos-purge uses.
+ *
+ * Behaviour imitated from the API reference and the SDK's error tables:
+ * - Targets are owned by zones. A target whose host is not a domain of the zone is not purged and comes
+ *   back in `FailedList`, while the call itself succeeds and the rest is purged.
+ * - URL and prefix targets must carry a scheme (`InvalidParameter.Target` otherwise).
+ * - Quotas per zone and type: `LimitExceeded.BatchQuota` per request, `LimitExceeded.DailyQuota` per day.
+ * - An unknown ZoneId is answered with `ResourceNotFound` (Tencent's code for this case is unconfirmed).
+ */
+
+import { z } from "zod";
+import { type ActionContext, type ActionTable, urlHost } from "./action";
+import { ApiError, lookup, parseParams } from "./api-error";
+import { type EmulatorZone, HOSTNAME, TEO_QUOTA_TYPES, type TeoQuotaType } from "./config";
+import type { QuotaErrorCodes } from "./quota";
+import { newTaskId, paginate, type TaskRecord, taskPhase, taskTiming } from "./tasks";
+import { isoSeconds, parseIsoTime } from "./time";
+
+/** EdgeOne answers every quota type with the same two codes. */
+const QUOTA_CODES: QuotaErrorCodes = { batch: "LimitExceeded.BatchQuota", daily: "LimitExceeded.DailyQuota" };
+
+const PARAM_ERROR = "InvalidParameter.ParameterError";
+
+/** What a request's targets turned into: what will be purged, and what the zone does not own. */
+interface SortedTargets {
+  readonly accepted: readonly string[];
+  readonly failed: readonly { Reason: string; Targets: string[] }[];
+}
+
+const cacheTagParam = z.strictObject({ Domains: z.array(z.string()) });
+
+const createPurgeTaskParams = z.strictObject({
+  ZoneId: z.string(),
+  Type: z.string(),
+  Method: z.string().optional(),
+  Targets: z.array(z.string()).optional(),
+  EncodeUrl: z.boolean().optional(),
+  CacheTag: cacheTagParam.optional(),
+});
+type CreatePurgeTaskParams = z.output<typeof createPurgeTaskParams>;
+
+const createPrefetchTaskParams = z.strictObject({
+  ZoneId: z.string(),
+  Targets: z.array(z.string()).optional(),
+  Mode: z.string().optional(),
+  EncodeUrl: z.boolean().optional(),
+  Headers: z.array(z.strictObject({ Name: z.string(), Value: z.string() })).optional(),
+  PrefetchMediaSegments: z.string().optional(),
+});
+
+const describeTasksParams = z.strictObject({
+  ZoneId: z.string().optional(),
+  StartTime: z.string().optional(),
+  EndTime: z.string().optional(),
+  Offset: z.int().min(0).optional(),
+  Limit: z.int().min(1).max(1000).optional(),
+  Filters: z
+    .array(
+      z.strictObject({
+        Name: z.string(),
+        Values: z.array(z.string()).max(20),
+        Fuzzy: z.boolean().optional(),
+      }),
+    )
+    .optional(),
+});
+
+type PurgeType = Exclude<TeoQuotaType, "prefetch_url">;
+
+/** How each purge type reads its Targets (CreatePurgeTask reference). */
+const PURGE_TYPES: Readonly<
+  Record<PurgeType, (zone: EmulatorZone, params: CreatePurgeTaskParams) => SortedTargets>
+> = {
+  purge_url: (zone, params) =>
+    sortByHost(zone, params.Targets, urlHost, "must be a URL with http:// or https://"),
+  purge_prefix: (zone, params) =>
+    sortByHost(zone, params.Targets, urlHost, "must be a URL with http:// or https://"),
+  purge_host: (zone, params) =>
+    sortByHost(zone, params.Targets, bareHostname, "must be a hostname without scheme"),
+  // The whole zone is one target; DescribePurgeTasks reports it under the ZoneId.
+  purge_all: (zone) => ({ accepted: [zone.zoneId], failed: [] }),
+  purge_cache_tag: (zone, params) => sortCacheTags(zone, params),
+};
+
+const METHODS: readonly string[] = ["invalidate", "delete"];
+
+type TaskFilter = (task: TaskRecord, values: readonly string[], fuzzy: boolean, now: number) => boolean;
+
+/** DescribePurgeTasks / DescribePrefetchTasks filters (`Fuzzy` only matters for `target`). */
+const TASK_FILTERS: Readonly<Record<string, TaskFilter>> = {
+  "job-id": (task, values) => values.includes(task.id),
+  target: (task, values, fuzzy) =>
+    values.some((value) => (fuzzy ? task.target.includes(value) : task.target === value)),
+  domains: (task, values) => values.includes(urlHost(task.target) ?? task.target),
+  statuses: (task, values, _fuzzy, now) => values.includes(taskPhase(task, now)),
+  type: (task, values) => values.includes(task.type),
+};
+
+/** The EdgeOne actions, by X-TC-Action. */
+export const TEO_ACTIONS: ActionTable = {
+  CreatePurgeTask: (raw, context) => {
+    const params = parseParams(createPurgeTaskParams, raw, PARAM_ERROR);
+    const zone = findZone(context, params.ZoneId);
+    const type = params.Type;
+    if (!isPurgeType(type)) {
+      const types = Object.keys(PURGE_TYPES).join(", ");
+      throw new ApiError(PARAM_ERROR, `Type "${type}" is not one of ${types}.`);
+    }
+    const method = params.Method ?? "invalidate";
+    if (!METHODS.includes(method)) {
+      throw new ApiError(PARAM_ERROR, `Method "${method}" is not invalidate or delete.`);
+    }
+    const sorted = PURGE_TYPES[type](zone, params);
+    const submitted = type === "purge_all" ? 1 : (params.Targets?.length ?? 0);
+    chargeZone(context, zone, type, submitted, sorted.accepted.length);
+    const jobId = addTasks(context, zone, sorted.accepted, { kind: "purge", type, method });
+    return { JobId: jobId, FailedList: sorted.failed };
+  },
+
+  CreatePrefetchTask: (raw, context) => {
+    const params = parseParams(createPrefetchTaskParams, raw, PARAM_ERROR);
+    const zone = findZone(context, params.ZoneId);
+    const sorted = sortByHost(zone, params.Targets, urlHost, "must be a URL with http:// or https://");
+    chargeZone(context, zone, "prefetch_url", params.Targets?.length ?? 0, sorted.accepted.length);
+    const jobId = addTasks(context, zone, sorted.accepted, {
+      kind: "prefetch",
+      type: "prefetch_url",
+      method: "",
+    });
+    return { JobId: jobId, FailedList: sorted.failed };
+  },
+
+  DescribeContentQuota: (raw, context) => {
+    const params = parseParams(z.strictObject({ ZoneId: z.string() }), raw, PARAM_ERROR);
+    const zone = findZone(context, params.ZoneId);
+    const quotaOf = (type: TeoQuotaType) => {
+      const limit = zone.quota[type];
+      const available = context.usage.available(quotaKey(zone, type), limit, context.now);
+      return { Type: type, Batch: limit.batch, Daily: limit.daily, DailyAvailable: available };
+    };
+    return {
+      PurgeQuota: TEO_QUOTA_TYPES.filter((type) => type !== "prefetch_url").map(quotaOf),
+      PrefetchQuota: [quotaOf("prefetch_url")],
+    };
+  },
+
+  DescribePurgeTasks: (raw, context) => describeTasks(context, raw, "purge"),
+  DescribePrefetchTasks: (raw, context) => describeTasks(context, raw, "prefetch"),
+};
+
+function isPurgeType(type: string): type is PurgeType {
+  return Object.hasOwn(PURGE_TYPES, type);
+}
+
+function findZone(context: ActionContext, zoneId: string): EmulatorZone {
+  const zone = context.config.zones.find((candidate) => candidate.zoneId === zoneId);
+  if (zone !== undefined) return zone;
+  const known = context.config.zones.map((candidate) => candidate.zoneId).join(", ") || "none";
+  throw new ApiError("ResourceNotFound", `Zone "${zoneId}" does not exist (zones: ${known}).`);
+}
+
+function bareHostname(target: string): string | undefined {
+  return HOSTNAME.test(target) ? target.toLowerCase() : undefined;
+}
+
+function requireTargets(targets: readonly string[] | undefined): readonly string[] {
+  if (targets === undefined || targets.length === 0) {
+    throw new ApiError("InvalidParameter.Target", "Targets must list at least one target.");
+  }
+  return targets;
+}
+
+/** Splits targets into those on the zone and those not (FailedList); a malformed one fails the call. */
+function sortByHost(
+  zone: EmulatorZone,
+  targets: readonly string[] | undefined,
+  hostOf: (target: string) => string | undefined,
+  expectation: string,
+): SortedTargets {
+  const accepted: string[] = [];
+  const foreign: string[] = [];
+  for (const target of requireTargets(targets)) {
+    const host = hostOf(target);
+    if (host === undefined)
+      throw new ApiError("InvalidParameter.Target", `Target "${target}" ${expectation}.`);
+    (zone.domains.includes(host) ? accepted : foreign).push(target);
+  }
+  const reason = `The domain is not an acceleration domain of zone ${zone.zoneId}.`;
+  return { accepted, failed: foreign.length > 0 ? [{ Reason: reason, Targets: foreign }] : [] };
+}
+
+/** Cache tags are not URLs: the domains they apply to come in CacheTag.Domains, which must be the zone's. */
+function sortCacheTags(zone: EmulatorZone, params: CreatePurgeTaskParams): SortedTargets {
+  const tags = requireTargets(params.Targets);
+  const domains = params.CacheTag?.Domains ?? [];
+  if (domains.length === 0) {
+    throw new ApiError("MissingParameter", "CacheTag.Domains is required when Type is purge_cache_tag.");
+  }
+  const unknown = domains.filter((domain) => !zone.domains.includes(domain.toLowerCase()));
+  if (unknown.length > 0) {
+    throw new ApiError(
+      "InvalidParameter.DomainNotFound",
+      `CacheTag.Domains not on zone ${zone.zoneId}: ${unknown.join(", ")}.`,
+    );
+  }
+  return { accepted: tags, failed: [] };
+}
+
+function quotaKey(zone: EmulatorZone, type: TeoQuotaType): string {
+  return `teo/${zone.zoneId}/${type}`;
+}
+
+function chargeZone(
+  context: ActionContext,
+  zone: EmulatorZone,
+  type: TeoQuotaType,
+  submitted: number,
+  accepted: number,
+): void {
+  const charge = { key: quotaKey(zone, type), label: type, limit: zone.quota[type], codes: QUOTA_CODES };
+  context.usage.charge([{ ...charge, submitted, accepted }], context.now);
+}
+
+function addTasks(
+  context: ActionContext,
+  zone: EmulatorZone,
+  targets: readonly string[],
+  shape: Pick<TaskRecord, "kind" | "type" | "method">,
+): string {
+  const id = newTaskId();
+  context.tasks.add(
+    targets.map((target) => ({
+      ...shape,
+      service: "teo",
+      id,
+      zoneId: zone.zoneId,
+      target,
+      area: "",
+      ...taskTiming(target, context.config.tasks, context.now),
+    })),
+  );
+  return id;
+}
+
+function describeTasks(
+  context: ActionContext,
+  raw: unknown,
+  kind: TaskRecord["kind"],
+): Record<string, unknown> {
+  const params = parseParams(describeTasksParams, raw, PARAM_ERROR);
+  if (params.ZoneId !== undefined) findZone(context, params.ZoneId);
+  const from = readTime(params.StartTime, "StartTime") ?? Number.NEGATIVE_INFINITY;
+  const to = readTime(params.EndTime, "EndTime") ?? Number.POSITIVE_INFINITY;
+  const filters = (params.Filters ?? []).map((filter) => {
+    const test = lookup(TASK_FILTERS, filter.Name);
+    // DescribePrefetchTasks has no `type` filter.
+    if (test === undefined || (kind === "prefetch" && filter.Name === "type")) {
+      throw new ApiError(PARAM_ERROR, `Filters.Name "${filter.Name}" is not supported.`);
+    }
+    return (task: TaskRecord) => test(task, filter.Values, filter.Fuzzy ?? false, context.now);
+  });
+  const matching = context.tasks.find(
+    (task) =>
+      task.service === "teo" &&
+      task.kind === kind &&
+      (params.ZoneId === undefined || task.zoneId === params.ZoneId) &&
+      task.createdAt >= from &&
+      task.createdAt <= to &&
+      filters.every((keep) => keep(task)),
+  );
+  const { page, total } = paginate(matching, params.Offset, params.Limit);
+  return { TotalCount: total, Tasks: page.map((task) => toTask(task, context.now)) };
+}
+
+function readTime(text: string | undefined, field: string): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseIsoTime(text);
+  if (ms === undefined) throw new ApiError(PARAM_ERROR, `${field} "${text}" is not an ISO 8601 time.`);
+  return ms;
+}
+
+/** A task as the SDK's `Task` type declares it. */
+function toTask(task: TaskRecord, now: number): Record<string, unknown> {
+  const phase = taskPhase(task, now);
+  return {
+    JobId: task.id,
+    Target: task.target,
+    Type: task.type,
+    ...(task.method === "" ? {} : { Method: task.method }),
+    Status: phase,
+    CreateTime: isoSeconds(task.createdAt),
+    UpdateTime: isoSeconds(phase === "processing" ? task.createdAt : task.finishedAt),
+    ...(phase === "failed"
+      ? { FailType: "taskFailed", FailMessage: "The emulator was configured to fail this task." }
+      : {}),
+  };
+}
