@@ -1,0 +1,233 @@
+/**
+ * Trigger event → the object changes it reports.
+ *
+ * Every record ends up in exactly one of `changes`, `skipped` (deliberately not purged) or `rejected`
+ * (unreadable), so one bad record never hides the good ones beside it. Only an event that is not a
+ * trigger event at all throws. Nothing in an event can change configuration: templates that let event
+ * fields override settings let whoever can write the event choose what gets purged.
+ */
+import { CosPurgeError } from "./errors";
+import type { ChangeKind, ObjectChange, ParsedEvent, RejectedRecord, SkippedRecord } from "./model";
+
+/** The delivery as a whole is not a COS, CKafka or timer trigger event. */
+export class EventError extends CosPurgeError {
+  override readonly name = "EventError";
+
+  constructor(message: string) {
+    super(message, { code: "InvalidEvent" });
+  }
+}
+
+/**
+ * What each COS event family means for cached copies, by the middle part of `cos:<Family>:<Action>`.
+ * Any action of a family counts (Put, Post, Copy, CompleteMultipartUpload, Origin, Replication, `*`...),
+ * so a new upload path does not silently stop purging. Note COS writes `ObjectRemove`, not "ObjectRemoved".
+ */
+const EVENT_FAMILIES = {
+  ObjectCreated: "created",
+  ObjectRemove: "removed",
+  // Restoring an archived object makes a readable copy of the same bytes: cached copies are still right.
+  ObjectRestore: "restored",
+} as const satisfies Record<string, ChangeKind | "restored">;
+
+const EVENT_NAME = /^cos:([A-Za-z]+):([A-Za-z]+|\*)$/;
+
+/** `/<appid>/<bucket>/<key>`; `s` because a key may contain a newline. */
+const COS_KEY = /^\/([^/]+)\/([^/]+)\/(.*)$/s;
+
+/** Longest value quoted in a rejection, so one huge field cannot flood the log. */
+const MAX_VALUE_CHARS = 200;
+
+type Json = Record<string, unknown>;
+
+/** Where a record sits: its id in reports and the path of its root in the event, for messages. */
+interface Place {
+  readonly record: string;
+  readonly path: string;
+}
+
+/** Thrown while reading one record; `parseEvent` catches it into `rejected` and reads on. */
+class Malformed extends Error {
+  constructor(readonly rejected: RejectedRecord) {
+    super(rejected.problem);
+  }
+}
+
+const isObject = (value: unknown): value is Json =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+function preview(value: unknown): unknown {
+  const text = typeof value === "object" && value !== null ? JSON.stringify(value) : value;
+  if (typeof text !== "string" || text.length <= MAX_VALUE_CHARS) return text;
+  return `${text.slice(0, MAX_VALUE_CHARS)}… (${text.length} chars)`;
+}
+
+function malformed(place: Place, field: string, value: unknown, problem: string): Malformed {
+  const path = field === "" ? place.path : `${place.path}.${field}`;
+  return new Malformed({ record: place.record, field: path, value: preview(value), problem });
+}
+
+/** The value at a dotted path, or undefined when any step is missing or not an object. */
+function peek(root: Json, path: string): unknown {
+  let value: unknown = root;
+  for (const step of path.split(".")) value = isObject(value) ? value[step] : undefined;
+  return value;
+}
+
+function readString(root: Json, place: Place, field: string, accepted: string): string {
+  const value = peek(root, field);
+  if (typeof value === "string") return value;
+  const found = value === undefined ? "missing" : "not a string";
+  throw malformed(place, field, value, `${found}; expected ${accepted}`);
+}
+
+function readObject(value: unknown, place: Place, accepted: string): Json {
+  if (isObject(value)) return value;
+  throw malformed(place, "", value, `not an object; expected ${accepted}`);
+}
+
+function readEventName(record: Json, place: Place): { name: string; kind: ChangeKind | "restored" } {
+  const accepted = "cos:ObjectCreated:*, cos:ObjectRemove:* or cos:ObjectRestore:* (with any action)";
+  const name = readString(record, place, "event.eventName", accepted);
+  const family = EVENT_NAME.exec(name)?.[1];
+  if (family === undefined || !Object.hasOwn(EVENT_FAMILIES, family)) {
+    throw malformed(place, "event.eventName", name, `unknown COS event; expected ${accepted}`);
+  }
+  return { name, kind: EVENT_FAMILIES[family as keyof typeof EVENT_FAMILIES] };
+}
+
+/**
+ * The object key and full bucket name, from `cosObject.key` (`/<appid>/<bucket>/<key>`, raw, not
+ * percent-encoded). `cosObject.url` is not used: its host differs for accelerated and custom domains,
+ * which is what makes Tencent's template crash.
+ */
+function readKey(record: Json, place: Place): { key: string; bucket: string } {
+  const field = "cos.cosObject.key";
+  const raw = readString(record, place, field, "/<appid>/<bucket>/<object key>");
+  const match = COS_KEY.exec(raw);
+  const [appid, name, key] = match ? match.slice(1) : [];
+  if (appid === undefined || name === undefined || key === undefined) {
+    throw malformed(place, field, raw, "expected /<appid>/<bucket>/<object key>");
+  }
+  for (const [part, found] of Object.entries({ appid, name })) {
+    const stated = peek(record, `cos.cosBucket.${part}`);
+    if (stated === undefined || String(stated) === found) continue;
+    throw malformed(
+      place,
+      field,
+      raw,
+      `starts with "${found}" but cos.cosBucket.${part} is "${String(stated)}"`,
+    );
+  }
+  if (key === "") throw malformed(place, field, raw, "no object key after /<appid>/<bucket>/");
+  return { key, bucket: `${name}-${appid}` };
+}
+
+/**
+ * Identifies this change of this object: the COS request id, else the event time. A platform retry of
+ * the delivery carries the same values, which makes it the idempotency key.
+ */
+function readVersion(record: Json): string {
+  const requestId = peek(record, "cos.cosObject.meta.x-cos-request-id");
+  if (typeof requestId === "string" && requestId !== "") return requestId;
+  const time = peek(record, "event.eventTime");
+  return typeof time === "number" || typeof time === "string" ? String(time) : "";
+}
+
+function readCosRecord(
+  value: unknown,
+  place: Place,
+  purgeOn: readonly ChangeKind[],
+): ObjectChange | SkippedRecord {
+  const record = readObject(value, place, "a COS record { cos, event }");
+  const { name: eventName, kind } = readEventName(record, place);
+  const { key, bucket } = readKey(record, place);
+  const skip = (reason: string): SkippedRecord => ({ record: place.record, key, reason });
+  if (kind === "restored") return skip("restore event: the restored copy holds the bytes already cached");
+  if (!purgeOn.includes(kind)) return skip(`PURGE_EVENTS does not include "${kind}"`);
+  // The console's "create folder" writes an empty object named `dir/`; it is never served.
+  if (key.endsWith("/")) return skip("folder marker (key ends with /)");
+  return { key, kind, eventName, bucket, record: place.record, version: readVersion(record) };
+}
+
+/** A CKafka message wraps one COS event, as a JSON string in `msgBody`. */
+function readCkafkaMessage(value: unknown, place: Place): { records: unknown[]; path: string } {
+  const message = readObject(value, place, "a CKafka record { Ckafka: { msgBody } }");
+  const body = readString(message, place, "Ckafka.msgBody", "a JSON string holding a COS event");
+  let event: unknown;
+  try {
+    event = JSON.parse(body);
+  } catch (error) {
+    throw malformed(place, "Ckafka.msgBody", body, `not JSON (${(error as Error).message})`);
+  }
+  const records = isObject(event) ? event.Records : undefined;
+  if (!Array.isArray(records)) {
+    throw malformed(place, "Ckafka.msgBody", body, 'expected a COS event {"Records": [...]}');
+  }
+  return { records, path: `${place.path}.Ckafka.msgBody.Records` };
+}
+
+function isCkafkaRecord(value: unknown): boolean {
+  return isObject(value) && "Ckafka" in value;
+}
+
+/**
+ * Reads a trigger event: COS (`{Records:[{cos, event}]}`), CKafka carrying COS events
+ * (`{Records:[{Ckafka:{msgBody}}]}`, record ids "message/record") or timer (`{Type:"Timer"}`, no changes).
+ * Accepts the whole `Config` as options.
+ *
+ * @throws EventError when the event is not an object with a `Records` array (nor a timer event).
+ */
+export function parseEvent(
+  event: unknown,
+  options: { readonly purgeOn: readonly ChangeKind[] },
+): ParsedEvent {
+  if (!isObject(event)) {
+    throw new EventError(
+      `event is ${Array.isArray(event) ? "an array" : typeof event}; expected a COS, CKafka or timer trigger event object`,
+    );
+  }
+  if (event.Type === "Timer") return { source: "timer", records: 0, changes: [], skipped: [], rejected: [] };
+  const records = event.Records;
+  if (!Array.isArray(records)) {
+    const found = records === undefined ? "has no Records" : `has Records of type ${typeof records}`;
+    throw new EventError(
+      `event ${found}; expected {"Records": [...]} (COS or CKafka trigger) or {"Type": "Timer"}`,
+    );
+  }
+
+  const changes: ObjectChange[] = [];
+  const skipped: SkippedRecord[] = [];
+  const rejected: RejectedRecord[] = [];
+  const read = (value: unknown, place: Place, readRecord: (value: unknown, place: Place) => void) => {
+    try {
+      readRecord(value, place);
+    } catch (error) {
+      if (!(error instanceof Malformed)) throw error;
+      rejected.push(error.rejected);
+    }
+  };
+  const readCos = (value: unknown, place: Place) => {
+    const outcome = readCosRecord(value, place, options.purgeOn);
+    if ("reason" in outcome) skipped.push(outcome);
+    else changes.push(outcome);
+  };
+
+  const readCkafka = (value: unknown, place: Place) => {
+    const inner = readCkafkaMessage(value, place);
+    for (const [at, cosRecord] of inner.records.entries()) {
+      read(cosRecord, { record: `${place.record}/${at}`, path: `${inner.path}[${at}]` }, readCos);
+    }
+  };
+
+  for (const [index, value] of records.entries()) {
+    read(
+      value,
+      { record: String(index), path: `Records[${index}]` },
+      isCkafkaRecord(value) ? readCkafka : readCos,
+    );
+  }
+
+  const source = records.some(isCkafkaRecord) ? "ckafka" : "cos";
+  return { source, records: changes.length + skipped.length + rejected.length, changes, skipped, rejected };
+}

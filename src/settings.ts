@@ -1,0 +1,223 @@
+/**
+ * Every setting: the value forms it accepts (zod schemas) and its documentation (`SETTINGS`), from which
+ * the README and `.env.example` are generated. `config.ts` reads the environment with these.
+ */
+import picomatch from "picomatch";
+import { z } from "zod";
+import type { ChangeKind, Endpoint, Spelling } from "./model";
+
+/** picomatch options for PURGE_INCLUDE / PURGE_EXCLUDE: `dot` so `**` covers `.well-known/`; POSIX on any OS. */
+export const GLOB_OPTIONS = { dot: true, windows: false } as const;
+
+const CHANGE_KINDS = ["created", "removed"] as const satisfies readonly ChangeKind[];
+const SPELLINGS = ["browser", "rfc3986"] as const satisfies readonly Spelling[];
+
+/** Dot-separated labels of letters, digits and inner hyphens (after `new URL` lowercased it). */
+const HOST = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/;
+const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
+/** Comma-separated patterns; a comma inside `{...}` belongs to the pattern (`*.{png,jpg}`). */
+const GLOB_LIST = /(?:\{[^{}]*\}|[^,])+/g;
+
+const words = (text: string): string[] => text.split(/[\s,]+/).filter((word) => word !== "");
+
+/** A host name or http(s) URL (`www.example.com`, `http://127.0.0.1:8080/static`), or what is wrong with it. */
+function parseLocation(token: string): URL | string {
+  const scheme = SCHEME.exec(token)?.[1]?.toLowerCase();
+  if (scheme !== undefined && scheme !== "http" && scheme !== "https") return `"${scheme}:" is not http(s)`;
+  if (/[?#]/.test(token)) return "a query (?) or fragment (#) cannot be part of it";
+  let url: URL;
+  try {
+    // `new URL` also turns a Unicode (IDN) host into punycode, the form caches and APIs use.
+    url = new URL(scheme === undefined ? `https://${token}` : token);
+  } catch {
+    return "not a host name or URL";
+  }
+  if (url.username !== "" || url.password !== "") return "credentials (user:password@) do not belong in it";
+  if (!HOST.test(url.hostname)) {
+    return `"${url.hostname}" is not a host name (letters, digits, hyphens, dots)`;
+  }
+  return url;
+}
+
+const invalid = (ctx: z.RefinementCtx, message: string): void => ctx.addIssue({ code: "custom", message });
+
+const siteList = z.string().transform((text, ctx) =>
+  words(text).flatMap((token) => {
+    const url = parseLocation(token);
+    if (typeof url !== "string") return [{ origin: url.origin, basePath: url.pathname.replace(/\/+$/, "") }];
+    invalid(ctx, `"${token}": ${url}`);
+    return [];
+  }),
+);
+
+const endpoint = z.string().transform((text, ctx): Endpoint => {
+  const url = parseLocation(text);
+  if (typeof url === "string" || url.pathname !== "/") {
+    invalid(ctx, typeof url === "string" ? url : "an API endpoint has no path");
+    return z.NEVER;
+  }
+  return { protocol: url.protocol === "http:" ? "http://" : "https://", host: url.host };
+});
+
+/** A list of choices, deduplicated, in the choices' own order. */
+const choiceList = <T extends string>(choices: readonly T[]) =>
+  z.string().transform((text, ctx) => {
+    const found = words(text);
+    for (const word of found) if (!choices.includes(word as T)) invalid(ctx, `"${word}" is not one of them`);
+    const list = choices.filter((choice) => found.includes(choice));
+    if (list.length === 0) invalid(ctx, "the list is empty");
+    return list;
+  });
+
+const globList = z.string().transform((text, ctx) => {
+  const patterns = (text.match(GLOB_LIST) ?? []).map((pattern) => pattern.trim()).filter(Boolean);
+  for (const pattern of patterns) {
+    // picomatch does not throw on a broken pattern: it compiles it to a regex that matches nothing.
+    const broken = picomatch.makeRe(pattern, GLOB_OPTIONS).source === "$^";
+    if (pattern.startsWith("/")) invalid(ctx, `"${pattern}" starts with "/", which keys never do`);
+    else if (broken) invalid(ctx, `"${pattern}" is not a glob`);
+  }
+  return patterns;
+});
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { error: "not a whole number" })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(min, { error: `below ${min}` })
+        .max(max, { error: `above ${max}` }),
+    );
+
+/** Variable families: every variable whose name starts with the key belongs to it. */
+export const FAMILIES = {
+  ZoneId: z.string().regex(/^zone-[A-Za-z0-9]+$/, { error: "not an EdgeOne zone id" }),
+  eoDomains: siteList,
+  cdnHosts: siteList,
+};
+
+export const SCALARS = z.object({
+  CDN_AREA: z.enum(["mainland", "overseas", ""], { error: "not a CDN area" }),
+  TEO_ENDPOINT: endpoint,
+  CDN_ENDPOINT: endpoint,
+  PURGE_KEY_PREFIX: z.string().transform((prefix) => prefix.replace(/^\/+/, "").replace(/[^/]$/, "$&/")),
+  PURGE_INCLUDE: globList,
+  PURGE_EXCLUDE: globList,
+  PURGE_EVENTS: choiceList(CHANGE_KINDS),
+  PURGE_INDEX_DOCUMENT: z
+    .string()
+    .regex(/^[^/]*$/, { error: "a file name has no slash" })
+    .refine((name) => name !== "." && name !== "..", { error: "not a file name" }),
+  PURGE_URL_SPELLINGS: choiceList(SPELLINGS).refine((list) => list.includes("browser"), {
+    error: '"browser" is missing (it is the URL browsers request, so it is always purged)',
+  }),
+  PURGE_DRY_RUN: z.stringbool({
+    truthy: ["true", "1", "yes"],
+    falsy: ["false", "0", "no"],
+    error: "not yes or no",
+  }),
+  PURGE_MAX_ATTEMPTS: integer(1, 10),
+  PURGE_API_TIMEOUT_MS: integer(100, 60_000),
+});
+
+export type Family = keyof typeof FAMILIES;
+export type Scalar = keyof typeof SCALARS.shape;
+
+/** One row of the settings table; README and .env.example are generated from it. */
+export interface SettingDoc {
+  readonly name: string;
+  /** Used when the variable is unset or blank, written as it would be in the environment. */
+  readonly default: string;
+  readonly accepted: string;
+  readonly description: string;
+}
+
+const DOMAINS = "host names or http(s) URLs, optionally with a base path, separated by commas or spaces";
+
+/** Documentation of every setting; typed by the schemas' names, so none can go undocumented. */
+export const DOCS: Readonly<Record<Family | Scalar, Omit<SettingDoc, "name">>> = {
+  ZoneId: {
+    default: "",
+    accepted: "an EdgeOne zone id: zone- followed by letters and digits",
+    description:
+      "EdgeOne zone of the eoDomains domains; ZoneId_1, ZoneId2… apply to eoDomains_1, eoDomains2….",
+  },
+  eoDomains: {
+    default: "",
+    accepted: DOMAINS,
+    description: "EdgeOne domains to purge (https:// unless given); add more as eoDomains_1, eoDomains2….",
+  },
+  cdnHosts: {
+    default: "",
+    accepted: DOMAINS,
+    description: "CDN domains to purge (https:// unless given); add more as cdnHosts_1, cdnHosts2….",
+  },
+  CDN_AREA: {
+    default: "",
+    accepted: '"mainland", "overseas", or empty',
+    description: "Area of CDN purges; empty purges wherever each domain is accelerated.",
+  },
+  TEO_ENDPOINT: {
+    default: "teo.tencentcloudapi.com",
+    accepted: "a host name, or an http(s) URL with an optional port and no path",
+    description: "EdgeOne API endpoint; teo.intl.tencentcloudapi.com for international accounts.",
+  },
+  CDN_ENDPOINT: {
+    default: "cdn.tencentcloudapi.com",
+    accepted: "a host name, or an http(s) URL with an optional port and no path",
+    description: "CDN API endpoint; cdn.intl.tencentcloudapi.com for international accounts.",
+  },
+  PURGE_KEY_PREFIX: {
+    default: "",
+    accepted: "a folder of the bucket, like site/",
+    description:
+      "Bucket folder served at the domain root (site/a.png is purged as /a.png); other keys are skipped.",
+  },
+  PURGE_INCLUDE: {
+    default: "",
+    accepted: "comma-separated globs on the key without PURGE_KEY_PREFIX, like **/*.html,img/**",
+    description: "Only keys matching one of these globs purge (* stays within a folder); empty means all.",
+  },
+  PURGE_EXCLUDE: {
+    default: "",
+    accepted: "comma-separated globs on the key without PURGE_KEY_PREFIX, like tmp/**,**/*.log",
+    description: "Keys matching any of these globs never purge.",
+  },
+  PURGE_EVENTS: {
+    default: "created,removed",
+    accepted: "created, removed, or both, comma-separated",
+    description: "Which changes purge: created (upload, overwrite, copy) and removed (delete).",
+  },
+  PURGE_INDEX_DOCUMENT: {
+    default: "index.html",
+    accepted: "a file name without slash, or empty",
+    description: "Changing dir/index.html also purges dir/; set it empty to turn that off.",
+  },
+  PURGE_URL_SPELLINGS: {
+    default: "browser,rfc3986",
+    accepted: "browser,rfc3986 or browser",
+    description:
+      "URL spellings purged: the browser's (a%20(1).png) and, unless off, the fully encoded a%20%281%29.png.",
+  },
+  PURGE_DRY_RUN: {
+    default: "false",
+    accepted: "true, false, 1, 0, yes or no",
+    description: "Log what would be purged without calling any purge API.",
+  },
+  PURGE_MAX_ATTEMPTS: {
+    default: "4",
+    accepted: "a whole number from 1 to 10",
+    description: "Attempts per API request when an error is worth retrying (1 means no retry).",
+  },
+  PURGE_API_TIMEOUT_MS: {
+    default: "5000",
+    accepted: "a whole number of milliseconds from 100 to 60000",
+    description: "Timeout of one API call, in milliseconds.",
+  },
+};
+
+/** Every setting, for the README and `.env.example`. */
+export const SETTINGS: readonly SettingDoc[] = Object.entries(DOCS).map(([name, doc]) => ({ name, ...doc }));
