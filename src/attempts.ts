@@ -1,0 +1,71 @@
+/**
+ * One API request, attempted until it succeeds, fails in a way retrying cannot fix, runs out of
+ * attempts, or would not finish before the deadline. The timing itself is in retry.ts.
+ */
+import type { Clock } from "./clock";
+import { type ApiError, classifyApiError, toApiError } from "./errors";
+import type { Logger } from "./log";
+import type { ErrorClass, LaneKey } from "./model";
+import type { RateLimiter } from "./rate-limit";
+import { backoffDelay, fitsBeforeDeadline, minimumDelay } from "./retry";
+
+export interface AttemptContext {
+  readonly clock: Clock;
+  /** Epoch ms by which every call must have finished. */
+  readonly deadline: number;
+  /** Longest one call can take: no call starts later than `deadline` minus this. */
+  readonly requestTimeoutMs: number;
+  /** Attempts per request for retryable errors (1 = no retry). */
+  readonly maxAttempts: number;
+  readonly limiter: RateLimiter;
+  readonly log: Logger;
+  /** For backoff jitter; default `Math.random`. */
+  readonly random?: () => number;
+}
+
+/** How a request ended; `attempts` counts the calls actually made. */
+export type Outcome<T> =
+  | { readonly kind: "ok"; readonly value: T; readonly attempts: number }
+  | {
+      readonly kind: "failed";
+      readonly error: ApiError;
+      readonly class: ErrorClass;
+      readonly attempts: number;
+    }
+  | { readonly kind: "deadline"; readonly lastError: ApiError | undefined; readonly attempts: number };
+
+/**
+ * Makes `call` under the rate limit of `action`, retrying with backoff while the error class is `retry`.
+ * Never starts a call, nor a wait before one, that could not end by the deadline.
+ */
+export async function callWithRetries<T>(
+  context: AttemptContext,
+  lane: LaneKey,
+  action: string,
+  call: () => Promise<T>,
+): Promise<Outcome<T>> {
+  const { clock, deadline, requestTimeoutMs: callMs, maxAttempts, log } = context;
+  const latestStart = deadline - callMs;
+  let lastError: ApiError | undefined;
+  for (let attempt = 1; ; attempt += 1) {
+    // Checked after the limiter's wait, with nothing awaited between the check and the call.
+    if (!(await context.limiter.acquire(action, latestStart)) || clock.now() > latestStart) {
+      return { kind: "deadline", lastError, attempts: attempt - 1 };
+    }
+    try {
+      return { kind: "ok", value: await call(), attempts: attempt };
+    } catch (thrown) {
+      lastError = toApiError(lane.provider, action, thrown);
+    }
+    const errorClass = classifyApiError(lastError.code);
+    if (errorClass !== "retry" || attempt >= maxAttempts) {
+      return { kind: "failed", error: lastError, class: errorClass, attempts: attempt };
+    }
+    const waitMs = backoffDelay(attempt, context.random, minimumDelay(lastError.code));
+    if (!fitsBeforeDeadline({ now: clock.now(), waitMs, callMs, deadline })) {
+      return { kind: "deadline", lastError, attempts: attempt };
+    }
+    log.warn("retrying", { ...lane, action, code: lastError.code, attempt, waitMs });
+    await clock.sleep(waitMs);
+  }
+}

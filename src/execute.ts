@@ -1,0 +1,267 @@
+/**
+ * Executes a purge plan: each lane split into as few requests as its quota allows, each request rate
+ * limited, retried only when retrying helps, stopped in time for the summary to be written. Every
+ * target ends up purged or in a `Failure` that says why and what to do; none is dropped.
+ *
+ * Providers run concurrently; within a provider, lanes and requests go one at a time. At the default
+ * quotas a lane is at most ~10 requests (10,000 URLs a day, 1000 per request), so sequential costs a few
+ * seconds at worst, and it makes "stop at the first auth or daily-quota error" exact: one failed call,
+ * not one per request in flight.
+ */
+import { type AttemptContext, callWithRetries, type Outcome } from "./attempts";
+import type { Clock } from "./clock";
+import { type ApiError, failureScope, quotaKind } from "./errors";
+import { hintFor } from "./hints";
+import type { Logger } from "./log";
+import type { ErrorClass, Execution, Failure, Job, Lane, LaneKey, Provider, Purger } from "./model";
+import { fallbackQuota, type LaneQuota, laneId, type QuotaBook } from "./quota";
+import { createRateLimiter, type RateLimiter } from "./rate-limit";
+import { type ReadReceipt, readReceipt } from "./receipt";
+
+export interface ExecuteDeps {
+  readonly purgers: Partial<Record<Provider, Purger>>;
+  /** One per warm instance, so that quotas are not read on every invocation. */
+  readonly quota: QuotaBook;
+  readonly clock: Clock;
+  /** Epoch ms by which every API call must have finished. */
+  readonly deadline: number;
+  /** Longest one API call can take (the SDK's timeout): no call starts later than `deadline` minus this. */
+  readonly requestTimeoutMs: number;
+  /** Attempts per request for retryable errors (1 = no retry). */
+  readonly maxAttempts: number;
+  readonly log: Logger;
+  /** One per warm instance; default: a new one per execution. */
+  readonly limiter?: RateLimiter;
+  /** For backoff jitter; default `Math.random`. */
+  readonly random?: () => number;
+}
+
+/** The quota API of each provider, for rate limiting and messages (`Purger.action` names the purge). */
+const QUOTA_ACTION = { edgeone: "DescribeContentQuota", cdn: "DescribePurgeQuota" } as const;
+
+/** Mutable state of one execution, shared by its lanes. */
+interface Run {
+  readonly deps: ExecuteDeps;
+  readonly attempts: AttemptContext;
+  readonly purged: string[];
+  readonly failures: Failure[];
+  readonly jobs: Job[];
+  apiCalls: number;
+  /** Per provider, the failure that every further call would repeat (auth, permission). */
+  readonly stopped: Map<Provider, FailureFields>;
+  /** Lanes whose quota was read from the provider during this execution. */
+  readonly refreshed: Set<string>;
+}
+
+/**
+ * Purges every lane's targets with its provider's `Purger`.
+ *
+ * @returns every target exactly once, in `purged` or in one of `failures`; the provider jobs; the
+ * quotas of the lanes as now known; and how many API calls were made.
+ */
+export async function executePlan(lanes: readonly Lane[], deps: ExecuteDeps): Promise<Execution> {
+  const run: Run = {
+    deps,
+    attempts: { ...deps, limiter: deps.limiter ?? createRateLimiter(deps.clock) },
+    purged: [],
+    failures: [],
+    jobs: [],
+    apiCalls: 0,
+    stopped: new Map(),
+    refreshed: new Set(),
+  };
+  const providers = new Set(lanes.map((lane) => lane.provider));
+  await Promise.all(
+    [...providers].map(async (provider) => {
+      for (const lane of lanes) if (lane.provider === provider) await executeLane(lane, run);
+    }),
+  );
+  return {
+    purged: run.purged,
+    failures: run.failures,
+    jobs: run.jobs,
+    quota: deps.quota.snapshot(lanes),
+    apiCalls: run.apiCalls,
+  };
+}
+
+async function executeLane(lane: Lane, run: Run): Promise<void> {
+  const { targets, provider } = lane;
+  if (targets.length === 0) return;
+  const purger = run.deps.purgers[provider];
+  if (purger === undefined) {
+    return fail(run, lane, targets, {
+      code: "ProviderNotConfigured",
+      class: "fatal",
+      message: `No ${provider} purger was configured: ${targets.length} URLs not submitted.`,
+    });
+  }
+  let quota = await laneQuota(lane, purger, run);
+  let next = 0;
+  let accepted = 0;
+  let batchErrors = 0;
+  let dailyErrors = 0;
+  while (next < targets.length) {
+    const rest = targets.slice(next);
+    const stop = run.stopped.get(provider);
+    if (stop) return fail(run, lane, rest, blockedBy(stop));
+    const room = quota.dailyAvailable ?? Number.POSITIVE_INFINITY;
+    if (room <= 0) return fail(run, lane, rest, exhausted(quota, targets.length, accepted, rest.length));
+
+    const batch = rest.slice(0, Math.min(quota.batch, room));
+    const outcome = await attempt(run, lane, purger.action, () => purger.purge(lane.scope, batch));
+    if (outcome.kind === "deadline") return fail(run, lane, rest, deadlineReached(run, outcome.lastError));
+    if (outcome.kind === "ok") {
+      const count = record(run, lane, readReceipt(lane, purger.action, batch, outcome.value));
+      run.deps.quota.consume(lane, count);
+      accepted += count;
+      if (quota.dailyAvailable !== undefined)
+        quota = { ...quota, dailyAvailable: quota.dailyAvailable - count };
+      next += batch.length;
+      continue;
+    }
+
+    const { error } = outcome;
+    const kind = quotaKind(error.code);
+    if (kind === "batch") {
+      // Never one URL per call (Tencent's template turns a quota error into 3 + 3n calls): a
+      // single target refused as "too many" means the batch quota is not what is wrong.
+      if (batch.length === 1) return fail(run, lane, rest, fromError(error, outcome.class));
+      batchErrors += 1;
+      // The cached batch may be from before a plan change: ask once; asking again would repeat it.
+      const reread =
+        batchErrors === 1 && !run.refreshed.has(laneId(lane))
+          ? await refreshQuota(lane, purger, run)
+          : undefined;
+      const smaller = reread && reread.batch < batch.length ? reread.batch : Math.floor(batch.length / 2);
+      quota = { ...(reread ?? quota), batch: smaller };
+      run.deps.quota.restrict(lane, { batch: smaller });
+    } else if (kind === "daily") {
+      dailyErrors += 1;
+      // The provider just refused `batch.length`, so at most one fewer fits, whatever it reported:
+      // every round submits strictly less, and after a second refusal the quota counts as spent.
+      const reread = dailyErrors === 1 ? await refreshQuota(lane, purger, run) : undefined;
+      const left = Math.min(reread?.dailyAvailable ?? 0, batch.length - 1);
+      quota = { ...(reread ?? quota), dailyAvailable: left };
+      run.deps.quota.restrict(lane, { dailyAvailable: left });
+    } else {
+      const note = outcome.class === "retry" ? `gave up after ${outcome.attempts} attempts` : undefined;
+      const failure = fromError(error, outcome.class, note);
+      fail(run, lane, batch, failure);
+      next += batch.length;
+      const scope = failureScope(error.code);
+      if (outcome.class === "fatal" && scope === "provider") run.stopped.set(provider, failure);
+      if (outcome.class === "fatal" && scope === "lane")
+        return fail(run, lane, targets.slice(next), blockedBy(failure));
+    }
+  }
+}
+
+/** Cached quota when enough is believed left; otherwise (or when unknown) the provider's word, or defaults. */
+async function laneQuota(lane: Lane, purger: Purger, run: Run): Promise<LaneQuota> {
+  const known = run.deps.quota.known(lane);
+  const available = known?.dailyAvailable ?? Number.POSITIVE_INFINITY;
+  if (known && (available >= lane.targets.length || run.refreshed.has(laneId(lane)))) return known;
+  return (
+    (await refreshQuota(lane, purger, run)) ?? run.deps.quota.known(lane) ?? fallbackQuota(lane.provider)
+  );
+}
+
+/**
+ * Reads the lane's quota from the provider into the book. `undefined` when it cannot be read: then the
+ * book holds `PROVIDER_LIMITS` defaults for a TTL (unless it knew better), so that a role without the
+ * quota permission costs one failed call per instance per TTL, not one per invocation.
+ */
+async function refreshQuota(lane: Lane, purger: Purger, run: Run): Promise<LaneQuota | undefined> {
+  run.refreshed.add(laneId(lane));
+  const action = QUOTA_ACTION[lane.provider];
+  const outcome = await attempt(run, lane, action, () => purger.describeQuota(lane.scope));
+  if (outcome.kind === "ok") return run.deps.quota.record(lane, outcome.value);
+  if (outcome.kind === "failed") {
+    const assumed = run.deps.quota.known(lane) ?? run.deps.quota.recordFallback(lane);
+    run.deps.log.warn("purge quota unknown, going on with what is known", {
+      provider: lane.provider,
+      scope: lane.scope,
+      code: outcome.error.code,
+      error: outcome.error.message,
+      hint: hintFor(outcome.error.code, lane.provider),
+      batch: assumed.batch,
+      dailyAvailable: assumed.dailyAvailable ?? "unknown",
+    });
+  }
+  return undefined;
+}
+
+/** One request with retries (attempts.ts), its calls counted. */
+async function attempt<T>(
+  run: Run,
+  lane: LaneKey,
+  action: string,
+  call: () => Promise<T>,
+): Promise<Outcome<T>> {
+  const outcome = await callWithRetries(run.attempts, lane, action, call);
+  run.apiCalls += outcome.attempts;
+  return outcome;
+}
+
+/** Adds a call's result to the run; returns how many targets the provider took (they count against the quota). */
+function record(run: Run, lane: LaneKey, receipt: ReadReceipt): number {
+  run.purged.push(...receipt.purged);
+  run.failures.push(...receipt.failures);
+  run.jobs.push(receipt.job);
+  run.deps.log.debug("purge submitted", { ...receipt.job });
+  if (receipt.unmatched.length > 0) {
+    run.deps.log.warn("the provider refused URLs that were not submitted", {
+      ...lane,
+      urls: receipt.unmatched,
+    });
+  }
+  return receipt.purged.length;
+}
+
+type FailureFields = Pick<Failure, "code" | "class" | "message"> &
+  Partial<Pick<Failure, "hint" | "requestId">>;
+
+function fail(run: Run, lane: LaneKey, targets: readonly string[], fields: FailureFields): void {
+  if (targets.length === 0) return;
+  const hint = fields.hint ?? hintFor(fields.code, lane.provider);
+  run.failures.push({ provider: lane.provider, scope: lane.scope, ...fields, hint, targets });
+}
+
+function fromError(error: ApiError, errorClass: ErrorClass, note?: string): FailureFields {
+  return {
+    code: error.code,
+    class: errorClass,
+    message: note ? `${error.message} (${note})` : error.message,
+    ...(error.requestId ? { requestId: error.requestId } : {}),
+  };
+}
+
+/** Targets not submitted because an earlier request showed that every request would fail the same way. */
+function blockedBy(cause: FailureFields): FailureFields {
+  return {
+    ...cause,
+    message: `Not submitted, as every request would fail like an earlier one: ${cause.message}`,
+  };
+}
+
+function exhausted(quota: LaneQuota, needed: number, accepted: number, notSubmitted: number): FailureFields {
+  const perDay = quota.daily === undefined ? "" : ` (${quota.daily} a day)`;
+  const left = accepted + Math.max(0, quota.dailyAvailable ?? 0);
+  return {
+    code: "QuotaExhausted",
+    class: "quota",
+    message: `${needed} URLs needed purging, today's quota${perDay} had room for ${left}: ${notSubmitted} not submitted.`,
+  };
+}
+
+function deadlineReached(run: Run, lastError: ApiError | undefined): FailureFields {
+  const why = lastError
+    ? `no time left to retry after ${lastError.message}`
+    : `less than one request timeout (${run.deps.requestTimeoutMs} ms) was left`;
+  return {
+    code: "DeadlineReached",
+    class: "deadline",
+    message: `Not submitted before the function's deadline: ${why}.`,
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * What the user should do about a failure, by error code: the sentence after "Fix:" in the summary.
+ * Tables, like the classification in errors.ts; a code not listed gets a generic hint.
+ */
+import type { Provider } from "./model";
+
+/** What a hint needs to know about a provider: its name, CAM actions, and the variables naming its sites. */
+const PROVIDER_FACTS = {
+  edgeone: {
+    name: "EdgeOne",
+    camActions: ["teo:CreatePurgeTask", "teo:DescribeContentQuota"],
+    sites: "eoDomains* and ZoneId*",
+  },
+  cdn: { name: "CDN", camActions: ["cdn:PurgeUrlsCache", "cdn:DescribePurgeQuota"], sites: "cdnHosts*" },
+} as const;
+
+type Facts = (typeof PROVIDER_FACTS)[Provider];
+
+const policyFor = (p: Facts): string =>
+  `allow ${p.camActions.join(" and ")}, e.g. a custom policy ` +
+  `{"version":"2.0","statement":[{"effect":"allow","action":${JSON.stringify(p.camActions)},"resource":["*"]}]}`;
+
+const domainNotOnZone = (p: Facts): string =>
+  `A domain is not on the zone: check that ${p.sites} name domains served by the zone (and the right zone).`;
+
+/** First match wins. Quota hints carry no numbers: the failure's message has them. */
+const HINTS: readonly { readonly pattern: RegExp; readonly hint: (p: Facts) => string }[] = [
+  {
+    pattern: /^MissingCredentials$/,
+    hint: (p) =>
+      `Bind an execution role to the function (SCF then injects its keys); its policy must ${policyFor(p)}.`,
+  },
+  {
+    pattern: /^AuthFailure\.SignatureExpire$/,
+    hint: () =>
+      "The request's time was over 5 minutes off Tencent Cloud's: correct this machine's clock (NTP).",
+  },
+  {
+    pattern: /^AuthFailure/,
+    hint: () =>
+      "Tencent Cloud refused the credentials: check that the function's execution role is bound and still " +
+      "exists; outside SCF, check TENCENTCLOUD_SECRETID / _SECRETKEY / _SESSIONTOKEN (temporary keys need the token).",
+  },
+  {
+    pattern: /^(RequestLimitExceeded|UnauthorizedOperation\.OperationTooOften$)/,
+    hint: () =>
+      "Still over the rate limit (20 requests/s per action) after backing off: something else is purging " +
+      "with this account at the same time. These URLs need purging again later.",
+  },
+  {
+    pattern: /^UnauthorizedOperation\.CdnHostUnauthorized$/,
+    hint: (p) =>
+      `The account may not manage one of these domains: grant the execution role every domain in ${p.sites}.`,
+  },
+  {
+    pattern: /^UnauthorizedOperation/,
+    hint: (p) => `The function's execution role lacks permission: its policy must ${policyFor(p)}.`,
+  },
+  {
+    pattern: /^LimitExceeded\.PackNotAllow$/,
+    hint: (p) => `The ${p.name} plan of this zone does not include URL purge: upgrade the plan.`,
+  },
+  {
+    pattern: /^LimitExceeded\..*(Daily|Day)|^QuotaExhausted$/,
+    hint: (p) =>
+      `Today's ${p.name} URL purge quota is used up: purging resumes when it resets at 00:00 UTC+8. ` +
+      "Until then purge a directory (prefix) instead of single URLs, or raise the quota.",
+  },
+  {
+    pattern: /^LimitExceeded\..*Batch/,
+    hint: (p) =>
+      `${p.name} refused even one URL per request as too many: check the purge quota in its console.`,
+  },
+  {
+    pattern: /ZoneNotFound$|^ResourceNotFound$/,
+    hint: (p) =>
+      `The zone was not found under this account: check ${p.sites} (a zone id looks like zone-xxxxxxxx).`,
+  },
+  {
+    pattern: /^ResourceNotFound\.CdnHostNotExists$/,
+    hint: (p) =>
+      `A domain is not on this account's CDN: check ${p.sites} (EdgeOne domains belong in eoDomains*).`,
+  },
+  { pattern: /^InvalidParameter\.DomainNotFound$/, hint: domainNotOnZone },
+  {
+    pattern: /^(InvalidParameter|MissingParameter|UnknownParameter)/,
+    hint: () =>
+      "The provider refused the request's parameters: check the URLs (scheme, domain, length); " +
+      "if they look right, report it with the RequestId.",
+  },
+  {
+    pattern: /^(InternalError|ServiceUnavailable|HttpError\.5|NetworkError$|Timeout$)/,
+    hint: () =>
+      "The API kept failing on every attempt: check Tencent Cloud's status and the function's network " +
+      "(a function in a VPC needs a NAT gateway to reach the API). These URLs need purging again.",
+  },
+  {
+    pattern: /^HttpError\.4/,
+    hint: () =>
+      "Something between the function and the API refused the request: check the endpoint and any proxy.",
+  },
+  {
+    pattern: /^DeadlineReached$/,
+    hint: () => "The function ran out of time: raise its timeout, or deliver fewer events per invocation.",
+  },
+  {
+    pattern: /^ProviderNotConfigured$/,
+    hint: (p) => `No ${p.name} client was configured although the plan has ${p.name} URLs: check ${p.sites}.`,
+  },
+  {
+    pattern: /^QuotaNotReported$/,
+    hint: (p) => `${p.name} did not report a URL purge quota: cos-purge goes on with default batch sizes.`,
+  },
+  {
+    pattern: /^UnexpectedError$/,
+    hint: () => "cos-purge hit an error it does not expect: please report it with this message.",
+  },
+];
+
+/**
+ * What the user should do about an error code, in one sentence or two.
+ *
+ * @example hintFor("UnauthorizedOperation.NoPermission", "cdn") // names cdn:PurgeUrlsCache and the policy
+ */
+export function hintFor(code: string, provider: Provider): string {
+  const facts = PROVIDER_FACTS[provider];
+  const rule = HINTS.find((entry) => entry.pattern.test(code));
+  return rule
+    ? rule.hint(facts)
+    : `Unknown ${facts.name} error code: look it up in the API's error code list, and report it if cos-purge should handle it.`;
+}
+
+/**
+ * What to do about targets a successful call refused (EdgeOne `FailedList`). The reasons are free
+ * text, not codes; the usual one is a domain that is not on the zone.
+ */
+export function rejectionHint(reason: string, provider: Provider): string {
+  const looksLikeCode = /^[A-Z][A-Za-z]*(\.[A-Za-z0-9]+)*$/.test(reason);
+  return looksLikeCode && HINTS.some((entry) => entry.pattern.test(reason))
+    ? hintFor(reason, provider)
+    : domainNotOnZone(PROVIDER_FACTS[provider]);
+}

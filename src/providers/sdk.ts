@@ -1,0 +1,68 @@
+/**
+ * What the EdgeOne and CDN adapters share: how an SDK client is configured, built once on first use,
+ * and how each call's failure becomes an `ApiError`.
+ */
+import { toApiError } from "../errors";
+import type { Endpoint, Provider } from "../model";
+import type { Credentials } from "./credentials";
+
+export interface AdapterOptions {
+  readonly endpoint: Endpoint;
+  /** Timeout of one API call; the SDK never retries (tencent-cloud.md §6), the executor does. */
+  readonly requestTimeoutMs: number;
+  /** Called before every request, so that rotated execution-role keys are picked up. */
+  readonly credentials: () => Credentials;
+}
+
+/**
+ * The SDK client configuration. The credential is a `DynamicCredential`: the SDK asks it on every
+ * request (abstract_client.js `getCredential`), so the keys are never fixed at construction.
+ */
+export function clientConfig(options: AdapterOptions) {
+  return {
+    credential: { getCredential: async () => options.credentials() },
+    profile: {
+      httpProfile: {
+        endpoint: options.endpoint.host,
+        protocol: options.endpoint.protocol,
+        reqTimeout: options.requestTimeoutMs / 1000, // seconds
+      },
+    },
+  };
+}
+
+/**
+ * Builds a value on first use and keeps it; a failed build is retried next time. Used for SDK clients,
+ * whose `import()` costs ~100 ms: an invocation pays only for the provider it calls.
+ */
+export function onFirstUse<T>(build: () => Promise<T>): () => Promise<T> {
+  let built: Promise<T> | undefined;
+  return () => {
+    built ??= build().catch((error: unknown) => {
+      built = undefined;
+      throw error;
+    });
+    return built;
+  };
+}
+
+/**
+ * Runs one SDK call and turns any failure into an `ApiError`.
+ *
+ * The credentials are read first, outside the SDK: the SDK wraps whatever `getCredential` throws into a
+ * message-only exception that would pass for a network error and be retried (abstract_client.js
+ * `doRequestWithSign3`), while missing credentials must fail at once with their own code and hint.
+ */
+export async function callApi<T>(
+  provider: Provider,
+  action: string,
+  options: AdapterOptions,
+  call: () => Promise<T>,
+): Promise<T> {
+  try {
+    options.credentials();
+    return await call();
+  } catch (error) {
+    throw toApiError(provider, action, error);
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * What this instance knows of each lane's purge quota, so that an invocation does not ask the provider
+ * every time: one `DescribeContentQuota` / `DescribePurgeQuota` per lane per warm instance per TTL,
+ * more only on a quota error or when a plan needs more than is believed left.
+ */
+import type { Clock } from "./clock";
+import type { LaneKey, Provider, Quota, QuotaReport } from "./model";
+
+/**
+ * What to assume when the provider cannot be asked (the role may lack `teo:DescribeContentQuota`):
+ * - EdgeOne purge_url, 1000 per request: Tencent's own EdgeOne template sends 1000 targets per call, and
+ *   the API documentation's example quota shows 2000. A plan that allows fewer answers
+ *   `LimitExceeded.BatchQuota`, and the executor halves the batch until it fits.
+ * - CDN URL purge, 1000 per request: the documented default (tencent-cloud.md §4).
+ * No daily number is assumed, although CDN documents 10,000 per day per area: an unknown daily quota
+ * means "submit and let the provider say", since a wrong guess would hold back purges the account
+ * could have made. (The rate limit, 20 requests/s for both, lives in rate-limit.ts.)
+ */
+export const PROVIDER_LIMITS = {
+  edgeone: { batch: 1_000 },
+  cdn: { batch: 1_000 },
+} as const satisfies Record<Provider, { batch: number }>;
+
+/** A lane's quota as far as it is known. */
+export interface LaneQuota {
+  /** Most targets per request. */
+  readonly batch: number;
+  /** Targets per day; `undefined` when the provider could not be asked. */
+  readonly daily: number | undefined;
+  /** Targets left today; `undefined` when unknown, which does not block submitting. */
+  readonly dailyAvailable: number | undefined;
+}
+
+/** Other instances consume the same quota; after this long the local count is too optimistic to trust. */
+const TTL_MS = 10 * 60_000;
+/** Quotas reset at 00:00 Beijing time (UTC+8, no daylight saving). */
+const UTC8_OFFSET_MS = 8 * 3_600_000;
+const DAY_MS = 86_400_000;
+
+const beijingDay = (epochMs: number): number => Math.floor((epochMs + UTC8_OFFSET_MS) / DAY_MS);
+/** The key of a lane's quota: one per provider and zone or area. */
+export const laneId = (lane: LaneKey): string => `${lane.provider}:${lane.scope}`;
+
+interface Entry extends LaneKey {
+  quota: LaneQuota;
+  readonly recordedAt: number;
+}
+
+/**
+ * Quota cache for one warm instance, keyed by `provider:scope`.
+ *
+ * @example
+ * const book = new QuotaBook(systemClock); // at module scope, so it survives warm invocations
+ * const lane = { provider: "cdn", scope: "mainland" } as const;
+ * const quota = book.known(lane) ?? book.record(lane, await purger.describeQuota(lane.scope));
+ */
+export class QuotaBook {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly clock: Clock) {}
+
+  /** The lane's quota, or `undefined` when never read, older than the TTL, or from before 00:00 UTC+8. */
+  known(lane: LaneKey): LaneQuota | undefined {
+    return this.fresh(lane)?.quota;
+  }
+
+  /** Stores what the provider just reported and returns it as a `LaneQuota`. */
+  record(lane: LaneKey, quota: Quota): LaneQuota {
+    return this.store(lane, {
+      // A batch of 0 would never submit anything; trust the provider's errors over its zero.
+      batch: Math.max(1, Math.floor(quota.batch)),
+      daily: quota.daily,
+      dailyAvailable: Math.max(0, quota.dailyAvailable),
+    });
+  }
+
+  /** Stores the provider defaults (`PROVIDER_LIMITS`) after the provider could not be asked. */
+  recordFallback(lane: LaneKey): LaneQuota {
+    return this.store(lane, fallbackQuota(lane.provider));
+  }
+
+  /** Counts `n` targets the provider accepted against today's quota, when it is known. */
+  consume(lane: LaneKey, n: number): void {
+    const entry = this.fresh(lane);
+    const available = entry?.quota.dailyAvailable;
+    if (entry === undefined || available === undefined) return;
+    entry.quota = { ...entry.quota, dailyAvailable: Math.max(0, available - n) };
+  }
+
+  /**
+   * Lowers what is believed after the provider refused a request: a smaller batch after a batch-quota
+   * error, fewer targets left after a daily-quota error. Never raises anything.
+   */
+  restrict(lane: LaneKey, limits: { readonly batch?: number; readonly dailyAvailable?: number }): void {
+    const entry = this.fresh(lane);
+    if (entry === undefined) return;
+    const { batch, dailyAvailable } = entry.quota;
+    entry.quota = {
+      ...entry.quota,
+      batch: Math.max(1, Math.min(batch, limits.batch ?? batch)),
+      dailyAvailable:
+        limits.dailyAvailable === undefined
+          ? dailyAvailable
+          : Math.max(0, Math.min(dailyAvailable ?? limits.dailyAvailable, limits.dailyAvailable)),
+    };
+  }
+
+  /** Forgets the lane's quota: the next `known` is `undefined`. */
+  invalidate(lane: LaneKey): void {
+    this.entries.delete(laneId(lane));
+  }
+
+  /**
+   * Current quotas with known daily numbers, for the summary; only `lanes` when given. Lanes running
+   * on `PROVIDER_LIMITS` defaults are left out: their numbers are guesses, not the provider's word.
+   */
+  snapshot(lanes?: readonly LaneKey[]): QuotaReport[] {
+    const wanted = lanes && new Set(lanes.map(laneId));
+    const reports: QuotaReport[] = [];
+    for (const [id, entry] of this.entries) {
+      const { batch, daily, dailyAvailable } = entry.quota;
+      if ((wanted && !wanted.has(id)) || !this.fresh(entry)) continue;
+      if (daily === undefined || dailyAvailable === undefined) continue;
+      reports.push({ provider: entry.provider, scope: entry.scope, batch, daily, dailyAvailable });
+    }
+    return reports;
+  }
+
+  private store(lane: LaneKey, quota: LaneQuota): LaneQuota {
+    const entry = { provider: lane.provider, scope: lane.scope, quota, recordedAt: this.clock.now() };
+    this.entries.set(laneId(lane), entry);
+    return quota;
+  }
+
+  private fresh(lane: LaneKey): Entry | undefined {
+    const entry = this.entries.get(laneId(lane));
+    if (entry === undefined) return undefined;
+    const now = this.clock.now();
+    const stale = now - entry.recordedAt >= TTL_MS || beijingDay(now) !== beijingDay(entry.recordedAt);
+    return stale ? undefined : entry;
+  }
+}
+
+/** The `PROVIDER_LIMITS` defaults as a lane quota: the daily quota is unknown. */
+export function fallbackQuota(provider: Provider): LaneQuota {
+  return { batch: PROVIDER_LIMITS[provider].batch, daily: undefined, dailyAvailable: undefined };
+}

@@ -1,0 +1,81 @@
+import { ApiError } from "../../src/errors";
+import type { Provider, PurgeReceipt, Purger, Quota } from "../../src/model";
+import type { FakeClock } from "./fake-clock";
+
+export interface FakeCall {
+  readonly kind: "purge" | "describe";
+  readonly scope: string;
+  readonly targets: readonly string[];
+  /** Clock time when the call started. */
+  readonly at: number;
+}
+
+/** What a scripted call answers: a receipt (purge), a quota (describe), or an error to throw. */
+export type PurgeAnswer = PurgeReceipt | Error;
+export type QuotaAnswer = Quota | Error;
+
+export interface FakePurgerOptions {
+  /** Answer to each purge; default: everything accepted. `n` counts purge calls from 1. */
+  readonly purge?: (targets: readonly string[], n: number, scope: string) => PurgeAnswer;
+  /** Answer to each describeQuota; default: batch 1000, 10,000 a day, all left. */
+  readonly quota?: (scope: string, n: number) => QuotaAnswer;
+  /** Moves this clock forward by `callMs` during every call, as a real call takes time. */
+  readonly clock?: FakeClock;
+  readonly callMs?: number;
+}
+
+export const DEFAULT_QUOTA: Quota = { batch: 1_000, daily: 10_000, dailyAvailable: 10_000 };
+
+/** The error a real adapter throws for an API error `code`. */
+export function apiError(code: string, provider: Provider = "edgeone"): ApiError {
+  const action = provider === "edgeone" ? "CreatePurgeTask" : "PurgeUrlsCache";
+  return new ApiError({ provider, action, code, message: `fake ${code}`, requestId: `req-${code}` });
+}
+
+/** A receipt accepting everything. */
+export function accepted(n: number): PurgeReceipt {
+  return { requestId: `req-${n}`, taskId: `task-${n}`, failed: [] };
+}
+
+/** A `Purger` whose answers are scripted and whose calls are recorded. */
+export class FakePurger implements Purger {
+  readonly action: string;
+  readonly calls: FakeCall[] = [];
+
+  constructor(
+    readonly provider: Provider,
+    private readonly options: FakePurgerOptions = {},
+  ) {
+    this.action = provider === "edgeone" ? "CreatePurgeTask" : "PurgeUrlsCache";
+  }
+
+  get purges(): FakeCall[] {
+    return this.calls.filter((call) => call.kind === "purge");
+  }
+
+  get describes(): FakeCall[] {
+    return this.calls.filter((call) => call.kind === "describe");
+  }
+
+  async describeQuota(scope: string): Promise<Quota> {
+    await this.call("describe", scope, []);
+    return settle(this.options.quota?.(scope, this.describes.length) ?? DEFAULT_QUOTA);
+  }
+
+  async purge(scope: string, targets: readonly string[]): Promise<PurgeReceipt> {
+    await this.call("purge", scope, targets);
+    const n = this.purges.length;
+    return settle(this.options.purge?.(targets, n, scope) ?? accepted(n));
+  }
+
+  private async call(kind: FakeCall["kind"], scope: string, targets: readonly string[]): Promise<void> {
+    this.calls.push({ kind, scope, targets: [...targets], at: this.options.clock?.now() ?? 0 });
+    await Promise.resolve(); // answer asynchronously, as the SDK does
+    this.options.clock?.advance(this.options.callMs ?? 0);
+  }
+}
+
+function settle<T>(answer: T | Error): T {
+  if (answer instanceof Error) throw answer;
+  return answer;
+}
