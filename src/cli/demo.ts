@@ -1,0 +1,71 @@
+/**
+ * `cos-purge demo` (`npm run demo`): the whole function on the embedded emulator, no account needed.
+ * Three events go through the real handler and the real SDKs; the output shows what each one asked
+ * EdgeOne and CDN to purge, as the emulator received it.
+ */
+import { startEmulator } from "../emulator";
+import { DEFAULT_EMULATOR_CONFIG } from "../emulator/config";
+import { createHandler } from "../handler";
+import { cosEvent, cosRecord } from "../samples";
+
+const SAMPLES = [
+  {
+    title: "An image with a Chinese name and a space is overwritten",
+    event: cosEvent(cosRecord({ key: "photos/2026/新年 快乐.jpg", event: "cos:ObjectCreated:Put" })),
+  },
+  {
+    title: "docs/index.html is uploaded: the directory URL is stale too",
+    event: cosEvent(
+      cosRecord({ key: "docs/index.html", event: "cos:ObjectCreated:CompleteMultipartUpload" }),
+    ),
+  },
+  {
+    title: "A file is deleted",
+    event: cosEvent(cosRecord({ key: "old/banner (1).png", event: "cos:ObjectRemove:Delete" })),
+  },
+];
+
+export async function demoCommand(
+  out: (text: string) => void = (text) => process.stdout.write(text),
+): Promise<number> {
+  const emulator = await startEmulator();
+  try {
+    const credentials = DEFAULT_EMULATOR_CONFIG.credentials[0];
+    const env = {
+      ZoneId: "zone-emulator",
+      eoDomains: "www.example.com",
+      eoDomains_1: "https://static.example.com/assets",
+      cdnHosts: "cdn.example.com",
+      TEO_ENDPOINT: emulator.url,
+      CDN_ENDPOINT: emulator.url,
+      TENCENTCLOUD_SECRETID: credentials?.secretId,
+      TENCENTCLOUD_SECRETKEY: credentials?.secretKey,
+    };
+    out(`Emulator listening on ${emulator.url}\nConfiguration:\n`);
+    for (const [name, value] of Object.entries(env)) {
+      if (!name.startsWith("TENCENTCLOUD_")) out(`  ${name}=${value}\n`);
+    }
+    const handler = createHandler({ env, write: () => {} });
+    for (const [index, sample] of SAMPLES.entries()) {
+      const seen = emulator.calls().length;
+      const summary = await handler(sample.event, {
+        request_id: `demo-${index + 1}`,
+        time_limit_in_ms: 30_000,
+      });
+      out(`\n${index + 1}. ${sample.title}\n`);
+      out(
+        `   purged ${summary.purged} of ${summary.planned} URLs in ${summary.durationMs} ms; the emulator received:\n`,
+      );
+      for (const call of emulator.calls().slice(seen)) {
+        const targets = (call.params.Targets ?? call.params.Urls ?? []) as string[];
+        const where = call.params.ZoneId ? ` ${call.params.ZoneId}` : "";
+        out(`   ${call.service} ${call.action}${where} → ${call.error ?? "ok"}\n`);
+        for (const target of targets) out(`     ${target}\n`);
+      }
+    }
+    out("\nSee `cos-purge plan --event FILE` to preview any event, and README.md to deploy.\n");
+    return 0;
+  } finally {
+    await emulator.stop();
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * The SCF handler, assembled from the pipeline's stages:
+ *
+ *     event → parseEvent → planPurges → ledger → executePlan → summarize
+ *
+ * `createHandler` builds what lives as long as a warm instance (config, SDK adapters, quota cache,
+ * rate limiter, ledger) once; each invocation only runs the stages.
+ */
+import { type Clock, systemClock } from "./clock";
+import { loadConfig } from "./config";
+import { parseEvent } from "./events";
+import { executePlan } from "./execute";
+import { PurgeLedger } from "./ledger";
+import { createLogger, type Logger } from "./log";
+import type { Config, Execution, ParsedEvent, Provider, Purger } from "./model";
+import { planPurges, toLanes } from "./plan";
+import { createCdnPurger } from "./providers/cdn";
+import { credentialsFromEnv } from "./providers/credentials";
+import { createEdgeOnePurger } from "./providers/edgeone";
+import { QuotaBook } from "./quota";
+import { createRateLimiter } from "./rate-limit";
+import { isIncomplete, PurgeFailedError, type Summary, summarize } from "./report";
+
+/** The fields of SCF's `context` this function reads. */
+export interface ScfContext {
+  readonly request_id?: string;
+  readonly function_name?: string;
+  readonly time_limit_in_ms?: number;
+}
+
+export type Handler = (event: unknown, context?: ScfContext) => Promise<Summary>;
+
+export interface HandlerOptions {
+  /** Environment to read settings and credentials from; default `process.env`. */
+  readonly env?: Record<string, string | undefined>;
+  readonly clock?: Clock;
+  /** Where JSON lines go; default stdout. */
+  readonly write?: (line: string) => void;
+  /** Replaces the SDK adapters (benchmarks of the pure pipeline). */
+  readonly purgers?: Partial<Record<Provider, Purger>>;
+}
+
+/** Used when `context.time_limit_in_ms` is missing (local runs): SCF's default timeout is 3 s, ours 60 s. */
+const DEFAULT_TIME_LIMIT_MS = 60_000;
+
+/**
+ * Time kept back from the function's limit so that the summary is logged and the Error thrown before
+ * SCF kills the instance: 10% of the limit, at least 0.5 s, at most 3 s.
+ */
+export function reserveFor(timeLimitMs: number): number {
+  return Math.min(3_000, Math.max(500, timeLimitMs / 10));
+}
+
+/**
+ * Builds a handler. Reads and validates the configuration now (cold start); a bad setting throws
+ * `ConfigError` naming the variable, the value and what is accepted.
+ */
+export function createHandler(options: HandlerOptions = {}): Handler {
+  const env = options.env ?? process.env;
+  const clock = options.clock ?? systemClock;
+  const config = loadConfig(env);
+  const purgers = options.purgers ?? createPurgers(config, env);
+  const quota = new QuotaBook(clock);
+  // One limiter per instance: the 20 requests/second hold across back-to-back warm invocations too.
+  const limiter = createRateLimiter(clock);
+  const ledger = new PurgeLedger(clock);
+
+  return async (event, context = {}) => {
+    const started = clock.now();
+    const requestId = context.request_id ?? "local";
+    const log = createLogger({ base: { requestId }, ...(options.write ? { write: options.write } : {}) });
+    const timeLimit = context.time_limit_in_ms ?? DEFAULT_TIME_LIMIT_MS;
+    const deadline = started + timeLimit - reserveFor(timeLimit);
+
+    const parsed = parseOrLog(event, config, log);
+    if (parsed.source === "timer") log.info("timer event: nothing to purge", { records: parsed.records });
+    for (const record of parsed.rejected) log.error("event record rejected", { ...record });
+
+    const plan = planPurges(parsed.changes, config);
+    const skipped = [...parsed.skipped, ...plan.skipped];
+    const { toPurge, alreadyPurged } = ledger.partition(plan.targets, parsed.changes);
+
+    const execution = config.dryRun
+      ? nothingExecuted()
+      : await executePlan(toLanes(toPurge), {
+          purgers,
+          quota,
+          limiter,
+          clock,
+          deadline,
+          maxAttempts: config.maxAttempts,
+          requestTimeoutMs: config.requestTimeoutMs,
+          log,
+        });
+    ledger.remember(toPurge, parsed.changes, execution.purged);
+
+    const summary = summarize({
+      requestId,
+      event: parsed,
+      skipped,
+      planned: plan.targets,
+      alreadyPurged: alreadyPurged.length,
+      execution,
+      dryRun: config.dryRun,
+      durationMs: clock.now() - started,
+    });
+    if (isIncomplete(summary)) {
+      log.error("purge summary", { ...summary });
+      throw new PurgeFailedError(summary);
+    }
+    log.info("purge summary", { ...summary });
+    return summary;
+  };
+}
+
+/** One adapter per configured provider. The SDK itself loads on the first call (see providers/). */
+function createPurgers(
+  config: Config,
+  env: Record<string, string | undefined>,
+): Partial<Record<Provider, Purger>> {
+  const credentials = () => credentialsFromEnv(env);
+  const uses = (provider: Provider) => config.sites.some((site) => site.provider === provider);
+  return {
+    ...(uses("edgeone")
+      ? {
+          edgeone: createEdgeOnePurger({
+            endpoint: config.teoEndpoint,
+            requestTimeoutMs: config.requestTimeoutMs,
+            credentials,
+          }),
+        }
+      : {}),
+    ...(uses("cdn")
+      ? {
+          cdn: createCdnPurger({
+            endpoint: config.cdnEndpoint,
+            requestTimeoutMs: config.requestTimeoutMs,
+            credentials,
+          }),
+        }
+      : {}),
+  };
+}
+
+function parseOrLog(event: unknown, config: Config, log: Logger): ParsedEvent {
+  try {
+    return parseEvent(event, config);
+  } catch (error) {
+    log.error("event rejected", { error });
+    throw error;
+  }
+}
+
+function nothingExecuted(): Execution {
+  return { purged: [], failures: [], jobs: [], quota: [], apiCalls: 0 };
+}
