@@ -5,7 +5,7 @@
 import type { Clock } from "./clock";
 import { type ApiError, classifyApiError, toApiError } from "./errors";
 import type { Logger } from "./log";
-import type { ErrorClass, LaneKey } from "./model";
+import type { CallOptions, ErrorClass, LaneKey } from "./model";
 import type { RateLimiter } from "./rate-limit";
 import { backoffDelay, fitsBeforeDeadline, minimumDelay } from "./retry";
 
@@ -13,7 +13,7 @@ export interface AttemptContext {
   readonly clock: Clock;
   /** Epoch ms by which every call must have finished. */
   readonly deadline: number;
-  /** Longest one call can take: no call starts later than `deadline` minus this. */
+  /** Longest one call may take; shortened to the time left before the deadline. */
   readonly requestTimeoutMs: number;
   /** Attempts per request for retryable errors (1 = no retry). */
   readonly maxAttempts: number;
@@ -35,17 +35,26 @@ export type Outcome<T> =
   | { readonly kind: "deadline"; readonly lastError: ApiError | undefined; readonly attempts: number };
 
 /**
+ * Shortest time worth giving a call. An EdgeOne or CDN call answers in well under a second; SCF's default
+ * function timeout is 3 s, so a call must be allowed to start with less than the full request timeout
+ * left. Its timeout is then cut to the time that is left.
+ */
+export const MIN_CALL_MS = 1_000;
+
+/**
  * Makes `call` under the rate limit of `action`, retrying with backoff while the error class is `retry`.
- * Never starts a call, nor a wait before one, that could not end by the deadline.
+ * Never starts a call, nor a wait before one, that could not end by the deadline: each call's timeout
+ * is the request timeout or the time left, whichever is shorter.
  */
 export async function callWithRetries<T>(
   context: AttemptContext,
   lane: LaneKey,
   action: string,
-  call: () => Promise<T>,
+  call: (options: CallOptions) => Promise<T>,
 ): Promise<Outcome<T>> {
-  const { clock, deadline, requestTimeoutMs: callMs, maxAttempts, log } = context;
-  const latestStart = deadline - callMs;
+  const { clock, deadline, requestTimeoutMs, maxAttempts, log } = context;
+  const minCallMs = Math.min(requestTimeoutMs, MIN_CALL_MS);
+  const latestStart = deadline - minCallMs;
   let lastError: ApiError | undefined;
   for (let attempt = 1; ; attempt += 1) {
     // Checked after the limiter's wait, with nothing awaited between the check and the call.
@@ -53,7 +62,8 @@ export async function callWithRetries<T>(
       return { kind: "deadline", lastError, attempts: attempt - 1 };
     }
     try {
-      return { kind: "ok", value: await call(), attempts: attempt };
+      const timeoutMs = Math.min(requestTimeoutMs, deadline - clock.now());
+      return { kind: "ok", value: await call({ timeoutMs }), attempts: attempt };
     } catch (thrown) {
       lastError = toApiError(lane.provider, action, thrown);
     }
@@ -62,7 +72,7 @@ export async function callWithRetries<T>(
       return { kind: "failed", error: lastError, class: errorClass, attempts: attempt };
     }
     const waitMs = backoffDelay(attempt, context.random, minimumDelay(lastError.code));
-    if (!fitsBeforeDeadline({ now: clock.now(), waitMs, callMs, deadline })) {
+    if (!fitsBeforeDeadline({ now: clock.now(), waitMs, callMs: minCallMs, deadline })) {
       return { kind: "deadline", lastError, attempts: attempt };
     }
     log.warn("retrying", { ...lane, action, code: lastError.code, attempt, waitMs });

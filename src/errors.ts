@@ -84,8 +84,9 @@ export function toApiError(provider: Provider, action: string, err: unknown): Ap
   const code = text(fields.code);
   if (code !== undefined && isSdkException(fields)) return new ApiError({ ...base, code });
   if (isSdkException(fields) || isTransportError(fields)) {
-    // node-fetch says "network timeout at: <url>" or "Response timeout while trying to fetch <url>".
-    const timedOut = /timeout/i.test(message);
+    // node-fetch says "network timeout at: <url>" or "Response timeout while trying to fetch <url>";
+    // "The user aborted a request." is our own per-call signal (providers/sdk.ts `send`) running out.
+    const timedOut = /timeout|aborted/i.test(message);
     return new ApiError({ ...base, code: timedOut ? TRANSPORT_CODES.timeout : TRANSPORT_CODES.network });
   }
   return new ApiError({ ...base, code: TRANSPORT_CODES.unexpected });

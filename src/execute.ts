@@ -13,7 +13,17 @@ import type { Clock } from "./clock";
 import { type ApiError, failureScope, quotaKind } from "./errors";
 import { hintFor } from "./hints";
 import type { Logger } from "./log";
-import type { ErrorClass, Execution, Failure, Job, Lane, LaneKey, Provider, Purger } from "./model";
+import type {
+  CallOptions,
+  ErrorClass,
+  Execution,
+  Failure,
+  Job,
+  Lane,
+  LaneKey,
+  Provider,
+  Purger,
+} from "./model";
 import { fallbackQuota, type LaneQuota, laneId, type QuotaBook } from "./quota";
 import { createRateLimiter, type RateLimiter } from "./rate-limit";
 import { type ReadReceipt, readReceipt } from "./receipt";
@@ -109,7 +119,9 @@ async function executeLane(lane: Lane, run: Run): Promise<void> {
     if (room <= 0) return fail(run, lane, rest, exhausted(quota, targets.length, accepted, rest.length));
 
     const batch = rest.slice(0, Math.min(quota.batch, room));
-    const outcome = await attempt(run, lane, purger.action, () => purger.purge(lane.scope, batch));
+    const outcome = await attempt(run, lane, purger.action, (options) =>
+      purger.purge(lane.scope, batch, options),
+    );
     if (outcome.kind === "deadline") return fail(run, lane, rest, deadlineReached(run, outcome.lastError));
     if (outcome.kind === "ok") {
       const count = record(run, lane, readReceipt(lane, purger.action, batch, outcome.value));
@@ -175,7 +187,7 @@ async function laneQuota(lane: Lane, purger: Purger, run: Run): Promise<LaneQuot
 async function refreshQuota(lane: Lane, purger: Purger, run: Run): Promise<LaneQuota | undefined> {
   run.refreshed.add(laneId(lane));
   const action = QUOTA_ACTION[lane.provider];
-  const outcome = await attempt(run, lane, action, () => purger.describeQuota(lane.scope));
+  const outcome = await attempt(run, lane, action, (options) => purger.describeQuota(lane.scope, options));
   if (outcome.kind === "ok") return run.deps.quota.record(lane, outcome.value);
   if (outcome.kind === "failed") {
     const assumed = run.deps.quota.known(lane) ?? run.deps.quota.recordFallback(lane);
@@ -197,7 +209,7 @@ async function attempt<T>(
   run: Run,
   lane: LaneKey,
   action: string,
-  call: () => Promise<T>,
+  call: (options: CallOptions) => Promise<T>,
 ): Promise<Outcome<T>> {
   const outcome = await callWithRetries(run.attempts, lane, action, call);
   run.apiCalls += outcome.attempts;

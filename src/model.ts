@@ -112,6 +112,11 @@ export interface PurgeReceipt {
   readonly failed: readonly { readonly reason: string; readonly targets: readonly string[] }[];
 }
 
+/** Per-call options: the executor shortens a call's timeout to the time left before the deadline. */
+export interface CallOptions {
+  readonly timeoutMs: number;
+}
+
 /**
  * One provider behind one SDK client, built once per warm instance.
  * Implementations throw `ApiError` (errors.ts) for every failed call.
@@ -120,8 +125,8 @@ export interface Purger {
   readonly provider: Provider;
   /** API action that purges, for rate limiting and messages: "CreatePurgeTask" / "PurgeUrlsCache". */
   readonly action: string;
-  describeQuota(scope: string): Promise<Quota>;
-  purge(scope: string, targets: readonly string[]): Promise<PurgeReceipt>;
+  describeQuota(scope: string, options?: CallOptions): Promise<Quota>;
+  purge(scope: string, targets: readonly string[], options?: CallOptions): Promise<PurgeReceipt>;
 }
 
 /** Error classes from the classification table in errors.ts. */

@@ -3,9 +3,14 @@
  * `DescribePurgeQuota` for its quota. The scope of a lane is the area: "mainland", "overseas", or ""
  * for wherever each domain is accelerated.
  */
+import type {
+  DescribePurgeQuotaResponse,
+  PurgeUrlsCacheRequest,
+  PurgeUrlsCacheResponse,
+} from "tencentcloud-sdk-nodejs-cdn/tencentcloud/services/cdn/v20180606/cdn_models";
 import { ApiError } from "../errors";
 import type { Purger, Quota } from "../model";
-import { type AdapterOptions, callApi, clientConfig, onFirstUse } from "./sdk";
+import { type AdapterOptions, callApi, clientConfig, onFirstUse, send } from "./sdk";
 
 /**
  * Builds the CDN adapter; the SDK loads on the first call. Build one per warm instance.
@@ -27,10 +32,10 @@ export function createCdnPurger(options: AdapterOptions): Purger {
      * accelerated in, spending each area's quota: the smallest numbers across areas are the ones that
      * bind.
      */
-    async describeQuota(area: string): Promise<Quota> {
+    async describeQuota(area, call): Promise<Quota> {
       const action = "DescribePurgeQuota";
       const response = await callApi("cdn", action, options, async () =>
-        (await client()).DescribePurgeQuota(),
+        send<DescribePurgeQuotaResponse>(await client(), action, {}, call),
       );
       const quotas = (response.UrlPurge ?? []).filter((entry) => area === "" || entry.Area === area);
       if (quotas.length === 0) {
@@ -50,9 +55,10 @@ export function createCdnPurger(options: AdapterOptions): Purger {
       };
     },
 
-    async purge(area, urls) {
+    async purge(area, urls, call) {
+      const request: PurgeUrlsCacheRequest = { Urls: [...urls], ...(area ? { Area: area } : {}) };
       const response = await callApi("cdn", "PurgeUrlsCache", options, async () =>
-        (await client()).PurgeUrlsCache({ Urls: [...urls], ...(area ? { Area: area } : {}) }),
+        send<PurgeUrlsCacheResponse>(await client(), "PurgeUrlsCache", request, call),
       );
       // CDN has no per-URL refusals: a call either takes every URL or fails.
       return { requestId: response.RequestId ?? "", taskId: response.TaskId ?? "", failed: [] };

@@ -2,9 +2,15 @@
  * EdgeOne (`teo`, 2022-09-01) behind the `Purger` interface: `CreatePurgeTask` with type `purge_url`,
  * and `DescribeContentQuota` for its quota.
  */
+
+import type {
+  CreatePurgeTaskRequest,
+  CreatePurgeTaskResponse,
+  DescribeContentQuotaResponse,
+} from "tencentcloud-sdk-nodejs-teo/tencentcloud/services/teo/v20220901/teo_models";
 import { ApiError } from "../errors";
 import type { Purger, Quota } from "../model";
-import { type AdapterOptions, callApi, clientConfig, onFirstUse } from "./sdk";
+import { type AdapterOptions, callApi, clientConfig, onFirstUse, send } from "./sdk";
 
 const PURGE_TYPE = "purge_url";
 
@@ -25,10 +31,10 @@ export function createEdgeOnePurger(options: AdapterOptions): Purger {
     provider: "edgeone",
     action: "CreatePurgeTask",
 
-    async describeQuota(zoneId: string): Promise<Quota> {
+    async describeQuota(zoneId, call): Promise<Quota> {
       const action = "DescribeContentQuota";
       const response = await callApi("edgeone", action, options, async () =>
-        (await client()).DescribeContentQuota({ ZoneId: zoneId }),
+        send<DescribeContentQuotaResponse>(await client(), action, { ZoneId: zoneId }, call),
       );
       const quota = response.PurgeQuota?.find((entry) => entry.Type === PURGE_TYPE);
       if (quota === undefined) {
@@ -43,9 +49,10 @@ export function createEdgeOnePurger(options: AdapterOptions): Purger {
       return { batch: quota.Batch, daily: quota.Daily, dailyAvailable: quota.DailyAvailable };
     },
 
-    async purge(zoneId, targets) {
+    async purge(zoneId, targets, call) {
+      const request: CreatePurgeTaskRequest = { ZoneId: zoneId, Type: PURGE_TYPE, Targets: [...targets] };
       const response = await callApi("edgeone", "CreatePurgeTask", options, async () =>
-        (await client()).CreatePurgeTask({ ZoneId: zoneId, Type: PURGE_TYPE, Targets: [...targets] }),
+        send<CreatePurgeTaskResponse>(await client(), "CreatePurgeTask", request, call),
       );
       return {
         requestId: response.RequestId ?? "",

@@ -3,7 +3,7 @@
  * and how each call's failure becomes an `ApiError`.
  */
 import { toApiError } from "../errors";
-import type { Endpoint, Provider } from "../model";
+import type { CallOptions, Endpoint, Provider } from "../model";
 import type { Credentials } from "./credentials";
 
 export interface AdapterOptions {
@@ -44,6 +44,26 @@ export function onFirstUse<T>(build: () => Promise<T>): () => Promise<T> {
     });
     return built;
   };
+}
+
+/** What `send` needs of an SDK client (AbstractClient's public `request`). */
+interface RequestingClient {
+  request(action: string, req: object, options: { signal?: AbortSignal }): Promise<unknown>;
+}
+
+/**
+ * Sends `action` with this call's own timeout. The generated methods (`client.CreatePurgeTask(req)`)
+ * take no options; `request` does, and its `signal` ends the call when the time left before the
+ * deadline runs out, even when that is shorter than the client's `reqTimeout`.
+ */
+export function send<Response>(
+  client: RequestingClient,
+  action: string,
+  req: object,
+  call: CallOptions | undefined,
+): Promise<Response> {
+  const signal = call ? { signal: AbortSignal.timeout(Math.max(1, call.timeoutMs)) } : {};
+  return client.request(action, req, signal) as Promise<Response>;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ApiError } from "../../src/errors";
-import type { Provider, PurgeReceipt, Purger, Quota } from "../../src/model";
+import type { CallOptions, Provider, PurgeReceipt, Purger, Quota } from "../../src/model";
 import type { FakeClock } from "./fake-clock";
 
 export interface FakeCall {
@@ -8,6 +8,8 @@ export interface FakeCall {
   readonly targets: readonly string[];
   /** Clock time when the call started. */
   readonly at: number;
+  /** The timeout the executor gave the call. */
+  readonly timeoutMs: number | undefined;
 }
 
 /** What a scripted call answers: a receipt (purge), a quota (describe), or an error to throw. */
@@ -57,19 +59,25 @@ export class FakePurger implements Purger {
     return this.calls.filter((call) => call.kind === "describe");
   }
 
-  async describeQuota(scope: string): Promise<Quota> {
-    await this.call("describe", scope, []);
+  async describeQuota(scope: string, options?: CallOptions): Promise<Quota> {
+    await this.call("describe", scope, [], options);
     return settle(this.options.quota?.(scope, this.describes.length) ?? DEFAULT_QUOTA);
   }
 
-  async purge(scope: string, targets: readonly string[]): Promise<PurgeReceipt> {
-    await this.call("purge", scope, targets);
+  async purge(scope: string, targets: readonly string[], options?: CallOptions): Promise<PurgeReceipt> {
+    await this.call("purge", scope, targets, options);
     const n = this.purges.length;
     return settle(this.options.purge?.(targets, n, scope) ?? accepted(n));
   }
 
-  private async call(kind: FakeCall["kind"], scope: string, targets: readonly string[]): Promise<void> {
-    this.calls.push({ kind, scope, targets: [...targets], at: this.options.clock?.now() ?? 0 });
+  private async call(
+    kind: FakeCall["kind"],
+    scope: string,
+    targets: readonly string[],
+    options: CallOptions | undefined,
+  ): Promise<void> {
+    const at = this.options.clock?.now() ?? 0;
+    this.calls.push({ kind, scope, targets: [...targets], at, timeoutMs: options?.timeoutMs });
     await Promise.resolve(); // answer asynchronously, as the SDK does
     this.options.clock?.advance(this.options.callMs ?? 0);
   }

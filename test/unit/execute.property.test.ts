@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { MIN_CALL_MS } from "../../src/attempts";
 import { executePlan } from "../../src/execute";
 import { silentLogger } from "../../src/log";
 import type { Lane, Provider, PurgeReceipt } from "../../src/model";
@@ -128,7 +129,13 @@ describe("executePlan (property)", () => {
           expect(outcome.sort()).toEqual(lanes.flatMap((lane) => lane.targets).sort());
           const calls = [...purgers.edgeone.calls, ...purgers.cdn.calls];
           expect(execution.apiCalls).toBe(calls.length);
-          for (const call of calls) expect(call.at).toBeLessThanOrEqual(deadline - timing.requestTimeoutMs);
+          // No call starts without a useful time left, and none is allowed to run past the deadline.
+          const minCallMs = Math.min(timing.requestTimeoutMs, MIN_CALL_MS);
+          for (const call of calls) {
+            expect(call.at).toBeLessThanOrEqual(deadline - minCallMs);
+            expect(call.at + (call.timeoutMs ?? Number.POSITIVE_INFINITY)).toBeLessThanOrEqual(deadline);
+            expect(call.timeoutMs).toBeLessThanOrEqual(timing.requestTimeoutMs);
+          }
           for (const failure of execution.failures) {
             expect(failure.targets.length).toBeGreaterThan(0);
             expect(failure.hint).not.toBe("");

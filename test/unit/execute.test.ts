@@ -437,7 +437,8 @@ describe("executePlan: deadline", () => {
   it("does not wait to retry when the retry could not end by the deadline", async () => {
     const clock = new FakeClock();
     const cdn = new FakePurger("cdn", { purge: () => apiError("RequestLimitExceeded", "cdn") });
-    const { deps: d } = deps(clock, { cdn }, { deadline: clock.now() + 5_900, requestTimeoutMs: 5_000 });
+    // A retry needs its backoff (at least 1 s after RequestLimitExceeded) and MIN_CALL_MS for the call.
+    const { deps: d } = deps(clock, { cdn }, { deadline: clock.now() + 1_900, requestTimeoutMs: 5_000 });
     const execution = await executePlan([lane("cdn", "", urls(2))], d);
     expect(cdn.purges).toHaveLength(1);
     expect(clock.sleeps).toEqual([]);
@@ -449,6 +450,18 @@ describe("executePlan: deadline", () => {
         ),
       }),
     ]);
+  });
+});
+
+describe("executePlan: a deadline shorter than the request timeout", () => {
+  it("still calls, with the call's timeout cut to the time left (SCF's default limit is 3 s)", async () => {
+    const clock = new FakeClock();
+    const edgeone = new FakePurger("edgeone", { clock, callMs: 50 });
+    const { deps: d } = deps(clock, { edgeone }, { deadline: clock.now() + 2_500, requestTimeoutMs: 5_000 });
+    const execution = await executePlan([lane("edgeone", ZONE, urls(2))], d);
+
+    expect(execution.failures).toEqual([]);
+    expect(edgeone.calls.map((call) => call.timeoutMs)).toEqual([2_500, 2_450]);
   });
 });
 
