@@ -8,7 +8,7 @@
  * seconds at worst, and it makes "stop at the first auth or daily-quota error" exact: one failed call,
  * not one per request in flight.
  */
-import { type AttemptContext, callWithRetries, type Outcome } from "./attempts";
+import { type AttemptContext, callWithRetries, MIN_CALL_MS, type Outcome } from "./attempts";
 import type { Clock } from "./clock";
 import { type ApiError, failureScope, quotaKind } from "./errors";
 import { hintFor } from "./hints";
@@ -270,7 +270,7 @@ function exhausted(quota: LaneQuota, needed: number, accepted: number, notSubmit
 function deadlineReached(run: Run, lastError: ApiError | undefined): FailureFields {
   const why = lastError
     ? `no time left to retry after ${lastError.message}`
-    : `less than one request timeout (${run.deps.requestTimeoutMs} ms) was left`;
+    : `less than the ${Math.min(run.deps.requestTimeoutMs, MIN_CALL_MS)} ms a call needs was left`;
   return {
     code: "DeadlineReached",
     class: "deadline",

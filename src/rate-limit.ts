@@ -17,7 +17,13 @@ export interface RateLimiter {
   acquire(action: string, latestStart?: number): Promise<boolean>;
 }
 
-export const API_RATE_LIMIT = { requests: 20, windowMs: 1_000 } as const;
+/**
+ * 20 per second, counted over 1.1 s: the provider counts requests as they arrive, and network jitter can
+ * bring two requests sent exactly one second apart closer together on arrival. Measured on loopback
+ * with a 1.0 s window, 21 calls landed within one second of each other (BENCHMARKS.md); the 10% margin
+ * costs at most two requests a second at full load.
+ */
+export const API_RATE_LIMIT = { requests: 20, windowMs: 1_100 } as const;
 
 /**
  * A sliding-window limiter over the injected clock: in any `windowMs`, at most `requests` slots per

@@ -6,8 +6,9 @@ import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import type * as FunctionModule from "../../src/index";
 
-const requireFromHere = createRequire(import.meta.url);
 const DIST_INDEX = resolve(__dirname, "../../dist/index.js");
+// From __dirname rather than import.meta: this runs under vitest and under tsx (bench/, CommonJS).
+const requireFromHere = createRequire(DIST_INDEX);
 
 /** A cold start: the module is evaluated again, so module-level state (config, caches) is new. */
 export function coldStart(): typeof FunctionModule {
