@@ -7,7 +7,7 @@
  * `eoDomains*` (EdgeOne purge template), `cdnHosts*` (the COS console's CDN refresh function). Our own
  * settings start with `PURGE_`, `CDN_` or `TEO_`: SCF reserves `SCF_`, `QCLOUD_` and `TENCENTCLOUD_`.
  */
-import type { z } from "zod";
+import type { ZodMiniType } from "zod/mini";
 import { CosPurgeError } from "./errors";
 import { redact } from "./log";
 import type { Config, Site } from "./model";
@@ -77,7 +77,7 @@ function members(env: Env, family: Family): { variable: string; text: string }[]
 
 /** The parsed value of one family member, or undefined after adding its problems. */
 function parseMember<T>(
-  schema: z.ZodType<T>,
+  schema: ZodMiniType<T>,
   accepted: string,
   { variable, text }: { variable: string; text: string },
   problems: ConfigProblem[],

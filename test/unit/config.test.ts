@@ -1,6 +1,9 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { string } from "zod/mini";
 import { ConfigError, loadConfig, SETTINGS } from "../../src/config";
 import { CosPurgeError } from "../../src/errors";
+import { FAMILIES, SCALARS } from "../../src/settings";
 
 type Env = Record<string, string | undefined>;
 
@@ -267,6 +270,41 @@ describe("loadConfig errors", () => {
     expect(error.message).not.toContain(secret);
     expect(error.message).not.toContain("very-secret-key");
     expect(error.problems.find((problem) => problem.variable === "PURGE_SECRET")?.value).toBeUndefined();
+  });
+});
+
+describe("settings schemas", () => {
+  /** What zod says when no error of ours applies: mini's fallback, or a classic locale's wording. */
+  const GENERIC = /^(Invalid|Too (big|small)|Unrecognized|Expected)\b/;
+  const schemas = { ...FAMILIES, ...SCALARS.shape, "the SCALARS object": SCALARS };
+  /** Values each schema turns down in its own way, tried first: wrong types, bounds, broken forms. */
+  const REJECTED: unknown[] = [
+    ...[undefined, null, 42, true, [], {}],
+    ...["", " ", ",", "0", "100000", "2.5", "9".repeat(400), "maybe", "rfc3986", "..", "/x", "a/b"],
+    ...["ftp://a", "a?b", "u:p@a", "-a-", "*.{png"],
+  ];
+
+  it("would show zod's generic message for an issue that has none of ours (so the test below can fail)", () => {
+    expect(string().safeParse(42).error?.issues[0]?.message).toMatch(GENERIC);
+  });
+
+  it.each(Object.keys(schemas))("gives every issue of %s a message of ours", (name) => {
+    const schema = schemas[name as keyof typeof schemas];
+    const value = fc.oneof(fc.string(), fc.anything());
+    fc.assert(
+      fc.property(value, (input) => {
+        for (const issue of schema.safeParse(input).error?.issues ?? []) {
+          expect(issue.message, `${name} given ${fc.stringify(input)}`).not.toMatch(GENERIC);
+          expect(issue.message).not.toBe("");
+        }
+      }),
+      { examples: REJECTED.map((input) => [input]) },
+    );
+  });
+
+  it("says which bound a number too long for a double passed, not that it is no number", () => {
+    const error = configError({ ...edgeone, PURGE_MAX_ATTEMPTS: "9".repeat(400) });
+    expect(error.problems.map((problem) => problem.problem)).toEqual(["above 10"]);
   });
 });
 

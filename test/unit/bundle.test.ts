@@ -1,0 +1,97 @@
+/**
+ * What dist/index.js leaves out so that cold starts stay cheap: the SDK dependencies scripts/build.mjs
+ * replaces with stubs, and zod's classic API with its locales. Every new instance pays for what the
+ * bundle holds, in its `require` and again on its first SDK load (measured: 1274 → 261 KiB; `require`
+ * plus the first purge ~154 → ~70 ms). That the bundle still purges end to end is
+ * test/integration/function.test.ts.
+ */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { resolve } from "node:path";
+import { build, type Metafile } from "esbuild";
+import { beforeAll, describe, expect, it } from "vitest";
+// @ts-expect-error: plain ESM build script without type declarations
+import { FUNCTION_BUILD } from "../../scripts/build.mjs";
+
+const ROOT = resolve(__dirname, "../..");
+const requireFromScripts = createRequire(resolve(ROOT, "scripts/build.mjs"));
+
+/** The bundle's text, and the files that put code in it (esbuild also lists files it tree-shook to nothing). */
+let bundle: { text: string; inputs: string[] };
+
+beforeAll(async () => {
+  // The build that wrote dist/index.js (vitest's globalSetup), again, keeping esbuild's account of it.
+  const { outputFiles = [], metafile } = await build({
+    ...FUNCTION_BUILD,
+    absWorkingDir: ROOT,
+    write: false,
+    metafile: true,
+  });
+  const output = outputFiles.find((file) => file.path === resolve(ROOT, "dist/index.js"));
+  const account: Metafile["outputs"][string] | undefined = metafile?.outputs["dist/index.js"];
+  if (output === undefined || account === undefined) throw new Error("esbuild built no dist/index.js");
+  const inputs = Object.entries(account.inputs).filter(([, { bytesInOutput }]) => bytesInOutput > 0);
+  bundle = { text: output.text, inputs: inputs.map(([input]) => input) };
+});
+
+/** Input files of the bundle that belong to a package: `node_modules/<name>/...`. */
+const filesOf = (name: string): string[] =>
+  bundle.inputs.filter((input) => input.includes(`node_modules/${name}/`));
+
+describe("dist/index.js", () => {
+  it("is the bundle this test analyses", () => {
+    expect(readFileSync(resolve(ROOT, "dist/index.js"), "utf8")).toBe(bundle.text);
+  });
+
+  it("holds the SDK it needs (the account below is not empty)", () => {
+    expect(filesOf("tencentcloud-sdk-nodejs-common")).not.toEqual([]);
+    expect(filesOf("node-fetch")).not.toEqual([]);
+  });
+
+  it.each([
+    ["form-data", "multipart uploads"],
+    ["mime-db", "form-data's content types, 134 KiB"],
+    ["whatwg-url", "node-fetch's fallback for a URL Node has"],
+    ["tr46", "whatwg-url's IDNA table, 260 KiB"],
+  ])("leaves out %s (%s)", (name) => {
+    expect(filesOf(name)).toEqual([]);
+  });
+
+  it("takes zod/mini alone: neither the classic API nor any locale", () => {
+    expect(filesOf("zod").filter((file) => /\/v4\/(classic|locales)\//.test(file))).toEqual([]);
+    expect(filesOf("zod").some((file) => file.includes("/v4/mini/"))).toBe(true);
+  });
+
+  it("stays under 400 KiB (261 KiB when this was written; 1274 KiB before)", () => {
+    expect(Buffer.byteLength(bundle.text)).toBeLessThan(400 * 1024);
+  });
+});
+
+describe("the stubs", () => {
+  it("fail a multipart request loudly, should the SDK ever send one", () => {
+    const FormData = requireFromScripts("./shims/form-data.cjs");
+    expect(() => new FormData()).toThrow("multipart requests are not used by cos-purge");
+  });
+
+  it("give node-fetch Node's own WHATWG URL", () => {
+    expect(requireFromScripts("./shims/whatwg-url.cjs")).toEqual({ URL, URLSearchParams });
+  });
+
+  it("are refused to an importer whose use of the module nobody has read", async () => {
+    const importsFormData = {
+      contents: 'require("form-data")',
+      resolveDir: ROOT,
+      sourcefile: "new-dependency.js",
+    };
+    const attempt = build({
+      ...FUNCTION_BUILD,
+      entryPoints: undefined,
+      stdin: importsFormData,
+      write: false,
+      logLevel: "silent",
+    });
+    await expect(attempt).rejects.toThrow(
+      /form-data is replaced by scripts\/shims\/form-data\.cjs, but \S*\/new-dependency\.js imports it/,
+    );
+  });
+});
