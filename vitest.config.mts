@@ -10,5 +10,7 @@ export default defineConfig({
     // The emulator binds loopback ports; keep the 2-core CI machine responsive.
     maxWorkers: 2,
     unstubEnvs: true,
+    // The JSON results let .ci/run print one plain "N passed, N failed" line for CI to read.
+    reporters: ["default", ["json", { outputFile: ".test-results.json" }]],
   },
 });
