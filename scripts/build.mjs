@@ -3,6 +3,7 @@
 // the SDKs are reached through dynamic import() so that esbuild wraps them in lazy
 // initialisers and an invocation only pays for the provider it calls. SDK dependencies that
 // cos-purge never runs are replaced by stubs (SHIMS below).
+import { chmodSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
@@ -80,6 +81,8 @@ export async function buildAll() {
       banner: { js: "#!/usr/bin/env node" },
     }),
   ]);
+  // Executable, so that `./dist/cli.js` and an `npm link`ed `cos-purge` run it directly.
+  chmodSync("dist/cli.js", 0o755);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
