@@ -389,6 +389,21 @@ describe("quota and credentials per warm instance", () => {
     ]);
   });
 
+  it("still purges when the role may not read the quota, and warns naming the missing action", async () => {
+    emulator.configure({
+      faults: [
+        { action: "DescribeContentQuota", kind: "error", code: "UnauthorizedOperation.CamUnauthorized" },
+      ],
+    });
+    const summary = await edgeone()(cosEvent(cosRecord({ key: "a.png" })));
+
+    expect(summary).toMatchObject({ purged: 1, failed: 0 });
+    expect(purgeCalls().map((call) => call.error)).toEqual([null]);
+    const warning = logs.map((line) => JSON.parse(line)).find((line) => line.level === "warn");
+    expect(warning).toMatchObject({ code: "UnauthorizedOperation.CamUnauthorized" });
+    expect(JSON.stringify(warning)).toContain("teo:DescribeContentQuota");
+  });
+
   it("picks up rotated execution-role keys between invocations", async () => {
     emulator.configure({
       credentials: [
