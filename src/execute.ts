@@ -35,7 +35,7 @@ export interface ExecuteDeps {
   readonly clock: Clock;
   /** Epoch ms by which every API call must have finished. */
   readonly deadline: number;
-  /** Longest one API call can take (the SDK's timeout): no call starts later than `deadline` minus this. */
+  /** Longest one API call may take; cut to the time left before `deadline` (see attempts.ts). */
   readonly requestTimeoutMs: number;
   /** Attempts per request for retryable errors (1 = no retry). */
   readonly maxAttempts: number;
