@@ -15,12 +15,12 @@ import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
-import { loadConfig } from "../src/config";
+import { ckafkaEvent, cosEvent, cosRecord } from "../src/cli/samples";
+import { loadConfig } from "../src/config/config";
 import type { CallRecord, EmulatorConfigInput } from "../src/emulator";
-import { parseEvent } from "../src/events";
-import { planPurges } from "../src/plan";
-import type { Summary } from "../src/report";
-import { ckafkaEvent, cosEvent, cosRecord } from "../src/samples";
+import { parseEvent } from "../src/plan/events";
+import { planPurges } from "../src/plan/plan";
+import type { Summary } from "../src/report/report";
 import { coldStart, EMULATOR_CREDENTIALS } from "../test/support/built-function";
 
 const ROOT = resolve(__dirname, "..");

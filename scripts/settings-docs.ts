@@ -1,11 +1,11 @@
 /**
- * The settings documentation, generated from the one table in src/settings.ts: the README's
+ * The settings documentation, generated from the one table in src/config/settings.ts: the README's
  * configuration table and `.env.example`. `npm run docs` writes both; test/unit/settings-docs.test.ts
  * fails when either is stale, so a new setting cannot go undocumented.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { SETTINGS, type SettingDoc } from "../src/settings";
+import { SETTINGS, type SettingDoc } from "../src/config/settings";
 
 const ROOT = resolve(__dirname, "..");
 const README = resolve(ROOT, "README.md");
@@ -58,5 +58,5 @@ export const DOC_FILES = { README, ENV_EXAMPLE } as const;
 if (require.main === module) {
   writeFileSync(README, withSettingsTable(readFileSync(README, "utf8")));
   writeFileSync(ENV_EXAMPLE, renderEnvExample());
-  console.log("README.md (configuration table) and .env.example written from src/settings.ts");
+  console.log("README.md (configuration table) and .env.example written from src/config/settings.ts");
 }

@@ -7,19 +7,19 @@
  * rate limiter, ledger) once; each invocation only runs the stages.
  */
 import { type Clock, systemClock } from "./clock";
-import { loadConfig } from "./config";
-import { parseEvent } from "./events";
-import { executePlan } from "./execute";
-import { PurgeLedger } from "./ledger";
-import { createLogger, type Logger } from "./log";
+import { loadConfig } from "./config/config";
+import { executePlan } from "./execute/execute";
+import { PurgeLedger } from "./execute/ledger";
+import { QuotaBook } from "./execute/quota";
+import { createRateLimiter } from "./execute/rate-limit";
 import type { Config, Execution, ParsedEvent, Provider, Purger } from "./model";
-import { planPurges, toLanes } from "./plan";
+import { parseEvent } from "./plan/events";
+import { planPurges, toLanes } from "./plan/plan";
 import { createCdnPurger } from "./providers/cdn";
 import { credentialsFromEnv } from "./providers/credentials";
 import { createEdgeOnePurger } from "./providers/edgeone";
-import { QuotaBook } from "./quota";
-import { createRateLimiter } from "./rate-limit";
-import { isIncomplete, PurgeFailedError, type Summary, summarize } from "./report";
+import { createLogger, type Logger } from "./report/log";
+import { isIncomplete, PurgeFailedError, type Summary, summarize } from "./report/report";
 
 /** The fields of SCF's `context` this function reads. */
 export interface ScfContext {

@@ -6,8 +6,8 @@
  * fails visibly (and alarms) instead of the instance failing to initialise with a terse platform message.
  */
 import { createHandler, type Handler, type ScfContext } from "./handler";
-import { createLogger } from "./log";
-import type { Summary } from "./report";
+import { createLogger } from "./report/log";
+import type { Summary } from "./report/report";
 
 function coldStart(): Handler {
   try {
@@ -25,4 +25,4 @@ export function main_handler(event: unknown, context?: ScfContext): Promise<Summ
 }
 
 export { createHandler } from "./handler";
-export { PurgeFailedError } from "./report";
+export { PurgeFailedError } from "./report/report";

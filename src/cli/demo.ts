@@ -6,7 +6,7 @@
 import { startEmulator } from "../emulator";
 import { DEFAULT_EMULATOR_CONFIG } from "../emulator/config";
 import { createHandler } from "../handler";
-import { cosEvent, cosRecord } from "../samples";
+import { cosEvent, cosRecord } from "./samples";
 
 const SAMPLES = [
   {

@@ -1,7 +1,7 @@
 /** `cos-purge invoke`: the real handler, run locally on one event. Summary on stdout, logs on stderr. */
 import { randomUUID } from "node:crypto";
 import { createHandler } from "../handler";
-import { PurgeFailedError } from "../report";
+import { PurgeFailedError } from "../report/report";
 
 const toStderr = (line: string) => process.stderr.write(`${line}\n`);
 

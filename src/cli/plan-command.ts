@@ -3,12 +3,12 @@
  * calling any API. Requests are split with the providers' default batch sizes, since the real ones
  * (DescribeContentQuota / DescribePurgeQuota) would need a call.
  */
-import { loadConfig } from "../config";
-import { parseEvent } from "../events";
-import { createLogger } from "../log";
+import { loadConfig } from "../config/config";
+import { PROVIDER_LIMITS } from "../execute/quota";
 import type { Lane, Provider } from "../model";
-import { planPurges, splitBatches, toLanes } from "../plan";
-import { PROVIDER_LIMITS } from "../quota";
+import { parseEvent } from "../plan/events";
+import { planPurges, splitBatches, toLanes } from "../plan/plan";
+import { createLogger } from "../report/log";
 
 /** What each provider's purge call is, as the JSON shows it. */
 const REQUEST_SHAPE = {

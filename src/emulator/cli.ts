@@ -6,7 +6,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { createLogger } from "../log";
+import { createLogger } from "../report/log";
 import { startEmulator } from "./index";
 
 /**

@@ -8,8 +8,8 @@ import type {
   PurgeUrlsCacheRequest,
   PurgeUrlsCacheResponse,
 } from "tencentcloud-sdk-nodejs-cdn/tencentcloud/services/cdn/v20180606/cdn_models";
-import { ApiError } from "../errors";
 import type { Purger, Quota } from "../model";
+import { ApiError } from "../report/errors";
 import { type AdapterOptions, callApi, clientConfig, onFirstUse, send } from "./sdk";
 
 /**

@@ -6,7 +6,7 @@
  * are never cached. (The SDK's own `EnvironmentVariableCredential` reads `TENCENTCLOUD_SECRET_ID`, with
  * an underscore, which SCF does not set: tencent-cloud.md §2.)
  */
-import { CosPurgeError } from "../errors";
+import { CosPurgeError } from "../report/errors";
 
 export interface Credentials {
   readonly secretId: string;

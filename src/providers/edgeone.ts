@@ -8,8 +8,8 @@ import type {
   CreatePurgeTaskResponse,
   DescribeContentQuotaResponse,
 } from "tencentcloud-sdk-nodejs-teo/tencentcloud/services/teo/v20220901/teo_models";
-import { ApiError } from "../errors";
 import type { Purger, Quota } from "../model";
+import { ApiError } from "../report/errors";
 import { type AdapterOptions, callApi, clientConfig, onFirstUse, send } from "./sdk";
 
 const PURGE_TYPE = "purge_url";

@@ -2,8 +2,9 @@
  * What the EdgeOne and CDN adapters share: how an SDK client is configured, built once on first use,
  * and how each call's failure becomes an `ApiError`.
  */
-import { toApiError } from "../errors";
+
 import type { CallOptions, Endpoint, Provider } from "../model";
+import { toApiError } from "../report/errors";
 import type { Credentials } from "./credentials";
 
 export interface AdapterOptions {

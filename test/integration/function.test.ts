@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { type CallRecord, type Emulator, startEmulator } from "../../src/emulator";
-import type { Summary } from "../../src/report";
+import type { Summary } from "../../src/report/report";
 import { coldStart, EMULATOR_CREDENTIALS } from "../support/built-function";
 import { ckafkaEvent, cosEvent, cosRecord, timerEvent } from "../support/events";
 

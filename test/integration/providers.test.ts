@@ -3,14 +3,14 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator";
-import { ApiError } from "../../src/errors";
-import { executePlan } from "../../src/execute";
-import { silentLogger } from "../../src/log";
+import { executePlan } from "../../src/execute/execute";
+import { QuotaBook } from "../../src/execute/quota";
 import type { Endpoint, Purger } from "../../src/model";
 import { createCdnPurger } from "../../src/providers/cdn";
 import { type Credentials, credentialsFromEnv } from "../../src/providers/credentials";
 import { createEdgeOnePurger } from "../../src/providers/edgeone";
-import { QuotaBook } from "../../src/quota";
+import { ApiError } from "../../src/report/errors";
+import { silentLogger } from "../../src/report/log";
 import { FakeClock } from "../support/fake-clock";
 
 const EMULATOR_KEYS: Credentials = {

@@ -4,7 +4,7 @@
  */
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
-import type * as FunctionModule from "../../src/index";
+import type * as FunctionModule from "../../src";
 
 const DIST_INDEX = resolve(__dirname, "../../dist/index.js");
 // From __dirname rather than import.meta: this runs under vitest and under tsx (bench/, CommonJS).

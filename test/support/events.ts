@@ -1,2 +1,2 @@
 /** Event factories for tests: the same builders `cos-purge demo` uses. */
-export * from "../../src/samples";
+export * from "../../src/cli/samples";

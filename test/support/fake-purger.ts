@@ -1,5 +1,5 @@
-import { ApiError } from "../../src/errors";
 import type { CallOptions, Provider, PurgeReceipt, Purger, Quota } from "../../src/model";
+import { ApiError } from "../../src/report/errors";
 import type { FakeClock } from "./fake-clock";
 
 export interface FakeCall {

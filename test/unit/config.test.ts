@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { string } from "zod/mini";
-import { ConfigError, loadConfig, SETTINGS } from "../../src/config";
-import { CosPurgeError } from "../../src/errors";
-import { FAMILIES, SCALARS } from "../../src/settings";
+import { ConfigError, loadConfig, SETTINGS } from "../../src/config/config";
+import { FAMILIES, SCALARS } from "../../src/config/settings";
+import { CosPurgeError } from "../../src/report/errors";
 
 type Env = Record<string, string | undefined>;
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseEvent } from "../../src/events";
+import { parseEvent } from "../../src/plan/events";
 import { ckafkaEvent, cosEvent, cosRecord } from "../support/events";
 
 const purgeAll = { purgeOn: ["created", "removed"] as const };

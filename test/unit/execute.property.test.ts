@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MIN_CALL_MS } from "../../src/attempts";
-import { executePlan } from "../../src/execute";
-import { silentLogger } from "../../src/log";
+import { MIN_CALL_MS } from "../../src/execute/attempts";
+import { executePlan } from "../../src/execute/execute";
+import { QuotaBook } from "../../src/execute/quota";
 import type { Lane, Provider, PurgeReceipt } from "../../src/model";
-import { QuotaBook } from "../../src/quota";
+import { silentLogger } from "../../src/report/log";
 import { FakeClock } from "../support/fake-clock";
 import { accepted, apiError, FakePurger } from "../support/fake-purger";
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { CosPurgeError } from "../../src/errors";
-import { type ExecuteDeps, executePlan } from "../../src/execute";
-import { createLogger } from "../../src/log";
+import { type ExecuteDeps, executePlan } from "../../src/execute/execute";
+import { QuotaBook } from "../../src/execute/quota";
 import type { Execution, Lane, Provider, Purger } from "../../src/model";
-import { QuotaBook } from "../../src/quota";
+import { CosPurgeError } from "../../src/report/errors";
+import { createLogger } from "../../src/report/log";
 import { FakeClock } from "../support/fake-clock";
 import { accepted, apiError, DEFAULT_QUOTA, FakePurger } from "../support/fake-purger";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PurgeLedger } from "../../src/ledger";
+import { PurgeLedger } from "../../src/execute/ledger";
 import type { ObjectChange, PlannedTarget } from "../../src/model";
 import { FakeClock } from "../support/fake-clock";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createLogger, redact } from "../../src/log";
+import { createLogger, redact } from "../../src/report/log";
 
 describe("redact", () => {
   it("masks secret-looking fields at any depth and SecretIds inside text", () => {

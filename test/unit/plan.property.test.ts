@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config";
+import { loadConfig } from "../../src/config/config";
 import type { ObjectChange } from "../../src/model";
-import { planPurges, splitBatches, toLanes } from "../../src/plan";
+import { planPurges, splitBatches, toLanes } from "../../src/plan/plan";
 
 const tricky = fc.constantFrom(..."/.%?# +()é中😀", "index.html", "..");
 const key = fc.oneof(

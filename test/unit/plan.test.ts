@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config";
+import { loadConfig } from "../../src/config/config";
 import type { ChangeKind, ObjectChange } from "../../src/model";
-import { planPurges, splitBatches, toLanes } from "../../src/plan";
+import { planPurges, splitBatches, toLanes } from "../../src/plan/plan";
 
 const env = { ZoneId: "zone-aaa", eoDomains: "www.example.com", PURGE_URL_SPELLINGS: "browser" };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { API_RATE_LIMIT, createRateLimiter } from "../../src/rate-limit";
+import { API_RATE_LIMIT, createRateLimiter } from "../../src/execute/rate-limit";
 import { FakeClock } from "../support/fake-clock";
 
 /** Acquires `count` slots one after another and returns the time each was granted. */

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BACKOFF, backoffDelay, fitsBeforeDeadline, minimumDelay } from "../../src/retry";
+import { BACKOFF, backoffDelay, fitsBeforeDeadline, minimumDelay } from "../../src/execute/retry";
 
 describe("backoffDelay", () => {
   it("draws below a ceiling that doubles from the base with each attempt", () => {

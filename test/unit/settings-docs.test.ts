@@ -1,15 +1,15 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { DOC_FILES, renderEnvExample, withSettingsTable } from "../../scripts/settings-docs";
-import { SETTINGS } from "../../src/config";
+import { SETTINGS } from "../../src/config/config";
 
 describe("settings documentation", () => {
-  it("README.md's configuration table is generated from src/settings.ts (run `npm run docs`)", () => {
+  it("README.md's configuration table is generated from src/config/settings.ts (run `npm run docs`)", () => {
     const readme = readFileSync(DOC_FILES.README, "utf8");
     expect(readme).toBe(withSettingsTable(readme));
   });
 
-  it(".env.example is generated from src/settings.ts (run `npm run docs`)", () => {
+  it(".env.example is generated from src/config/settings.ts (run `npm run docs`)", () => {
     expect(readFileSync(DOC_FILES.ENV_EXAMPLE, "utf8")).toBe(renderEnvExample());
   });
 

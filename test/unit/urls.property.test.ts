@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Spelling } from "../../src/model";
-import { toCacheUrls, unreachableReason } from "../../src/urls";
+import { toCacheUrls, unreachableReason } from "../../src/plan/urls";
 
 /** Characters that have tripped URL code before: delimiters, escapes, separators, dots, multi-byte. */
 const tricky = fc.constantFrom(

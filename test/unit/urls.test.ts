@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Spelling } from "../../src/model";
-import { encodePath, toCacheUrls, unreachableReason } from "../../src/urls";
+import { encodePath, toCacheUrls, unreachableReason } from "../../src/plan/urls";
 
 const site = { origin: "https://www.example.com", basePath: "" };
 const both = { indexDocument: "index.html", spellings: ["browser", "rfc3986"] as Spelling[] };

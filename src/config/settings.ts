@@ -23,7 +23,7 @@ import {
   stringbool,
   transform,
 } from "zod/mini";
-import type { ChangeKind, Endpoint, Spelling } from "./model";
+import type { ChangeKind, Endpoint, Spelling } from "../model";
 
 /** picomatch options for PURGE_INCLUDE / PURGE_EXCLUDE: `dot` so `**` covers `.well-known/`; POSIX on any OS. */
 export const GLOB_OPTIONS = { dot: true, windows: false } as const;

@@ -6,8 +6,9 @@
  * that says whether retrying can help (`retry`), whether the quota must be re-read (`quota`) or whether
  * nothing will change until the user does something (`fatal`); hints.ts says what that is.
  */
+
+import type { ErrorClass, Provider } from "../model";
 import { redact } from "./log";
-import type { ErrorClass, Provider } from "./model";
 
 /** Base of every error this project throws: a stable `code` to search the logs for, and `cause`. */
 export class CosPurgeError extends Error {

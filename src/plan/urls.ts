@@ -5,7 +5,7 @@
  * Tencent's templates purge one strictly encoded spelling (`a%281%29.png`) while browsers request
  * `a(1).png`: the purge "succeeds" and the stale copy stays (prior-art complaint #1).
  */
-import type { Config, Site, Spelling } from "./model";
+import type { Config, Site, Spelling } from "../model";
 
 /**
  * Characters each spelling percent-encodes, matched one code point at a time (`u` flag).

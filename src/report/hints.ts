@@ -2,7 +2,7 @@
  * What the user should do about a failure, by error code: the sentence after "Fix:" in the summary.
  * Tables, like the classification in errors.ts; a code not listed gets a generic hint.
  */
-import type { Provider } from "./model";
+import type { Provider } from "../model";
 
 /** What a hint needs to know about a provider: its name, CAM actions, and the variables naming its sites. */
 const PROVIDER_FACTS = {

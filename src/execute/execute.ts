@@ -8,11 +8,8 @@
  * seconds at worst, and it makes "stop at the first auth or daily-quota error" exact: one failed call,
  * not one per request in flight.
  */
-import { type AttemptContext, callWithRetries, MIN_CALL_MS, type Outcome } from "./attempts";
-import type { Clock } from "./clock";
-import { type ApiError, failureScope, quotaKind } from "./errors";
-import { hintFor } from "./hints";
-import type { Logger } from "./log";
+
+import type { Clock } from "../clock";
 import type {
   CallOptions,
   ErrorClass,
@@ -23,7 +20,11 @@ import type {
   LaneKey,
   Provider,
   Purger,
-} from "./model";
+} from "../model";
+import { type ApiError, failureScope, quotaKind } from "../report/errors";
+import { hintFor } from "../report/hints";
+import type { Logger } from "../report/log";
+import { type AttemptContext, callWithRetries, MIN_CALL_MS, type Outcome } from "./attempts";
 import { fallbackQuota, type LaneQuota, laneId, type QuotaBook } from "./quota";
 import { createRateLimiter, type RateLimiter } from "./rate-limit";
 import { type ReadReceipt, readReceipt } from "./receipt";

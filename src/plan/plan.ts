@@ -6,8 +6,8 @@
  * domains and spellings lead to it, and a lane's URLs go out in as few calls as its batch size allows.
  */
 import picomatch from "picomatch";
-import type { Config, Lane, ObjectChange, PlannedTarget, Provider, Site, SkippedRecord } from "./model";
-import { GLOB_OPTIONS } from "./settings";
+import { GLOB_OPTIONS } from "../config/settings";
+import type { Config, Lane, ObjectChange, PlannedTarget, Provider, Site, SkippedRecord } from "../model";
 import { toCacheUrls, unreachableReason } from "./urls";
 
 /** The lane a site's URLs are purged in: EdgeOne purges per zone, CDN per area ("" = the domain's own). */

@@ -5,8 +5,9 @@
  * on the zone, for one): those targets were NOT purged. Several scripts in the wild ignore the list and
  * report success (prior-art.md); here each refused target becomes a `Failure`.
  */
-import { rejectionHint } from "./hints";
-import type { Failure, Job, LaneKey, PurgeReceipt } from "./model";
+
+import type { Failure, Job, LaneKey, PurgeReceipt } from "../model";
+import { rejectionHint } from "../report/hints";
 
 export interface ReadReceipt {
   readonly purged: string[];

@@ -6,8 +6,9 @@
  * trigger event at all throws. Nothing in an event can change configuration: templates that let event
  * fields override settings let whoever can write the event choose what gets purged.
  */
-import { CosPurgeError } from "./errors";
-import type { ChangeKind, ObjectChange, ParsedEvent, RejectedRecord, SkippedRecord } from "./model";
+
+import type { ChangeKind, ObjectChange, ParsedEvent, RejectedRecord, SkippedRecord } from "../model";
+import { CosPurgeError } from "../report/errors";
 
 /** The delivery as a whole is not a COS, CKafka or timer trigger event. */
 export class EventError extends CosPurgeError {

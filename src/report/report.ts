@@ -4,8 +4,9 @@
  * The summary is what a user searches in CLS ("msg":"purge summary"); the Error message is what SCF
  * shows in the invocation log and what an alarm carries, so it leads with counts and the first causes.
  */
+
+import type { Execution, Failure, ParsedEvent, PlannedTarget, RejectedRecord, SkippedRecord } from "../model";
 import { CosPurgeError } from "./errors";
-import type { Execution, Failure, ParsedEvent, PlannedTarget, RejectedRecord, SkippedRecord } from "./model";
 
 /** Lists in the summary are cut here: one CLS line should stay readable (and under its size limit). */
 const LIST_LIMIT = 20;

@@ -8,9 +8,9 @@
  * settings start with `PURGE_`, `CDN_` or `TEO_`: SCF reserves `SCF_`, `QCLOUD_` and `TENCENTCLOUD_`.
  */
 import type { ZodMiniType } from "zod/mini";
-import { CosPurgeError } from "./errors";
-import { redact } from "./log";
-import type { Config, Site } from "./model";
+import type { Config, Site } from "../model";
+import { CosPurgeError } from "../report/errors";
+import { redact } from "../report/log";
 import { DOCS, FAMILIES, type Family, SCALARS, type Scalar } from "./settings";
 
 export { SETTINGS, type SettingDoc } from "./settings";
