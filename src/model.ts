@@ -16,6 +16,16 @@ export type Spelling = "browser" | "rfc3986";
 
 export type CdnArea = "mainland" | "overseas";
 
+/**
+ * What a provider task does to its targets, in EdgeOne's words (tencent-cloud.md §3–4):
+ * - `purge_url`: the URLs themselves (EdgeOne `CreatePurgeTask`, CDN `PurgeUrlsCache`);
+ * - `purge_prefix`: everything under folder URLs ending in `/` (EdgeOne `CreatePurgeTask`
+ *   type `purge_prefix`, CDN `PurgePathCache`);
+ * - `prefetch_url`: warm the URLs (EdgeOne `CreatePrefetchTask`, CDN `PushUrlsCache`).
+ * Each type has its own quota, so each is a lane of its own.
+ */
+export type TaskType = "purge_url" | "purge_prefix" | "prefetch_url";
+
 /** One changed object, read out of a COS event record. */
 export interface ObjectChange {
   /** Object key without leading slash, exactly as stored in COS (not percent-encoded). */
@@ -80,6 +90,8 @@ export interface LaneKey {
   readonly provider: Provider;
   /** EdgeOne ZoneId, or CDN area ("mainland", "overseas", or "" for the domain's own). */
   readonly scope: string;
+  /** What the lane's tasks do; absent means `purge_url`, the lane of every plain purge. */
+  readonly type?: TaskType;
 }
 
 export interface PlannedTarget extends LaneKey {
@@ -117,16 +129,51 @@ export interface CallOptions {
   readonly timeoutMs: number;
 }
 
+/** Per-call options of `Purger.submit` and `describeQuota`: which task type (default `purge_url`). */
+export interface TaskCallOptions extends Partial<CallOptions> {
+  readonly type?: TaskType;
+}
+
+/** Status of a provider task, as EdgeOne words it (CDN's `done` reads as `success`). */
+export type TaskStatus = "processing" | "success" | "failed" | "timeout" | "canceled" | "invalid";
+
+/** Which tasks `Purger.describeTasks` reads: those of some task ids, or those created since a time. */
+export interface TaskQuery {
+  readonly scope: string;
+  /** `purge_url` and `purge_prefix` read purge tasks, `prefetch_url` prefetch tasks. */
+  readonly type: TaskType;
+  /** Epoch ms; tasks created at or after. Required without `taskId` (both APIs require a range or an id). */
+  readonly since?: number;
+  readonly until?: number;
+  readonly taskId?: string;
+}
+
+/** One target of a provider task, as `DescribePurgeTasks` / `DescribePrefetchTasks` report it. */
+export interface TaskRecord {
+  readonly taskId: string;
+  readonly target: string;
+  readonly type: TaskType;
+  readonly status: TaskStatus;
+  /** Epoch ms. */
+  readonly createdAt: number;
+  /** EdgeOne `FailType` (quotaExceeded, taskFailed, originPullFailed...), when it failed. */
+  readonly failType?: string;
+}
+
 /**
  * One provider behind one SDK client, built once per warm instance.
  * Implementations throw `ApiError` (errors.ts) for every failed call.
  */
 export interface Purger {
   readonly provider: Provider;
-  /** API action that purges, for rate limiting and messages: "CreatePurgeTask" / "PurgeUrlsCache". */
-  readonly action: string;
-  describeQuota(scope: string, options?: CallOptions): Promise<Quota>;
-  purge(scope: string, targets: readonly string[], options?: CallOptions): Promise<PurgeReceipt>;
+  /** API action of each task type, for rate limiting and messages: "CreatePurgeTask", "PurgeUrlsCache"... */
+  readonly actions: Readonly<Record<TaskType, string>>;
+  /** API action that reads each task type's quota: "DescribeContentQuota", "DescribePushQuota"... */
+  readonly quotaActions: Readonly<Record<TaskType, string>>;
+  describeQuota(scope: string, options?: TaskCallOptions): Promise<Quota>;
+  submit(scope: string, targets: readonly string[], options?: TaskCallOptions): Promise<PurgeReceipt>;
+  /** The tasks matching `query`, every page read; a task of several targets is one record per target. */
+  describeTasks(query: TaskQuery, options?: Partial<CallOptions>): Promise<TaskRecord[]>;
 }
 
 /** Error classes from the classification table in errors.ts. */

@@ -4,7 +4,7 @@
  * (DescribeContentQuota / DescribePurgeQuota) would need a call.
  */
 import { loadConfig } from "../config/config";
-import { PROVIDER_LIMITS } from "../execute/quota";
+import { fallbackQuota } from "../execute/quota";
 import type { Lane, Provider } from "../model";
 import { parseEvent } from "../plan/events";
 import { planPurges, splitBatches, toLanes } from "../plan/plan";
@@ -39,7 +39,7 @@ export function planEvent(event: unknown, env: Record<string, string | undefined
       target: target.url,
     })),
     requests: lanes.flatMap((lane) =>
-      splitBatches(lane.targets, PROVIDER_LIMITS[lane.provider].batch).map((targets) => ({
+      splitBatches(lane.targets, fallbackQuota(lane).batch).map((targets) => ({
         provider: lane.provider,
         ...REQUEST_SHAPE[lane.provider](lane),
         targets,

@@ -47,9 +47,6 @@ export interface ExecuteDeps {
   readonly random?: () => number;
 }
 
-/** The quota API of each provider, for rate limiting and messages (`Purger.action` names the purge). */
-const QUOTA_ACTION = { edgeone: "DescribeContentQuota", cdn: "DescribePurgeQuota" } as const;
-
 /** Mutable state of one execution, shared by its lanes. */
 interface Run {
   readonly deps: ExecuteDeps;
@@ -97,7 +94,7 @@ export async function executePlan(lanes: readonly Lane[], deps: ExecuteDeps): Pr
 }
 
 async function executeLane(lane: Lane, run: Run): Promise<void> {
-  const { targets, provider } = lane;
+  const { targets, provider, type = "purge_url" } = lane;
   if (targets.length === 0) return;
   const purger = run.deps.purgers[provider];
   if (purger === undefined) {
@@ -107,6 +104,7 @@ async function executeLane(lane: Lane, run: Run): Promise<void> {
       message: `No ${provider} purger was configured: ${targets.length} URLs not submitted.`,
     });
   }
+  const action = purger.actions[type];
   let quota = await laneQuota(lane, purger, run);
   let next = 0;
   let accepted = 0;
@@ -120,12 +118,12 @@ async function executeLane(lane: Lane, run: Run): Promise<void> {
     if (room <= 0) return fail(run, lane, rest, exhausted(quota, targets.length, accepted, rest.length));
 
     const batch = rest.slice(0, Math.min(quota.batch, room));
-    const outcome = await attempt(run, lane, purger.action, (options) =>
-      purger.purge(lane.scope, batch, options),
+    const outcome = await attempt(run, lane, action, (options) =>
+      purger.submit(lane.scope, batch, { ...options, type }),
     );
     if (outcome.kind === "deadline") return fail(run, lane, rest, deadlineReached(run, outcome.lastError));
     if (outcome.kind === "ok") {
-      const count = record(run, lane, readReceipt(lane, purger.action, batch, outcome.value));
+      const count = record(run, lane, readReceipt(lane, action, batch, outcome.value));
       run.deps.quota.consume(lane, count);
       accepted += count;
       if (quota.dailyAvailable !== undefined)
@@ -175,9 +173,7 @@ async function laneQuota(lane: Lane, purger: Purger, run: Run): Promise<LaneQuot
   const known = run.deps.quota.known(lane);
   const available = known?.dailyAvailable ?? Number.POSITIVE_INFINITY;
   if (known && (available >= lane.targets.length || run.refreshed.has(laneId(lane)))) return known;
-  return (
-    (await refreshQuota(lane, purger, run)) ?? run.deps.quota.known(lane) ?? fallbackQuota(lane.provider)
-  );
+  return (await refreshQuota(lane, purger, run)) ?? run.deps.quota.known(lane) ?? fallbackQuota(lane);
 }
 
 /**
@@ -187,8 +183,10 @@ async function laneQuota(lane: Lane, purger: Purger, run: Run): Promise<LaneQuot
  */
 async function refreshQuota(lane: Lane, purger: Purger, run: Run): Promise<LaneQuota | undefined> {
   run.refreshed.add(laneId(lane));
-  const action = QUOTA_ACTION[lane.provider];
-  const outcome = await attempt(run, lane, action, (options) => purger.describeQuota(lane.scope, options));
+  const type = lane.type ?? "purge_url";
+  const outcome = await attempt(run, lane, purger.quotaActions[type], (options) =>
+    purger.describeQuota(lane.scope, { ...options, type }),
+  );
   if (outcome.kind === "ok") return run.deps.quota.record(lane, outcome.value);
   if (outcome.kind === "failed") {
     const assumed = run.deps.quota.known(lane) ?? run.deps.quota.recordFallback(lane);

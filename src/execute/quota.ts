@@ -4,22 +4,25 @@
  * more only on a quota error or when a plan needs more than is believed left.
  */
 import type { Clock } from "../clock";
-import type { LaneKey, Provider, Quota, QuotaReport } from "../model";
+import type { LaneKey, Provider, Quota, QuotaReport, TaskType } from "../model";
 
 /**
  * What to assume when the provider cannot be asked (the role may lack `teo:DescribeContentQuota`):
  * - EdgeOne purge_url, 1000 per request: Tencent's own EdgeOne template sends 1000 targets per call, and
  *   the API documentation's example quota shows 2000. A plan that allows fewer answers
  *   `LimitExceeded.BatchQuota`, and the executor halves the batch until it fits.
- * - CDN URL purge, 1000 per request: the documented default (tencent-cloud.md §4).
+ * - CDN URL purge, 1000 per request: the documented default (tencent-cloud.md §4); folders
+ *   (`PurgePathCache`) and prefetch (`PushUrlsCache`) 500.
+ * - EdgeOne folders 100 and prefetch 1000: guesses on the low side of the FAQ's ceilings (1,000
+ *   directories, 5,000 URLs per request); the provider's `Batch` replaces them as soon as it is read.
  * No daily number is assumed, although CDN documents 10,000 per day per area: an unknown daily quota
  * means "submit and let the provider say", since a wrong guess would hold back purges the account
  * could have made. (The rate limit, 20 requests/s for both, lives in rate-limit.ts.)
  */
 export const PROVIDER_LIMITS = {
-  edgeone: { batch: 1_000 },
-  cdn: { batch: 1_000 },
-} as const satisfies Record<Provider, { batch: number }>;
+  edgeone: { purge_url: { batch: 1_000 }, purge_prefix: { batch: 100 }, prefetch_url: { batch: 1_000 } },
+  cdn: { purge_url: { batch: 1_000 }, purge_prefix: { batch: 500 }, prefetch_url: { batch: 500 } },
+} as const satisfies Record<Provider, Record<TaskType, { batch: number }>>;
 
 /** A lane's quota as far as it is known. */
 export interface LaneQuota {
@@ -38,8 +41,9 @@ const UTC8_OFFSET_MS = 8 * 3_600_000;
 const DAY_MS = 86_400_000;
 
 const beijingDay = (epochMs: number): number => Math.floor((epochMs + UTC8_OFFSET_MS) / DAY_MS);
-/** The key of a lane's quota: one per provider and zone or area. */
-export const laneId = (lane: LaneKey): string => `${lane.provider}:${lane.scope}`;
+/** The key of a lane's quota: one per provider, zone or area, and task type. */
+export const laneId = (lane: LaneKey): string =>
+  `${lane.provider}:${lane.scope}${lane.type === undefined || lane.type === "purge_url" ? "" : `:${lane.type}`}`;
 
 interface Entry extends LaneKey {
   quota: LaneQuota;
@@ -76,7 +80,7 @@ export class QuotaBook {
 
   /** Stores the provider defaults (`PROVIDER_LIMITS`) after the provider could not be asked. */
   recordFallback(lane: LaneKey): LaneQuota {
-    return this.store(lane, fallbackQuota(lane.provider));
+    return this.store(lane, fallbackQuota(lane));
   }
 
   /** Counts `n` targets the provider accepted against today's quota, when it is known. */
@@ -121,13 +125,15 @@ export class QuotaBook {
       const { batch, daily, dailyAvailable } = entry.quota;
       if ((wanted && !wanted.has(id)) || !this.fresh(entry)) continue;
       if (daily === undefined || dailyAvailable === undefined) continue;
-      reports.push({ provider: entry.provider, scope: entry.scope, batch, daily, dailyAvailable });
+      const type = entry.type === undefined || entry.type === "purge_url" ? {} : { type: entry.type };
+      reports.push({ provider: entry.provider, scope: entry.scope, ...type, batch, daily, dailyAvailable });
     }
     return reports;
   }
 
   private store(lane: LaneKey, quota: LaneQuota): LaneQuota {
-    const entry = { provider: lane.provider, scope: lane.scope, quota, recordedAt: this.clock.now() };
+    const { provider, scope, type } = lane;
+    const entry = { provider, scope, ...(type ? { type } : {}), quota, recordedAt: this.clock.now() };
     this.entries.set(laneId(lane), entry);
     return quota;
   }
@@ -142,6 +148,7 @@ export class QuotaBook {
 }
 
 /** The `PROVIDER_LIMITS` defaults as a lane quota: the daily quota is unknown. */
-export function fallbackQuota(provider: Provider): LaneQuota {
-  return { batch: PROVIDER_LIMITS[provider].batch, daily: undefined, dailyAvailable: undefined };
+export function fallbackQuota(lane: LaneKey): LaneQuota {
+  const { batch } = PROVIDER_LIMITS[lane.provider][lane.type ?? "purge_url"];
+  return { batch, daily: undefined, dailyAvailable: undefined };
 }

@@ -1,16 +1,55 @@
 /**
- * Tencent Cloud CDN (`cdn`, 2018-06-06) behind the `Purger` interface: `PurgeUrlsCache`, and
- * `DescribePurgeQuota` for its quota. The scope of a lane is the area: "mainland", "overseas", or ""
- * for wherever each domain is accelerated.
+ * Tencent Cloud CDN (`cdn`, 2018-06-06) behind the `Purger` interface: `PurgeUrlsCache`,
+ * `PurgePathCache` (folders) and `PushUrlsCache` (prefetch), `DescribePurgeQuota` / `DescribePushQuota`
+ * for their quotas, and `DescribePurgeTasks` / `DescribePushTasks` to read what became of them. The
+ * scope of a lane is the area: "mainland", "overseas", or "" for wherever each domain is accelerated.
  */
 import type {
+  Quota as CdnQuota,
   DescribePurgeQuotaResponse,
-  PurgeUrlsCacheRequest,
+  DescribePurgeTasksResponse,
+  DescribePushQuotaResponse,
+  DescribePushTasksResponse,
   PurgeUrlsCacheResponse,
 } from "tencentcloud-sdk-nodejs-cdn/tencentcloud/services/cdn/v20180606/cdn_models";
-import type { Purger, Quota } from "../model";
+import type { PurgeReceipt, Purger, Quota, TaskRecord, TaskStatus, TaskType } from "../model";
 import { ApiError } from "../report/errors";
 import { type AdapterOptions, callApi, clientConfig, onFirstUse, send } from "./sdk";
+
+const ACTIONS = {
+  purge_url: "PurgeUrlsCache",
+  purge_prefix: "PurgePathCache",
+  prefetch_url: "PushUrlsCache",
+} as const satisfies Record<TaskType, string>;
+
+const QUOTA_ACTIONS = {
+  purge_url: "DescribePurgeQuota",
+  purge_prefix: "DescribePurgeQuota",
+  prefetch_url: "DescribePushQuota",
+} as const satisfies Record<TaskType, string>;
+
+/** Where each type's quota is in its quota answer. */
+const QUOTA_FIELD = {
+  purge_url: "UrlPurge",
+  purge_prefix: "PathPurge",
+  prefetch_url: "UrlPush",
+} as const satisfies Record<TaskType, string>;
+
+/** CDN's task statuses in EdgeOne's words (`DescribePurgeTasks.Status`: fail, done, process). */
+const STATUS: Readonly<Record<string, TaskStatus>> = {
+  fail: "failed",
+  done: "success",
+  process: "processing",
+  invalid: "invalid",
+};
+
+/** The `Limit` CDN's task queries take (the documented default is 20; 100 keeps the calls few). */
+const TASK_PAGE = 100;
+/** CDN task queries take times as `2018-08-08 00:00:00` in Beijing time (UTC+8). */
+const UTC8_OFFSET_MS = 8 * 3_600_000;
+const cdnTime = (epochMs: number): string =>
+  new Date(epochMs + UTC8_OFFSET_MS).toISOString().slice(0, 19).replace("T", " ");
+const fromCdnTime = (text: string): number => Date.parse(`${text.replace(" ", "T")}+08:00`) || 0;
 
 /**
  * Builds the CDN adapter; the SDK loads on the first call. Build one per warm instance.
@@ -22,32 +61,39 @@ export function createCdnPurger(options: AdapterOptions): Purger {
     );
     return new Client(clientConfig(options));
   });
+  const call = async <R>(action: string, request: object, timeout?: { timeoutMs?: number }) =>
+    callApi("cdn", action, options, async () => send<R>(await client(), action, request, timeout));
 
   return {
     provider: "cdn",
-    action: "PurgeUrlsCache",
+    actions: ACTIONS,
+    quotaActions: QUOTA_ACTIONS,
 
     /**
-     * The URL purge quota of `area`. Without an area, CDN purges a URL in every area its domain is
+     * The quota of `type` in `area`. Without an area, CDN purges a URL in every area its domain is
      * accelerated in, spending each area's quota: the smallest numbers across areas are the ones that
      * bind.
      */
-    async describeQuota(area, call): Promise<Quota> {
-      const action = "DescribePurgeQuota";
-      const response = await callApi("cdn", action, options, async () =>
-        send<DescribePurgeQuotaResponse>(await client(), action, {}, call),
+    async describeQuota(area, { type = "purge_url", ...timeout } = {}): Promise<Quota> {
+      const action = QUOTA_ACTIONS[type];
+      const response = await call<DescribePurgeQuotaResponse & DescribePushQuotaResponse>(
+        action,
+        {},
+        timeout,
       );
-      const quotas = (response.UrlPurge ?? []).filter((entry) => area === "" || entry.Area === area);
+      const field = QUOTA_FIELD[type];
+      const all: CdnQuota[] = response[field] ?? [];
+      const quotas = all.filter((entry) => area === "" || entry.Area === area);
       if (quotas.length === 0) {
         throw new ApiError({
           provider: "cdn",
           action,
           code: "QuotaNotReported",
-          message: `no UrlPurge quota${area ? ` for area ${area}` : ""}`,
+          message: `no ${field} quota${area ? ` for area ${area}` : ""}`,
           requestId: response.RequestId,
         });
       }
-      const least = (pick: (entry: (typeof quotas)[number]) => number) => Math.min(...quotas.map(pick));
+      const least = (pick: (entry: CdnQuota) => number) => Math.min(...quotas.map(pick));
       return {
         batch: least((entry) => entry.Batch),
         daily: least((entry) => entry.Total),
@@ -55,13 +101,55 @@ export function createCdnPurger(options: AdapterOptions): Purger {
       };
     },
 
-    async purge(area, urls, call) {
-      const request: PurgeUrlsCacheRequest = { Urls: [...urls], ...(area ? { Area: area } : {}) };
-      const response = await callApi("cdn", "PurgeUrlsCache", options, async () =>
-        send<PurgeUrlsCacheResponse>(await client(), "PurgeUrlsCache", request, call),
-      );
+    async submit(area, targets, { type = "purge_url", ...timeout } = {}): Promise<PurgeReceipt> {
+      const list = [...targets];
+      const where = area ? { Area: area } : {};
+      const request =
+        type === "purge_prefix"
+          ? // `flush` refreshes only what changed under the folder; `delete` would drop everything.
+            { Paths: list, FlushType: "flush", ...where }
+          : { Urls: list, ...where };
+      const response = await call<PurgeUrlsCacheResponse>(ACTIONS[type], request, timeout);
       // CDN has no per-URL refusals: a call either takes every URL or fails.
       return { requestId: response.RequestId ?? "", taskId: response.TaskId ?? "", failed: [] };
+    },
+
+    async describeTasks(query, timeout = {}): Promise<TaskRecord[]> {
+      const prefetch = query.type === "prefetch_url";
+      const action = prefetch ? "DescribePushTasks" : "DescribePurgeTasks";
+      // A task id or a start time is required.
+      const select =
+        query.taskId !== undefined
+          ? { TaskId: query.taskId }
+          : { StartTime: cdnTime(query.since ?? 0), EndTime: cdnTime(query.until ?? Date.now()) };
+      const records: TaskRecord[] = [];
+      for (let offset = 0; ; offset += TASK_PAGE) {
+        const request = {
+          ...select,
+          ...(prefetch ? {} : { PurgeType: query.type === "purge_prefix" ? "path" : "url" }),
+          ...(query.scope ? { Area: query.scope } : {}),
+          Offset: offset,
+          Limit: TASK_PAGE,
+        };
+        const response = await call<DescribePurgeTasksResponse & DescribePushTasksResponse>(
+          action,
+          request,
+          timeout,
+        );
+        const logs = (prefetch ? response.PushLogs : response.PurgeLogs) ?? [];
+        for (const log of logs) {
+          const path = "PurgeType" in log && log.PurgeType === "path";
+          const type: TaskType = prefetch ? "prefetch_url" : path ? "purge_prefix" : "purge_url";
+          records.push({
+            taskId: log.TaskId,
+            target: log.Url,
+            type,
+            status: STATUS[log.Status] ?? "processing",
+            createdAt: fromCdnTime(log.CreateTime),
+          });
+        }
+        if (logs.length < TASK_PAGE || offset + logs.length >= (response.TotalCount ?? 0)) return records;
+      }
     },
   };
 }

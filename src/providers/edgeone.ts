@@ -1,22 +1,38 @@
 /**
- * EdgeOne (`teo`, 2022-09-01) behind the `Purger` interface: `CreatePurgeTask` with type `purge_url`,
- * and `DescribeContentQuota` for its quota.
+ * EdgeOne (`teo`, 2022-09-01) behind the `Purger` interface: `CreatePurgeTask` (types `purge_url` and
+ * `purge_prefix`), `CreatePrefetchTask`, `DescribeContentQuota` for their quotas, and
+ * `DescribePurgeTasks` / `DescribePrefetchTasks` to read what became of them. The scope of a lane is
+ * its ZoneId.
  */
 
 import type {
+  CreatePrefetchTaskResponse,
   CreatePurgeTaskRequest,
   CreatePurgeTaskResponse,
   DescribeContentQuotaResponse,
+  DescribePurgeTasksRequest,
+  DescribePurgeTasksResponse,
 } from "tencentcloud-sdk-nodejs-teo/tencentcloud/services/teo/v20220901/teo_models";
-import type { Purger, Quota } from "../model";
+import type { PurgeReceipt, Purger, Quota, TaskRecord, TaskStatus, TaskType } from "../model";
 import { ApiError } from "../report/errors";
 import { type AdapterOptions, callApi, clientConfig, onFirstUse, send } from "./sdk";
 
-const PURGE_TYPE = "purge_url";
+const ACTIONS = {
+  purge_url: "CreatePurgeTask",
+  purge_prefix: "CreatePurgeTask",
+  prefetch_url: "CreatePrefetchTask",
+} as const satisfies Record<TaskType, string>;
+
+/** One call reports every type's quota: purge types in `PurgeQuota`, `prefetch_url` in `PrefetchQuota`. */
+const QUOTA_ACTION = "DescribeContentQuota";
+
+/** `DescribePurgeTasks` and `DescribePrefetchTasks` accept at most a 7-day range (tencent-cloud.md §3). */
+const MAX_RANGE_MS = 7 * 86_400_000;
+/** The largest `Limit` the task queries accept. */
+const TASK_PAGE = 1_000;
 
 /**
  * Builds the EdgeOne adapter; the SDK loads on the first call. Build one per warm instance.
- * The scope of a lane is its ZoneId.
  */
 export function createEdgeOnePurger(options: AdapterOptions): Purger {
   // Only the 2022-09-01 client: the package's index also loads the 2022-01-06 API (~40 ms more).
@@ -26,33 +42,42 @@ export function createEdgeOnePurger(options: AdapterOptions): Purger {
     );
     return new Client(clientConfig(options));
   });
+  const call = async <R>(action: string, request: object, timeout?: { timeoutMs?: number }) =>
+    callApi("edgeone", action, options, async () => send<R>(await client(), action, request, timeout));
 
   return {
     provider: "edgeone",
-    action: "CreatePurgeTask",
+    actions: ACTIONS,
+    quotaActions: { purge_url: QUOTA_ACTION, purge_prefix: QUOTA_ACTION, prefetch_url: QUOTA_ACTION },
 
-    async describeQuota(zoneId, call): Promise<Quota> {
-      const action = "DescribeContentQuota";
-      const response = await callApi("edgeone", action, options, async () =>
-        send<DescribeContentQuotaResponse>(await client(), action, { ZoneId: zoneId }, call),
-      );
-      const quota = response.PurgeQuota?.find((entry) => entry.Type === PURGE_TYPE);
+    async describeQuota(zoneId, { type = "purge_url", ...timeout } = {}): Promise<Quota> {
+      const response = await call<DescribeContentQuotaResponse>(QUOTA_ACTION, { ZoneId: zoneId }, timeout);
+      const list = type === "prefetch_url" ? response.PrefetchQuota : response.PurgeQuota;
+      const quota = list?.find((entry) => entry.Type === type);
       if (quota === undefined) {
         throw new ApiError({
           provider: "edgeone",
-          action,
+          action: QUOTA_ACTION,
           code: "QuotaNotReported",
-          message: `no ${PURGE_TYPE} entry in PurgeQuota for zone ${zoneId}`,
+          message: `no ${type} quota reported for zone ${zoneId}`,
           requestId: response.RequestId,
         });
       }
       return { batch: quota.Batch, daily: quota.Daily, dailyAvailable: quota.DailyAvailable };
     },
 
-    async purge(zoneId, targets, call) {
-      const request: CreatePurgeTaskRequest = { ZoneId: zoneId, Type: PURGE_TYPE, Targets: [...targets] };
-      const response = await callApi("edgeone", "CreatePurgeTask", options, async () =>
-        send<CreatePurgeTaskResponse>(await client(), "CreatePurgeTask", request, call),
+    async submit(zoneId, targets, { type = "purge_url", ...timeout } = {}): Promise<PurgeReceipt> {
+      const action = ACTIONS[type];
+      // purge_prefix keeps the default Method, `invalidate`: cached copies are revalidated with the
+      // origin (a 304 when unchanged) instead of dropped, so collapsing a folder costs the origin little.
+      const request: CreatePurgeTaskRequest | { ZoneId: string; Targets: string[] } =
+        type === "prefetch_url"
+          ? { ZoneId: zoneId, Targets: [...targets] }
+          : { ZoneId: zoneId, Type: type, Targets: [...targets] };
+      const response = await call<CreatePurgeTaskResponse | CreatePrefetchTaskResponse>(
+        action,
+        request,
+        timeout,
       );
       return {
         requestId: response.RequestId ?? "",
@@ -63,6 +88,45 @@ export function createEdgeOnePurger(options: AdapterOptions): Purger {
           targets: entry.Targets ?? [],
         })),
       };
+    },
+
+    async describeTasks(query, timeout = {}): Promise<TaskRecord[]> {
+      const prefetch = query.type === "prefetch_url";
+      const action = prefetch ? "DescribePrefetchTasks" : "DescribePurgeTasks";
+      // ZoneId plus a job-id filter or a time range are required (since 2024-05, tencent-cloud.md §3).
+      const until = query.until ?? Date.now();
+      const range =
+        query.taskId === undefined
+          ? {
+              StartTime: new Date(Math.max(query.since ?? 0, until - MAX_RANGE_MS)).toISOString(),
+              EndTime: new Date(until).toISOString(),
+            }
+          : {};
+      const filters = query.taskId === undefined ? [] : [{ Name: "job-id", Values: [query.taskId] }];
+      const records: TaskRecord[] = [];
+      for (let offset = 0; ; offset += TASK_PAGE) {
+        const request: DescribePurgeTasksRequest = {
+          ZoneId: query.scope,
+          ...range,
+          Offset: offset,
+          Limit: TASK_PAGE,
+          ...(filters.length > 0 ? { Filters: filters } : {}),
+        };
+        const response = await call<DescribePurgeTasksResponse>(action, request, timeout);
+        const tasks = response.Tasks ?? [];
+        for (const task of tasks) {
+          const type = (task.Type ?? (prefetch ? "prefetch_url" : "purge_url")) as TaskType;
+          records.push({
+            taskId: task.JobId ?? "",
+            target: task.Target ?? "",
+            type: prefetch ? "prefetch_url" : type,
+            status: (task.Status ?? "processing") as TaskStatus,
+            createdAt: Date.parse(task.CreateTime ?? "") || 0,
+            ...(task.FailType ? { failType: task.FailType } : {}),
+          });
+        }
+        if (tasks.length < TASK_PAGE || offset + tasks.length >= (response.TotalCount ?? 0)) return records;
+      }
     },
   };
 }

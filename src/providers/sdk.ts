@@ -61,9 +61,10 @@ export function send<Response>(
   client: RequestingClient,
   action: string,
   req: object,
-  call: CallOptions | undefined,
+  call: Partial<CallOptions> | undefined,
 ): Promise<Response> {
-  const signal = call ? { signal: AbortSignal.timeout(Math.max(1, call.timeoutMs)) } : {};
+  const timeoutMs = call?.timeoutMs;
+  const signal = timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(Math.max(1, timeoutMs)) };
   return client.request(action, req, signal) as Promise<Response>;
 }
 

@@ -52,7 +52,7 @@ describe("EdgeOne adapter", () => {
   it("purges URLs with CreatePurgeTask and returns the job", async () => {
     const { edgeone } = adapters();
     const targets = ["https://www.example.com/a.jpg", "https://static.example.com/b.css"];
-    const receipt = await edgeone.purge(ZONE, targets);
+    const receipt = await edgeone.submit(ZONE, targets);
 
     expect(receipt.taskId).not.toBe("");
     expect(receipt.requestId).not.toBe("");
@@ -69,7 +69,7 @@ describe("EdgeOne adapter", () => {
   it("reports the targets in FailedList, with the provider's reason", async () => {
     const { edgeone } = adapters();
     const foreign = "https://other.example.org/a.jpg";
-    const receipt = await edgeone.purge(ZONE, ["https://www.example.com/a.jpg", foreign]);
+    const receipt = await edgeone.submit(ZONE, ["https://www.example.com/a.jpg", foreign]);
     expect(receipt.failed).toEqual([
       { reason: expect.stringMatching(/not an acceleration domain/), targets: [foreign] },
     ]);
@@ -82,7 +82,7 @@ describe("EdgeOne adapter", () => {
         { zoneId: ZONE, domains: ["www.example.com"], quota: { purge_url: { batch: 50, daily: 300 } } },
       ],
     });
-    await edgeone.purge(ZONE, ["https://www.example.com/a.jpg", "https://www.example.com/b.jpg"]);
+    await edgeone.submit(ZONE, ["https://www.example.com/a.jpg", "https://www.example.com/b.jpg"]);
     expect(await edgeone.describeQuota(ZONE)).toEqual({ batch: 50, daily: 300, dailyAvailable: 298 });
     expect(emulator.calls().at(-1)).toMatchObject({
       action: "DescribeContentQuota",
@@ -92,7 +92,7 @@ describe("EdgeOne adapter", () => {
 
   it("turns an unknown zone into a fatal ApiError with the RequestId", async () => {
     const { edgeone } = adapters();
-    const error = await failure(edgeone.purge("zone-nope", ["https://www.example.com/a.jpg"]));
+    const error = await failure(edgeone.submit("zone-nope", ["https://www.example.com/a.jpg"]));
     expect(error).toMatchObject({ provider: "edgeone", action: "CreatePurgeTask", code: "ResourceNotFound" });
     expect(error.requestId).toBe(emulator.calls()[0]?.requestId);
   });
@@ -102,8 +102,8 @@ describe("CDN adapter", () => {
   it("purges URLs with PurgeUrlsCache, sending Area only when the lane names one", async () => {
     const { cdn } = adapters();
     const urls = ["https://cdn.example.com/a.jpg"];
-    const own = await cdn.purge("", urls);
-    await cdn.purge("overseas", urls);
+    const own = await cdn.submit("", urls);
+    await cdn.submit("overseas", urls);
 
     expect(own.taskId).not.toBe("");
     expect(own.failed).toEqual([]);
@@ -115,7 +115,7 @@ describe("CDN adapter", () => {
 
   it("reads the URL purge quota of an area, and the smallest across areas when none is named", async () => {
     const { cdn } = adapters();
-    await cdn.purge("overseas", ["https://cdn.example.com/a.jpg", "https://cdn.example.com/b.jpg"]);
+    await cdn.submit("overseas", ["https://cdn.example.com/a.jpg", "https://cdn.example.com/b.jpg"]);
     expect(await cdn.describeQuota("mainland")).toEqual({
       batch: 1_000,
       daily: 10_000,
@@ -131,7 +131,7 @@ describe("CDN adapter", () => {
 
   it("fails the whole call for a domain the account does not have", async () => {
     const { cdn } = adapters();
-    const error = await failure(cdn.purge("", ["https://nope.example.org/a.jpg"]));
+    const error = await failure(cdn.submit("", ["https://nope.example.org/a.jpg"]));
     expect(error).toMatchObject({
       provider: "cdn",
       action: "PurgeUrlsCache",
@@ -148,14 +148,14 @@ describe("adapter errors on the wire", () => {
   ] as const)("names %s by its code", async (_, fault, code) => {
     const { cdn } = adapters();
     emulator.configure({ faults: [{ action: "PurgeUrlsCache", times: 1, ...fault }] });
-    const error = await failure(cdn.purge("", ["https://cdn.example.com/a.jpg"]));
+    const error = await failure(cdn.submit("", ["https://cdn.example.com/a.jpg"]));
     expect(error.code).toBe(code);
   });
 
   it("gives up after the request timeout and says so", async () => {
     const { edgeone } = adapters(undefined, 200);
     emulator.configure({ faults: [{ action: "CreatePurgeTask", kind: "delay", delayMs: 2_000, times: 1 }] });
-    const error = await failure(edgeone.purge(ZONE, ["https://www.example.com/a.jpg"]));
+    const error = await failure(edgeone.submit(ZONE, ["https://www.example.com/a.jpg"]));
     expect(error.code).toBe("Timeout");
   });
 
@@ -193,7 +193,7 @@ describe("credentials", () => {
   it("when missing, fail with MissingCredentials before any request, naming variables but no value", async () => {
     const env = { TENCENTCLOUD_SECRETID: "AKIDSECRETVALUE00000000000000000000", TENCENTCLOUD_SECRETKEY: " " };
     const { cdn } = adapters(() => credentialsFromEnv(env));
-    const error = await failure(cdn.purge("", ["https://cdn.example.com/a.jpg"]));
+    const error = await failure(cdn.submit("", ["https://cdn.example.com/a.jpg"]));
     expect(error.code).toBe("MissingCredentials");
     expect(error.message).toMatch(/TENCENTCLOUD_SECRETKEY is not set.*execution role/);
     expect(error.message).not.toMatch(/AKIDSECRETVALUE/);

@@ -1,10 +1,20 @@
-import type { CallOptions, Provider, PurgeReceipt, Purger, Quota } from "../../src/model";
+import type {
+  Provider,
+  PurgeReceipt,
+  Purger,
+  Quota,
+  TaskCallOptions,
+  TaskQuery,
+  TaskRecord,
+  TaskType,
+} from "../../src/model";
 import { ApiError } from "../../src/report/errors";
 import type { FakeClock } from "./fake-clock";
 
 export interface FakeCall {
   readonly kind: "purge" | "describe";
   readonly scope: string;
+  readonly type: TaskType;
   readonly targets: readonly string[];
   /** Clock time when the call started. */
   readonly at: number;
@@ -20,7 +30,9 @@ export interface FakePurgerOptions {
   /** Answer to each purge; default: everything accepted. `n` counts purge calls from 1. */
   readonly purge?: (targets: readonly string[], n: number, scope: string) => PurgeAnswer;
   /** Answer to each describeQuota; default: batch 1000, 10,000 a day, all left. */
-  readonly quota?: (scope: string, n: number) => QuotaAnswer;
+  readonly quota?: (scope: string, n: number, type: TaskType) => QuotaAnswer;
+  /** Answer to each describeTasks; default: none. */
+  readonly tasks?: (query: TaskQuery) => TaskRecord[] | Error;
   /** Moves this clock forward by `callMs` during every call, as a real call takes time. */
   readonly clock?: FakeClock;
   readonly callMs?: number;
@@ -41,14 +53,29 @@ export function accepted(n: number): PurgeReceipt {
 
 /** A `Purger` whose answers are scripted and whose calls are recorded. */
 export class FakePurger implements Purger {
-  readonly action: string;
+  readonly actions: Purger["actions"];
+  readonly quotaActions: Purger["quotaActions"];
   readonly calls: FakeCall[] = [];
 
   constructor(
     readonly provider: Provider,
     private readonly options: FakePurgerOptions = {},
   ) {
-    this.action = provider === "edgeone" ? "CreatePurgeTask" : "PurgeUrlsCache";
+    this.actions =
+      provider === "edgeone"
+        ? {
+            purge_url: "CreatePurgeTask",
+            purge_prefix: "CreatePurgeTask",
+            prefetch_url: "CreatePrefetchTask",
+          }
+        : { purge_url: "PurgeUrlsCache", purge_prefix: "PurgePathCache", prefetch_url: "PushUrlsCache" };
+    const quota = provider === "edgeone" ? "DescribeContentQuota" : "DescribePurgeQuota";
+    this.quotaActions = { purge_url: quota, purge_prefix: quota, prefetch_url: quota };
+  }
+
+  /** The purge_url action, which most tests are about. */
+  get action(): string {
+    return this.actions.purge_url;
   }
 
   get purges(): FakeCall[] {
@@ -59,25 +86,32 @@ export class FakePurger implements Purger {
     return this.calls.filter((call) => call.kind === "describe");
   }
 
-  async describeQuota(scope: string, options?: CallOptions): Promise<Quota> {
+  async describeQuota(scope: string, options?: TaskCallOptions): Promise<Quota> {
     await this.call("describe", scope, [], options);
-    return settle(this.options.quota?.(scope, this.describes.length) ?? DEFAULT_QUOTA);
+    const type = options?.type ?? "purge_url";
+    return settle(this.options.quota?.(scope, this.describes.length, type) ?? DEFAULT_QUOTA);
   }
 
-  async purge(scope: string, targets: readonly string[], options?: CallOptions): Promise<PurgeReceipt> {
+  async submit(scope: string, targets: readonly string[], options?: TaskCallOptions): Promise<PurgeReceipt> {
     await this.call("purge", scope, targets, options);
     const n = this.purges.length;
     return settle(this.options.purge?.(targets, n, scope) ?? accepted(n));
+  }
+
+  async describeTasks(query: TaskQuery): Promise<TaskRecord[]> {
+    await Promise.resolve();
+    return settle(this.options.tasks?.(query) ?? []);
   }
 
   private async call(
     kind: FakeCall["kind"],
     scope: string,
     targets: readonly string[],
-    options: CallOptions | undefined,
+    options: TaskCallOptions | undefined,
   ): Promise<void> {
     const at = this.options.clock?.now() ?? 0;
-    this.calls.push({ kind, scope, targets: [...targets], at, timeoutMs: options?.timeoutMs });
+    const type = options?.type ?? "purge_url";
+    this.calls.push({ kind, scope, type, targets: [...targets], at, timeoutMs: options?.timeoutMs });
     await Promise.resolve(); // answer asynchronously, as the SDK does
     this.options.clock?.advance(this.options.callMs ?? 0);
   }

@@ -484,14 +484,16 @@ describe("executePlan: concurrency and rate", () => {
       const inner = new FakePurger(provider);
       return {
         provider,
-        action: inner.action,
+        actions: inner.actions,
+        quotaActions: inner.quotaActions,
         describeQuota: (scope) => inner.describeQuota(scope),
-        async purge(scope, targets) {
+        describeTasks: (query) => inner.describeTasks(query),
+        async submit(scope, targets) {
           inFlight += 1;
           most = Math.max(most, inFlight);
           await new Promise((resolve) => setImmediate(resolve));
           inFlight -= 1;
-          return inner.purge(scope, targets);
+          return inner.submit(scope, targets);
         },
       };
     };

@@ -64,7 +64,7 @@ describe("QuotaBook", () => {
     const book = new QuotaBook(new FakeClock());
     book.recordFallback(mainland);
     expect(book.known(mainland)).toEqual({
-      batch: PROVIDER_LIMITS.cdn.batch,
+      batch: PROVIDER_LIMITS.cdn.purge_url.batch,
       daily: undefined,
       dailyAvailable: undefined,
     });
