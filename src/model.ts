@@ -181,9 +181,12 @@ export type ErrorClass = "retry" | "quota" | "fatal";
 
 /** Targets that were not purged, grouped by cause. */
 export interface Failure extends LaneKey {
-  /** Provider error code, `FailedList` reason, or one of ours: "DeadlineReached", "QuotaExhausted". */
+  /**
+   * Provider error code, `FailedList` reason, or one of ours: "DeadlineReached", "QuotaExhausted",
+   * "OutcomeUnknown" (the last call was sent and never answered: the provider may have purged them).
+   */
   readonly code: string;
-  readonly class: ErrorClass | "rejected" | "deadline";
+  readonly class: ErrorClass | "rejected" | "deadline" | "unknown";
   readonly message: string;
   /** What the user should do about it. */
   readonly hint: string;

@@ -21,10 +21,11 @@ import type {
   Provider,
   Purger,
 } from "../model";
-import { type ApiError, failureScope, quotaKind } from "../report/errors";
+import { type ApiError, failureScope, quotaKind, TRANSPORT_CODES } from "../report/errors";
 import { hintFor } from "../report/hints";
 import type { Logger } from "../report/log";
 import { type AttemptContext, callWithRetries, MIN_CALL_MS, type Outcome } from "./attempts";
+import { laneKeyOf } from "./lane";
 import { fallbackQuota, type LaneQuota, laneId, type QuotaBook } from "./quota";
 import { createRateLimiter, type RateLimiter } from "./rate-limit";
 import { type ReadReceipt, readReceipt } from "./receipt";
@@ -230,13 +231,16 @@ function record(run: Run, lane: LaneKey, receipt: ReadReceipt): number {
   return receipt.purged.length;
 }
 
+/** Transport failures after which a request may still have reached the provider. */
+const SENT_BUT_UNANSWERED: ReadonlySet<string> = new Set([TRANSPORT_CODES.timeout, TRANSPORT_CODES.network]);
+
 type FailureFields = Pick<Failure, "code" | "class" | "message"> &
   Partial<Pick<Failure, "hint" | "requestId">>;
 
 function fail(run: Run, lane: LaneKey, targets: readonly string[], fields: FailureFields): void {
   if (targets.length === 0) return;
   const hint = fields.hint ?? hintFor(fields.code, lane.provider);
-  run.failures.push({ provider: lane.provider, scope: lane.scope, ...fields, hint, targets });
+  run.failures.push({ ...laneKeyOf(lane), ...fields, hint, targets });
 }
 
 function fromError(error: ApiError, errorClass: ErrorClass, note?: string): FailureFields {
@@ -266,7 +270,20 @@ function exhausted(quota: LaneQuota, needed: number, accepted: number, notSubmit
   };
 }
 
+/**
+ * The deadline came before the targets were accepted. When the last call timed out or lost its
+ * connection after it was sent, the provider may have received it: the outcome is unknown, and the
+ * targets are worth purging again (harmless if they were), not "not submitted".
+ */
 function deadlineReached(run: Run, lastError: ApiError | undefined): FailureFields {
+  if (lastError !== undefined && SENT_BUT_UNANSWERED.has(lastError.code)) {
+    return {
+      code: "OutcomeUnknown",
+      class: "unknown",
+      message: `${lastError.action} was sent but not answered before the function's deadline (${lastError.message}): the provider may or may not have purged these.`,
+      ...(lastError.requestId ? { requestId: lastError.requestId } : {}),
+    };
+  }
   const why = lastError
     ? `no time left to retry after ${lastError.message}`
     : `less than the ${Math.min(run.deps.requestTimeoutMs, MIN_CALL_MS)} ms a call needs was left`;

@@ -8,6 +8,7 @@
 
 import type { Failure, Job, LaneKey, PurgeReceipt } from "../model";
 import { rejectionHint } from "../report/hints";
+import { laneKeyOf } from "./lane";
 
 export interface ReadReceipt {
   readonly purged: string[];
@@ -49,8 +50,7 @@ export function readReceipt(
   );
   const failures = [...refused].map(
     ([reason, targets]): Failure => ({
-      provider: lane.provider,
-      scope: lane.scope,
+      ...laneKeyOf(lane),
       code: reason,
       class: "rejected",
       message: `${action} accepted the request (task ${receipt.taskId}) but refused ${targets.length} of its ${batch.length} URLs: ${reason}`,
@@ -60,8 +60,7 @@ export function readReceipt(
     }),
   );
   const job: Job = {
-    provider: lane.provider,
-    scope: lane.scope,
+    ...laneKeyOf(lane),
     taskId: receipt.taskId,
     requestId: receipt.requestId,
     targets: purged.length,

@@ -104,6 +104,12 @@ const HINTS: readonly { readonly pattern: RegExp; readonly hint: (p: Facts) => s
     hint: () => "The function ran out of time: raise its timeout, or deliver fewer events per invocation.",
   },
   {
+    pattern: /^OutcomeUnknown$/,
+    hint: () =>
+      "The API did not answer in time: these URLs are purged again from the backlog (harmless if they were). " +
+      "If it keeps happening, raise PURGE_API_TIMEOUT_MS or the function's timeout.",
+  },
+  {
     pattern: /^ProviderNotConfigured$/,
     hint: (p) => `No ${p.name} client was configured although the plan has ${p.name} URLs: check ${p.sites}.`,
   },

@@ -1,0 +1,192 @@
+/**
+ * The backlog: targets that could not be purged now, kept as objects in COS until a drain purges them.
+ *
+ * An invocation defers what its lane's daily quota, the rate limit, a provider outage or its deadline
+ * kept it from purging (`defer`); the drain (drain.ts) reads the queue back, purges, and rewrites or
+ * deletes each entry only after the provider accepted its targets. The record formats are in entries.ts.
+ */
+import type { Clock } from "../clock";
+import { laneKeyOf } from "../execute/lane";
+import type { LaneKey } from "../model";
+import {
+  type BacklogEntry,
+  FOLDERS,
+  keyTime,
+  readEntry,
+  readSent,
+  recordKey,
+  type SentRecord,
+} from "./entries";
+import { type ListedObject, mapLimit, type ObjectStore } from "./store";
+
+/** COS requests in flight at once while reading or rewriting many records. */
+export const STORE_CONCURRENCY = 16;
+
+/** Targets of one lane deferred for one reason. */
+export interface Deferral extends LaneKey {
+  readonly targets: readonly string[];
+  readonly reason: string;
+  readonly message: string;
+}
+
+export interface Stored<T> {
+  readonly key: string;
+  readonly record: T;
+}
+
+/** A record this version could not read: reported, left in place. */
+export interface Unreadable {
+  readonly key: string;
+  readonly problem: string;
+}
+
+export interface BacklogOptions {
+  readonly store: ObjectStore;
+  /** Folder of the bucket, ending in `/` (default `.cos-purge/`). */
+  readonly prefix: string;
+  readonly clock: Clock;
+  /** Timeout of one COS call. */
+  readonly timeoutMs: number;
+  /** For record keys; default `Math.random`. */
+  readonly random?: () => number;
+}
+
+/** Where the backlog lives, for messages: `cos://bucket/prefix`. */
+export interface BacklogLocation {
+  readonly bucket: string;
+  readonly region: string;
+  readonly prefix: string;
+}
+
+export class Backlog {
+  readonly prefix: string;
+  private readonly store: ObjectStore;
+  private readonly clock: Clock;
+  private readonly call: { readonly timeoutMs: number };
+  private readonly random: () => number;
+
+  constructor(options: BacklogOptions) {
+    this.store = options.store;
+    this.prefix = options.prefix;
+    this.clock = options.clock;
+    this.call = { timeoutMs: options.timeoutMs };
+    this.random = options.random ?? Math.random;
+  }
+
+  /** The store, for leases and claims under this backlog's prefix. */
+  get objects(): ObjectStore {
+    return this.store;
+  }
+
+  /**
+   * Writes one queue entry per deferral (lane and reason). Resolves once every entry is stored;
+   * rejects if any write failed (entries already written stay: a retry of the invocation then writes
+   * the rest again, and the drain deduplicates).
+   */
+  async defer(deferrals: readonly Deferral[], origin: string): Promise<string[]> {
+    const now = this.clock.now();
+    const entries = deferrals
+      .filter((deferral) => deferral.targets.length > 0)
+      .map(
+        ({ targets, reason, message, ...lane }): BacklogEntry => ({
+          ...laneKeyOf(lane),
+          targets: [...targets],
+          reason,
+          message,
+          firstDeferredAt: now,
+          deferredAt: now,
+          tries: 0,
+          origin,
+        }),
+      );
+    return mapLimit(entries, STORE_CONCURRENCY, (entry) => this.add(entry));
+  }
+
+  /** Writes a new queue entry; returns its key. */
+  async add(entry: BacklogEntry): Promise<string> {
+    const key = recordKey(this.prefix, FOLDERS.queue, this.clock.now(), this.random);
+    await this.store.put(key, JSON.stringify(entry), this.call);
+    return key;
+  }
+
+  /** Every queue key with its size and age, without reading the entries (cheap: one LIST per 1000). */
+  async listQueue(): Promise<ListedObject[]> {
+    return this.store.list(`${this.prefix}${FOLDERS.queue}`, this.call);
+  }
+
+  /** Reads queue entries (all, or the listed ones). */
+  async readQueue(listed?: readonly ListedObject[]): Promise<{
+    entries: Stored<BacklogEntry>[];
+    unreadable: Unreadable[];
+  }> {
+    return this.readAll(listed ?? (await this.listQueue()), readEntry);
+  }
+
+  /** Reads the records of submitted targets that await confirmation. */
+  async readSent(): Promise<{ entries: Stored<SentRecord>[]; unreadable: Unreadable[] }> {
+    return this.readAll(await this.store.list(`${this.prefix}${FOLDERS.sent}`, this.call), readSent);
+  }
+
+  /** Writes a sent record under a new key, or rewrites it under `key`. */
+  async writeSent(record: SentRecord, key?: string): Promise<string> {
+    const at = key ?? recordKey(this.prefix, FOLDERS.sent, record.createdAt, this.random);
+    await this.store.put(at, JSON.stringify(record), this.call);
+    return at;
+  }
+
+  /** Rewrites an entry in place (the drain, holding the lease, is the only writer of existing keys). */
+  async rewrite(key: string, entry: BacklogEntry): Promise<void> {
+    await this.store.put(key, JSON.stringify(entry), this.call);
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.store.delete(key, this.call);
+  }
+
+  async removeSent(key: string): Promise<void> {
+    await this.store.delete(key, this.call);
+  }
+
+  /**
+   * Removes `done` targets from the entries at `keys`: an entry left empty is deleted, one that lost
+   * targets is rewritten, others are not touched. Idempotent, so a drain that died half-way can redo it.
+   */
+  async removeTargets(keys: readonly string[], done: ReadonlySet<string>): Promise<void> {
+    await mapLimit(keys, STORE_CONCURRENCY, async (key) => {
+      const text = await this.store.get(key, this.call);
+      if (text === undefined) return;
+      const entry = readEntry(text);
+      if (typeof entry === "string") return;
+      const left = entry.targets.filter((target) => !done.has(target));
+      if (left.length === entry.targets.length) return;
+      if (left.length === 0) await this.remove(key);
+      else await this.rewrite(key, { ...entry, targets: left });
+    });
+  }
+
+  private async readAll<T>(
+    listed: readonly ListedObject[],
+    read: (text: string) => T | string,
+  ): Promise<{ entries: Stored<T>[]; unreadable: Unreadable[] }> {
+    const entries: Stored<T>[] = [];
+    const unreadable: Unreadable[] = [];
+    const bodies = await mapLimit(listed, STORE_CONCURRENCY, (object) =>
+      this.store.get(object.key, this.call),
+    );
+    listed.forEach((object, index) => {
+      const text = bodies[index];
+      // Deleted between the listing and the read: another drain finished it.
+      if (text === undefined) return;
+      const record = read(text);
+      if (typeof record === "string") unreadable.push({ key: object.key, problem: record });
+      else entries.push({ key: object.key, record });
+    });
+    return { entries, unreadable };
+  }
+}
+
+/** Age of the oldest listed record, in ms (0 when none). */
+export function oldestAge(listed: readonly ListedObject[], now: number): number {
+  const times = listed.map((object) => keyTime(object.key) ?? object.lastModified);
+  return times.length === 0 ? 0 : Math.max(0, now - Math.min(...times));
+}

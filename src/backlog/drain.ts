@@ -1,0 +1,330 @@
+/**
+ * The drain: purges what waits in the backlog, under a lease so that two drains never work at once.
+ *
+ *     lease → confirm what earlier drains sent (journal.ts) → read the queue → merge per lane
+ *           → collapse folders → execute, journaling each request → settle the entries → alarm → release
+ *
+ * Nothing leaves the queue before the provider accepted it, and nothing accepted is sent again: every
+ * request is journaled (journal.ts), and a drain killed anywhere leaves either untouched entries or a
+ * sent record the next drain resolves.
+ */
+import { type AttemptContext, callWithRetries } from "../execute/attempts";
+import { type ExecuteDeps, executePlan } from "../execute/execute";
+import { laneKeyOf } from "../execute/lane";
+import { fallbackQuota } from "../execute/quota";
+import { createRateLimiter } from "../execute/rate-limit";
+import type { Execution, Failure, Lane, LaneKey } from "../model";
+import { type CollapseSettings, collapseTargets } from "../plan/collapse";
+import type { Backlog, Stored, Unreadable } from "./backlog";
+import { isDeferrable } from "./deferral";
+import { type BacklogEntry, FOLDERS, laneOf, type SentRecord } from "./entries";
+import { confirmSent, journaledPurgers, queuedId, SourceIndex } from "./journal";
+import { acquireLease, type LeaseState } from "./lease";
+
+export interface DrainDeps extends ExecuteDeps {
+  readonly backlog: Backlog;
+  /** Who drains, for the lease and the log: the SCF request id. */
+  readonly owner: string;
+  /** When an entry counts as overdue: the `error` line an alarm keys on. */
+  readonly alarm: { readonly maxAgeMs: number; readonly maxTries: number };
+  readonly collapse?: CollapseSettings;
+}
+
+/** A folder purge that stood for `count` queued URLs. */
+export interface Collapse extends LaneKey {
+  readonly prefix: string;
+  readonly count: number;
+}
+
+/** What one drain did; logged as the "drain summary" line. */
+export interface DrainReport {
+  /** `busy`: another drain holds the lease, and nothing was done. */
+  readonly status: "drained" | "busy";
+  readonly holder?: LeaseState;
+  /** Queue entries read, and the distinct targets in them. */
+  readonly entries: number;
+  readonly targets: number;
+  /** Queued targets the provider accepted (each URL under a collapsed folder counts). */
+  readonly purged: number;
+  /** Targets still waiting after this drain (quota, rate limit, outage, deadline). */
+  readonly waiting: number;
+  /** Targets taken out of the backlog because no retry can purge them. */
+  readonly failures: readonly Failure[];
+  readonly collapsed: readonly Collapse[];
+  /** Earlier submissions confirmed done; targets of failed tasks queued again; tasks still running. */
+  readonly confirmed: number;
+  readonly requeued: number;
+  readonly unconfirmed: number;
+  readonly unreadable: readonly Unreadable[];
+  /** Age of the oldest entry left in the queue. */
+  readonly oldestAgeMs: number;
+  readonly jobs: Execution["jobs"];
+  readonly quota: Execution["quota"];
+  readonly apiCalls: number;
+}
+
+/** Time kept back from the lease for the bookkeeping after the last request (rewrites, release). */
+const BOOKKEEPING_MS = 2_000;
+
+/**
+ * Drains the backlog once, within `deps.deadline`. Resolves `busy` at once when another drain holds
+ * the lease. Rejects only when the backlog itself cannot be read or written (the invocation then fails
+ * and SCF retries it); provider failures are results.
+ */
+export async function drainBacklog(deps: DrainDeps): Promise<DrainReport> {
+  const { backlog, clock } = deps;
+  const ttl = Math.max(BOOKKEEPING_MS, deps.deadline - clock.now());
+  const name = `${backlog.prefix}${FOLDERS.lease}drain/`;
+  const lease = await acquireLease(backlog.objects, clock, name, deps.owner, ttl);
+  if (lease.held === undefined) {
+    return { ...emptyReport("busy"), ...(lease.holder ? { holder: lease.holder } : {}) };
+  }
+  try {
+    const deadline = Math.min(deps.deadline, lease.held.expiresAt) - BOOKKEEPING_MS;
+    return await drainHeld({ ...deps, deadline });
+  } finally {
+    await lease.held
+      .release()
+      .catch((error: unknown) => deps.log.warn("drain lease not released", { error }));
+  }
+}
+
+async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
+  const { backlog, clock, log } = deps;
+  const attempts: AttemptContext = { ...deps, limiter: deps.limiter ?? createRateLimiter(clock) };
+  const withLimiter = { ...deps, limiter: attempts.limiter };
+  const confirmation = await confirmSent({ ...withLimiter, attempts });
+
+  const { entries, unreadable } = await backlog.readQueue();
+  for (const { key, problem } of unreadable)
+    log.error("backlog entry unreadable, left in place", { key, problem });
+
+  const sources = new SourceIndex();
+  const lanes = mergeLanes(entries, sources);
+  const { planned, collapsed, quotaCalls } = await collapseLanes(lanes, sources, withLimiter, attempts);
+  const journal = journaledPurgers({ ...withLimiter }, sources);
+  const execution = await executePlan(planned, { ...withLimiter, purgers: journal.purgers });
+
+  // Queued targets resolved: submitted and answered (accepted, or refused in a FailedList, which no
+  // retry fixes), or failed for a reason no retry fixes. Everything else waits.
+  const resolved = new Set<string>();
+  for (const { record } of journal.written)
+    for (const id of sources.resolves(record, record.targets)) resolved.add(id);
+  const failed: Failure[] = [];
+  const retried = new Set<string>();
+  for (const failure of execution.failures) {
+    const ids = sources.resolves(failure, failure.targets);
+    if (!isDeferrable(failure)) failed.push(failure);
+    if (!isDeferrable(failure) && failure.class !== "rejected") for (const id of ids) resolved.add(id);
+    if (failure.class === "retry" || failure.class === "unknown") for (const id of ids) retried.add(id);
+  }
+
+  const left = await settleEntries(backlog, entries, resolved, retried, clock.now());
+  // The entries are settled: the journal records of this drain need no replay.
+  await Promise.all(
+    journal.written.map(({ key, record }) => backlog.writeSent({ ...record, applied: true }, key)),
+  );
+  if (failed.length > 0) {
+    log.error("backlog targets failed for a reason no retry can fix; removed from the backlog", {
+      failures: failed.map(({ targets, ...failure }) => ({
+        ...failure,
+        count: targets.length,
+        targets: targets.slice(0, 20),
+      })),
+    });
+  }
+  alarmOverdue(deps, left);
+
+  const now = clock.now();
+  const waitingTargets = new Set(left.flatMap((entry) => entry.targets));
+  return {
+    status: "drained",
+    entries: entries.length,
+    targets: lanes.reduce((sum, lane) => sum + lane.targets.length, 0),
+    purged: execution.purged.length === 0 ? 0 : countPurged(journal.written, execution, sources),
+    waiting: waitingTargets.size,
+    failures: failed,
+    collapsed,
+    confirmed: confirmation.confirmed,
+    requeued: confirmation.requeued,
+    unconfirmed: confirmation.unconfirmed,
+    unreadable,
+    oldestAgeMs:
+      left.length === 0 ? 0 : Math.max(0, now - Math.min(...left.map((entry) => entry.firstDeferredAt))),
+    jobs: execution.jobs,
+    quota: execution.quota,
+    apiCalls: execution.apiCalls + confirmation.apiCalls + quotaCalls,
+  };
+}
+
+/** The queue's lanes: each lane's distinct targets, first queued first; `sources` learns where each came from. */
+function mergeLanes(entries: readonly Stored<BacklogEntry>[], sources: SourceIndex): Lane[] {
+  const lanes = new Map<string, { lane: LaneKey; targets: Set<string> }>();
+  for (const { key, record } of entries) {
+    const id = laneOf(record);
+    const lane = lanes.get(id) ?? { lane: laneKeyOf(record), targets: new Set<string>() };
+    lanes.set(id, lane);
+    for (const target of record.targets) {
+      lane.targets.add(target);
+      sources.addEntryTarget(record, target, key);
+    }
+  }
+  return [...lanes.values()].map(({ lane, targets }) => ({ ...lane, targets: [...targets] }));
+}
+
+/**
+ * With collapse on, each URL lane's targets are split into folder purges (added to the lane's folder
+ * lane) and the URLs left, within today's folder and URL quotas.
+ */
+async function collapseLanes(
+  lanes: readonly Lane[],
+  sources: SourceIndex,
+  deps: DrainDeps,
+  attempts: AttemptContext,
+): Promise<{ planned: Lane[]; collapsed: Collapse[]; quotaCalls: number }> {
+  const settings = deps.collapse;
+  if (settings === undefined || settings.minFiles <= 0)
+    return { planned: [...lanes], collapsed: [], quotaCalls: 0 };
+  const planned = new Map<string, { lane: LaneKey; targets: string[] }>();
+  const add = (lane: LaneKey, targets: readonly string[]) => {
+    const id = laneOf(lane);
+    const known = planned.get(id) ?? { lane: laneKeyOf(lane), targets: [] };
+    planned.set(id, known);
+    for (const target of targets) if (!known.targets.includes(target)) known.targets.push(target);
+  };
+  const collapsed: Collapse[] = [];
+  let quotaCalls = 0;
+  for (const lane of lanes) {
+    if ((lane.type ?? "purge_url") !== "purge_url" || lane.targets.length < settings.minFiles) {
+      add(lane, lane.targets);
+      continue;
+    }
+    const folderLane: LaneKey = { provider: lane.provider, scope: lane.scope, type: "purge_prefix" };
+    const urlQuota = await laneRoom(lane, deps, attempts);
+    const folderQuota = await laneRoom(folderLane, deps, attempts);
+    quotaCalls += urlQuota.calls + folderQuota.calls;
+    const result = collapseTargets(lane.targets, settings, {
+      maxPrefixes: folderQuota.room,
+      urlRoom: urlQuota.room,
+    });
+    add(lane, result.rest);
+    if (result.prefixes.length === 0) continue;
+    add(
+      folderLane,
+      result.prefixes.map((folder) => folder.prefix),
+    );
+    for (const folder of result.prefixes) {
+      sources.addFolder(folderLane, folder.prefix, folder.targets);
+      collapsed.push({ ...laneKeyOf(lane), prefix: folder.prefix, count: folder.targets.length });
+    }
+  }
+  const out = [...planned.values()].map(({ lane, targets }) => ({ ...lane, targets }));
+  return { planned: out.filter((lane) => lane.targets.length > 0), collapsed, quotaCalls };
+}
+
+/** How many targets the lane may take today: the provider's word, or unlimited when it cannot say. */
+async function laneRoom(
+  lane: LaneKey,
+  deps: DrainDeps,
+  attempts: AttemptContext,
+): Promise<{ room: number; calls: number }> {
+  const known = deps.quota.known(lane);
+  if (known !== undefined) return { room: known.dailyAvailable ?? Number.POSITIVE_INFINITY, calls: 0 };
+  const purger = deps.purgers[lane.provider];
+  if (purger === undefined) return { room: 0, calls: 0 };
+  const type = lane.type ?? "purge_url";
+  const outcome = await callWithRetries(attempts, lane, purger.quotaActions[type], (options) =>
+    purger.describeQuota(lane.scope, { ...options, type }),
+  );
+  if (outcome.kind === "ok") {
+    const quota = deps.quota.record(lane, outcome.value);
+    return { room: quota.dailyAvailable ?? Number.POSITIVE_INFINITY, calls: outcome.attempts };
+  }
+  // Unknown: assume one request's worth (the provider says more when asked to do too much).
+  return { room: fallbackQuota(lane).batch, calls: outcome.attempts };
+}
+
+/**
+ * Rewrites the queue after a drain: an entry whose targets were all resolved is deleted; one that
+ * lost some is rewritten with the rest; one whose targets failed retryably counts a try. Entries this
+ * drain did not touch are not written. Returns the entries left, as now stored.
+ */
+async function settleEntries(
+  backlog: Backlog,
+  entries: readonly Stored<BacklogEntry>[],
+  resolved: ReadonlySet<string>,
+  retried: ReadonlySet<string>,
+  now: number,
+): Promise<BacklogEntry[]> {
+  const left: BacklogEntry[] = [];
+  const writes: Promise<void>[] = [];
+  for (const { key, record } of entries) {
+    const targets = record.targets.filter((target) => !resolved.has(queuedId(record, target)));
+    const failedAgain = targets.some((target) => retried.has(queuedId(record, target)));
+    if (targets.length === 0) {
+      writes.push(backlog.remove(key));
+      continue;
+    }
+    const entry = failedAgain
+      ? { ...record, targets, tries: record.tries + 1, deferredAt: now }
+      : { ...record, targets };
+    left.push(entry);
+    if (targets.length !== record.targets.length || failedAgain) writes.push(backlog.rewrite(key, entry));
+  }
+  await Promise.all(writes);
+  return left;
+}
+
+/** The `error` line the README's alarm keys on: entries waiting too long, or failing too often. */
+function alarmOverdue(deps: DrainDeps, left: readonly BacklogEntry[]): void {
+  const now = deps.clock.now();
+  const overdue = left.filter(
+    (entry) => now - entry.firstDeferredAt > deps.alarm.maxAgeMs || entry.tries > deps.alarm.maxTries,
+  );
+  if (overdue.length === 0) return;
+  const reasons: Record<string, number> = {};
+  for (const entry of overdue) reasons[entry.reason] = (reasons[entry.reason] ?? 0) + entry.targets.length;
+  deps.log.error("backlog overdue", {
+    entries: overdue.length,
+    targets: overdue.reduce((sum, entry) => sum + entry.targets.length, 0),
+    oldestAgeMs: Math.max(...overdue.map((entry) => now - entry.firstDeferredAt)),
+    mostTries: Math.max(...overdue.map((entry) => entry.tries)),
+    reasons,
+    hint: "Purges have waited longer than PURGE_BACKLOG_ALARM_AGE_MS or failed more than PURGE_BACKLOG_ALARM_TRIES drains; `cos-purge backlog` lists them with their reasons.",
+  });
+}
+
+/** Queued targets the provider accepted: the accepted part of each journaled submission, expanded. */
+function countPurged(
+  written: readonly { record: SentRecord }[],
+  execution: Execution,
+  sources: SourceIndex,
+): number {
+  const refused = new Set(execution.failures.filter((f) => f.class === "rejected").flatMap((f) => f.targets));
+  const ids = new Set<string>();
+  for (const { record } of written) {
+    const accepted = record.targets.filter((target) => !refused.has(target));
+    for (const id of sources.resolves(record, accepted)) ids.add(id);
+  }
+  return ids.size;
+}
+
+function emptyReport(status: DrainReport["status"]): DrainReport {
+  return {
+    status,
+    entries: 0,
+    targets: 0,
+    purged: 0,
+    waiting: 0,
+    failures: [],
+    collapsed: [],
+    confirmed: 0,
+    requeued: 0,
+    unconfirmed: 0,
+    unreadable: [],
+    oldestAgeMs: 0,
+    jobs: [],
+    quota: [],
+    apiCalls: 0,
+  };
+}

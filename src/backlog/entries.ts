@@ -1,0 +1,137 @@
+/**
+ * The backlog's records, as JSON objects under the backlog prefix (default `.cos-purge/`):
+ *
+ *     queue/<ms>-<rand>.json   targets waiting to be purged (a `BacklogEntry`)
+ *     sent/<ms>-<rand>.json    targets a drain submitted, until the provider confirms them (a `SentRecord`)
+ *     lease/...                who may drain now (lease.ts)
+ *
+ * Keys start with the time, so a listing is in age order and tells each record's age without reading it.
+ * Every record is validated when read: a record this version cannot read is reported and left in place,
+ * never deleted, so a newer or damaged record is not lost.
+ */
+import type { LaneKey, Provider, TaskType } from "../model";
+
+/** Targets waiting in the backlog, all of one lane. */
+export interface BacklogEntry extends LaneKey {
+  readonly targets: readonly string[];
+  /** Why they are waiting: a provider code, or ours (`QuotaExhausted`, `DeadlineReached`, `Queued`...). */
+  readonly reason: string;
+  readonly message: string;
+  /** Epoch ms when the targets were first deferred. */
+  readonly firstDeferredAt: number;
+  /** Epoch ms of the latest deferral. */
+  readonly deferredAt: number;
+  /** How many drains tried these targets and failed for a retryable reason. */
+  readonly tries: number;
+  /** The SCF request id that deferred them first, to find its log. */
+  readonly origin: string;
+}
+
+/** Targets a drain submitted, kept until the provider says how the task ended. */
+export interface SentRecord extends LaneKey {
+  /** What was submitted: URLs, or folder URLs for `purge_prefix`. */
+  readonly targets: readonly string[];
+  /** The queued targets the submission stands for: the targets, or every queued URL under a folder. */
+  readonly covers: readonly string[];
+  /** Queue entries the targets came from: after a crash, the next drain removes them there. */
+  readonly entryKeys: readonly string[];
+  /** Epoch ms just before the submit call. */
+  readonly createdAt: number;
+  /** The provider's task id, once the submit call answered. */
+  readonly taskId?: string;
+  /** True once the targets were removed from the queue entries. */
+  readonly applied?: boolean;
+}
+
+export const FOLDERS = { queue: "queue/", sent: "sent/", lease: "lease/" } as const;
+
+const PROVIDERS: readonly Provider[] = ["edgeone", "cdn"];
+const TYPES: readonly TaskType[] = ["purge_url", "purge_prefix", "prefetch_url"];
+
+/** A new record key: `<prefix><folder><epoch ms, 13 digits>-<8 random hex>.json`. */
+export function recordKey(prefix: string, folder: string, now: number, random: () => number): string {
+  const stamp = String(Math.max(0, Math.floor(now))).padStart(13, "0");
+  const nonce = Math.floor(random() * 0x1_0000_0000)
+    .toString(16)
+    .padStart(8, "0");
+  return `${prefix}${folder}${stamp}-${nonce}.json`;
+}
+
+/** The epoch ms a record key starts with, or `undefined` for a key not made by `recordKey`. */
+export function keyTime(key: string): number | undefined {
+  const match = /\/(\d{13})-[0-9a-f]{8}\.json$/.exec(key);
+  return match ? Number(match[1]) : undefined;
+}
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+const isStringList = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((item) => typeof item === "string");
+const isTime = (value: unknown): value is number => typeof value === "number" && Number.isFinite(value);
+
+/** The lane fields of a record, or a problem. */
+function readLane(json: Json): LaneKey | string {
+  const { provider, scope, type } = json;
+  if (!PROVIDERS.includes(provider as Provider))
+    return `provider ${JSON.stringify(provider)} is not edgeone or cdn`;
+  if (typeof scope !== "string") return "scope is not a string";
+  if (type !== undefined && !TYPES.includes(type as TaskType))
+    return `type ${JSON.stringify(type)} is unknown`;
+  return { provider: provider as Provider, scope, ...(type === undefined ? {} : { type: type as TaskType }) };
+}
+
+function parse(text: string): Json | string {
+  try {
+    const json: unknown = JSON.parse(text);
+    return isObject(json) ? json : "not a JSON object";
+  } catch (error) {
+    return `not JSON (${(error as Error).message})`;
+  }
+}
+
+/** Reads a queue entry; a string says what is wrong with it. */
+export function readEntry(text: string): BacklogEntry | string {
+  const json = parse(text);
+  if (typeof json === "string") return json;
+  const lane = readLane(json);
+  if (typeof lane === "string") return lane;
+  const { targets, reason, message, firstDeferredAt, deferredAt, tries, origin } = json;
+  if (!isStringList(targets)) return "targets is not a list of URLs";
+  if (!isTime(firstDeferredAt) || !isTime(deferredAt)) return "firstDeferredAt or deferredAt is not a time";
+  return {
+    ...lane,
+    targets,
+    reason: typeof reason === "string" ? reason : "Unknown",
+    message: typeof message === "string" ? message : "",
+    firstDeferredAt,
+    deferredAt,
+    tries: typeof tries === "number" && tries >= 0 ? tries : 0,
+    origin: typeof origin === "string" ? origin : "",
+  };
+}
+
+/** Reads a sent record; a string says what is wrong with it. */
+export function readSent(text: string): SentRecord | string {
+  const json = parse(text);
+  if (typeof json === "string") return json;
+  const lane = readLane(json);
+  if (typeof lane === "string") return lane;
+  const { targets, covers, entryKeys, createdAt, taskId, applied } = json;
+  if (!isStringList(targets) || !isStringList(entryKeys)) return "targets or entryKeys is not a list";
+  if (covers !== undefined && !isStringList(covers)) return "covers is not a list";
+  if (!isTime(createdAt)) return "createdAt is not a time";
+  return {
+    ...lane,
+    targets,
+    covers: covers ?? targets,
+    entryKeys,
+    createdAt,
+    ...(typeof taskId === "string" && taskId !== "" ? { taskId } : {}),
+    ...(applied === true ? { applied } : {}),
+  };
+}
+
+/** The lane of a record, as an id for grouping: `provider scope type`. */
+export const laneOf = (lane: LaneKey): string => `${lane.provider} ${lane.scope} ${lane.type ?? "purge_url"}`;

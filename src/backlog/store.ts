@@ -1,0 +1,62 @@
+/**
+ * What the backlog needs of object storage: a handful of operations on whole small objects. The COS
+ * adapter (providers/cos.ts, `cos-nodejs-sdk-v5`) implements it; tests use an in-memory one.
+ */
+
+/** One object as listed: key, size in bytes, last-modified epoch ms. */
+export interface ListedObject {
+  readonly key: string;
+  readonly size: number;
+  readonly lastModified: number;
+}
+
+export interface StoreCallOptions {
+  readonly timeoutMs?: number;
+}
+
+/** A bucket, reached with the function's credentials. Every failure throws (see `StorageError`). */
+export interface ObjectStore {
+  /**
+   * Writes `body` under `key`. With `ifAbsent`, COS's `x-cos-forbid-overwrite: true` makes the write
+   * refuse to replace an existing key, and the call resolves `false`: the one atomic "create once" COS
+   * offers, on which leases and once-only markers rest.
+   */
+  put(
+    key: string,
+    body: string,
+    options?: StoreCallOptions & { readonly ifAbsent?: boolean },
+  ): Promise<boolean>;
+  /** The object's body, or `undefined` when there is no such key. */
+  get(key: string, options?: StoreCallOptions): Promise<string | undefined>;
+  /** Deletes `key`; resolves also when it did not exist. */
+  delete(key: string, options?: StoreCallOptions): Promise<void>;
+  /** Every key under `prefix`, all pages, in key order. */
+  list(prefix: string, options?: StoreCallOptions): Promise<ListedObject[]>;
+}
+
+/**
+ * Runs `work` over `items` with at most `limit` in flight, in order of the items; rejects with the first
+ * failure once every started call has settled (so no write is left running behind a thrown error).
+ */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (next < items.length && failure === undefined) {
+      const index = next++;
+      try {
+        results[index] = await work(items[index] as T, index);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure !== undefined) throw failure.error;
+  return results;
+}
