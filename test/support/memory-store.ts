@@ -16,7 +16,7 @@ export class MemoryStore implements ObjectStore {
   readonly objects = new Map<string, { body: string; lastModified: number }>();
   readonly ops: StoreOp[] = [];
   /** Return an Error to make that operation fail (before it takes effect). */
-  failWith?: (op: StoreOp) => Error | undefined;
+  failWith: ((op: StoreOp) => Error | undefined) | undefined;
 
   constructor(private readonly clock: Clock) {}
 
