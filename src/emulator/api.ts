@@ -9,7 +9,6 @@
 
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { ActionTable } from "./action";
 import { ApiError, lookup } from "./api-error";
 import type { CallRecord } from "./calls";
@@ -18,6 +17,7 @@ import type { FaultKind, Service, TerminalFault } from "./faults";
 import { verifyTc3 } from "./signature";
 import type { EmulatorState } from "./state";
 import { TEO_ACTIONS } from "./teo";
+import { holdFor } from "./time";
 
 /** A loopback endpoint names no service, so X-TC-Version tells teo from cdn. */
 const SERVICES: Readonly<Record<string, { readonly service: Service; readonly actions: ActionTable }>> = {
@@ -94,7 +94,7 @@ export async function handleApiCall(
     const draw = state.faults.draw(route.service, action);
     if (draw.delayMs > 0) {
       fault = "delay";
-      await sleep(draw.delayMs, undefined, { signal });
+      await holdFor(draw.delayMs, signal);
     }
     if (draw.terminal !== undefined) {
       fault = draw.terminal.kind;
@@ -114,7 +114,7 @@ export async function handleApiCall(
   };
 
   const latencyMs = state.config.latencyMs;
-  if (latencyMs > 0) await sleep(latencyMs, undefined, { signal });
+  if (latencyMs > 0) await holdFor(latencyMs, signal);
   const reply = await decide().catch((error: unknown) => {
     if (error instanceof ApiError) return errorReply(error, requestId);
     if (signal.aborted) throw error;

@@ -3,7 +3,7 @@
  *
  *     GET  /_emulator/config          the effective config
  *     POST /_emulator/config          replace the fields the JSON body names; 400 naming a bad field
- *     GET  /_emulator/calls           every API call received, in order
+ *     GET  /_emulator/calls           the API calls kept, in order (X-Emulator-Calls-Dropped: how many were not)
  *     POST /_emulator/reset[?config=1] forget calls, tasks and used quota (and the config with ?config=1)
  */
 
@@ -20,6 +20,7 @@ export interface ControlRequest {
 export interface ControlReply {
   readonly status: number;
   readonly body: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 type ControlRoute = (request: ControlRequest) => ControlReply;
@@ -40,7 +41,12 @@ const CONTROL_ROUTES: Readonly<Record<string, ControlRoute>> = {
       throw error;
     }
   },
-  "GET /_emulator/calls": ({ state }) => ({ status: 200, body: state.calls.list() }),
+  // The count of calls dropped to keep the log bounded rides in a header, so the body stays the array.
+  "GET /_emulator/calls": ({ state }) => ({
+    status: 200,
+    body: state.calls.list(),
+    headers: { "X-Emulator-Calls-Dropped": String(state.calls.dropped) },
+  }),
   "POST /_emulator/reset": ({ state, query }) => {
     const config = query.get("config") === "1";
     state.reset({ config });

@@ -14,12 +14,13 @@
  * await emulator.stop();
  */
 
-import type { CallRecord } from "./calls";
+import type { CallLogLimits, CallRecord } from "./calls";
 import type { EmulatorConfig, EmulatorConfigInput } from "./config";
 import { serve } from "./server";
 import { EmulatorState } from "./state";
 
-export type { CallRecord } from "./calls";
+export type { CallLogLimits, CallRecord } from "./calls";
+export { DEFAULT_CALL_LOG_LIMITS } from "./calls";
 export type {
   CdnQuotaKind,
   EmulatorCdn,
@@ -45,6 +46,8 @@ export interface StartEmulatorOptions {
   now?: () => number;
   /** Called with each call once it has been answered (the CLI logs them). */
   onCall?: (call: CallRecord) => void;
+  /** How much call history to keep; see {@link DEFAULT_CALL_LOG_LIMITS}. */
+  callLog?: Partial<CallLogLimits>;
 }
 
 export interface Emulator {
@@ -60,8 +63,10 @@ export interface Emulator {
   configure(input: EmulatorConfigInput): EmulatorConfig;
   /** The effective config, as `GET /_emulator/config` returns it. */
   config(): EmulatorConfig;
-  /** Every API call received so far, in order of arrival. */
+  /** The API calls received and kept (the log is bounded), in order of arrival. */
   calls(): CallRecord[];
+  /** How many answered calls were dropped from the log to keep it within its limits. */
+  droppedCalls(): number;
   /** Forgets calls, tasks and used quota; `{ config: true }` restores the default config too. */
   reset(options?: { config?: boolean }): void;
   /** Stops listening and closes every connection, including calls held by a `delay` fault. */
@@ -78,7 +83,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new RangeError(`port must be an integer from 0 to 65535 (0 = any free port), got ${port}`);
   }
-  const state = new EmulatorState(options.now ?? Date.now, options.onCall);
+  const state = new EmulatorState(options.now ?? Date.now, options.onCall, options.callLog);
   if (options.config !== undefined) state.configure(options.config);
   const server = await serve(state, { host, port });
   const endpoint = `${host.includes(":") ? `[${host}]` : host}:${server.port}`;
@@ -89,6 +94,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     configure: (input) => state.configure(input),
     config: () => state.config,
     calls: () => state.calls.list(),
+    droppedCalls: () => state.calls.dropped,
     reset: (resetOptions) => state.reset(resetOptions),
     stop: () => server.close(),
   };

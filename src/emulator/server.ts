@@ -64,12 +64,14 @@ async function route(
   const method = request.method ?? "GET";
   const body = await readBody(request);
   if (url.pathname.startsWith("/_emulator/")) {
-    const reply = handleControl(method, url.pathname, {
-      state,
-      body: body ?? Buffer.alloc(0),
-      query: url.searchParams,
-    });
-    sendJson(response, reply.status, reply.body);
+    if (body === undefined) {
+      sendJson(response, 413, {
+        error: `The body exceeds ${MAX_BODY_BYTES} bytes, the most the control API reads.`,
+      });
+      return;
+    }
+    const reply = handleControl(method, url.pathname, { state, body, query: url.searchParams });
+    sendJson(response, reply.status, reply.body, reply.headers);
     return;
   }
   if (url.pathname !== "/" || method !== "POST") {
@@ -102,14 +104,41 @@ function writeReply(request: IncomingMessage, response: ServerResponse, reply: R
   sendJson(response, 200, reply.body, typeof traceId === "string" ? { "X-TC-TraceId": traceId } : {});
 }
 
-function sendJson(
+/**
+ * Answers with `body` as JSON. The body is serialised before anything is written, so a body that
+ * cannot be serialised (too large for a string, a BigInt) gets a 500 naming why instead of a response
+ * whose headers went out and whose body never comes. A response whose headers are already out is
+ * ended by closing it: every request gets an end.
+ */
+export function sendJson(
   response: ServerResponse,
   status: number,
   body: unknown,
-  headers: Record<string, string> = {},
+  headers: Readonly<Record<string, string>> = {},
 ): void {
-  if (response.destroyed || response.headersSent) return;
-  response.writeHead(status, { "Content-Type": "application/json", ...headers }).end(JSON.stringify(body));
+  if (response.destroyed) return;
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  const answer = serialise(status, body, headers);
+  response
+    .writeHead(answer.status, { "Content-Type": "application/json", ...answer.headers })
+    .end(answer.text);
+}
+
+function serialise(
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>>,
+): { status: number; text: string; headers: Readonly<Record<string, string>> } {
+  try {
+    return { status, text: JSON.stringify(body), headers };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const text = JSON.stringify({ error: `The emulator could not serialise its answer: ${reason}` });
+    return { status: 500, text, headers: {} };
+  }
 }
 
 /** The whole body, or undefined once it passes the size limit (the rest is drained, not kept). */

@@ -1,7 +1,6 @@
 /** Everything the emulator holds between calls: config, faults, quota usage, tasks, rate windows, calls. */
 
-import type { CallRecord } from "./calls";
-import { CallLog } from "./calls";
+import { CallLog, type CallLogLimits, type CallRecord } from "./calls";
 import { applyConfigInput, DEFAULT_EMULATOR_CONFIG, type EmulatorConfig } from "./config";
 import { FaultScript } from "./faults";
 import { DailyUsage } from "./quota";
@@ -20,8 +19,9 @@ export class EmulatorState {
     /** The emulator clock (ms since the epoch); tests pass a fake one. */
     readonly now: () => number,
     onCall?: (call: CallRecord) => void,
+    callLog: Partial<CallLogLimits> = {},
   ) {
-    this.calls = new CallLog(onCall);
+    this.calls = new CallLog(onCall, callLog);
   }
 
   /** The effective config, faults showing the hits they have left. */
