@@ -44,7 +44,15 @@ export type ResponseObject = Record<string, unknown> & {
 export type Reply =
   | { readonly kind: "json"; readonly body: { readonly Response: ResponseObject } }
   | { readonly kind: "http"; readonly status: number }
-  | { readonly kind: "drop" };
+  | { readonly kind: "drop" }
+  /** COS: any status, headers and body; `cosError` when the body is a COS `<Error>`. */
+  | {
+      readonly kind: "raw";
+      readonly status: number;
+      readonly headers: Readonly<Record<string, string>>;
+      readonly body: Buffer;
+      readonly cosError?: { readonly Code: string; readonly Message: string };
+    };
 
 export interface Exchange {
   readonly reply: Reply;
@@ -157,6 +165,8 @@ function replyOutcome(reply: Reply): Pick<CallRecord, "error" | "response" | "ht
   // Transport failures carry no Tencent code; these are the codes cos-purge itself gives them.
   if (reply.kind === "http")
     return { error: `HttpError.${reply.status}`, response: null, httpStatus: reply.status };
+  if (reply.kind === "raw")
+    return { error: reply.cosError?.Code ?? null, response: null, httpStatus: reply.status };
   return { error: "NetworkError", response: null, httpStatus: null };
 }
 

@@ -1,7 +1,7 @@
 /**
- * A local emulator of the EdgeOne (teo) and CDN APIs that the real Tencent Cloud SDK clients talk to
- * over HTTP: it verifies TC3 signatures, keeps zones, domains, quotas and purge tasks, enforces the rate
- * limit, injects scripted faults and records every call. See docs/emulator.md.
+ * A local emulator of the EdgeOne (teo), CDN and COS (XML) APIs that the real Tencent Cloud SDKs talk to
+ * over HTTP: it verifies TC3 and COS signatures, keeps zones, domains, quotas, purge tasks and COS
+ * objects, enforces the rate limit, injects scripted faults and records every call. See docs/emulator.md.
  *
  * @example
  * const emulator = await startEmulator();
@@ -16,6 +16,7 @@
 
 import type { CallLogLimits, CallRecord } from "./calls";
 import type { EmulatorConfig, EmulatorConfigInput } from "./config";
+import type { StoredObject as CosObject } from "./cos/objects";
 import { serve } from "./server";
 import { EmulatorState } from "./state";
 
@@ -23,9 +24,11 @@ export type { CallLogLimits, CallRecord } from "./calls";
 export { DEFAULT_CALL_LOG_LIMITS } from "./calls";
 export type {
   CdnQuotaKind,
+  EmulatorBucket,
   EmulatorCdn,
   EmulatorConfig,
   EmulatorConfigInput,
+  EmulatorCos,
   EmulatorCredential,
   EmulatorZone,
   QuotaLimit,
@@ -33,6 +36,7 @@ export type {
   TeoQuotaType,
 } from "./config";
 export { DEFAULT_EMULATOR_CONFIG, EmulatorConfigError } from "./config";
+export type { StoredObject as CosObject } from "./cos/objects";
 export type { Fault, FaultInput, FaultKind, Service } from "./faults";
 
 export interface StartEmulatorOptions {
@@ -67,8 +71,13 @@ export interface Emulator {
   calls(): CallRecord[];
   /** How many answered calls were dropped from the log to keep it within its limits. */
   droppedCalls(): number;
-  /** Forgets calls, tasks and used quota; `{ config: true }` restores the default config too. */
-  reset(options?: { config?: boolean }): void;
+  /**
+   * Forgets calls, tasks and used quota; `{ config: true }` restores the default config too, and
+   * `{ cos: true }` forgets the COS objects (which are kept otherwise).
+   */
+  reset(options?: { config?: boolean; cos?: boolean }): void;
+  /** The COS objects held, in bucket and key order; only those of `bucket` when given. */
+  objects(bucket?: string): CosObject[];
   /** Stops listening and closes every connection, including calls held by a `delay` fault. */
   stop(): Promise<void>;
 }
@@ -96,6 +105,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     calls: () => state.calls.list(),
     droppedCalls: () => state.calls.dropped,
     reset: (resetOptions) => state.reset(resetOptions),
+    objects: (bucket) => state.objects.list(bucket),
     stop: () => server.close(),
   };
 }

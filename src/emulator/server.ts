@@ -1,6 +1,6 @@
 /**
- * The HTTP side: `POST /` carries the emulated APIs (as the SDK sends them), `/_emulator/*` the control
- * API. Every open socket is tracked so that `close()` ends promptly even with keep-alive clients and
+ * The HTTP side: `POST /` carries the emulated JSON APIs (as the SDK sends them), COS requests (a
+ * bucket in the Host or the path, or a COS signature) the COS XML API, `/_emulator/*` the control API. Every open socket is tracked so that `close()` ends promptly even with keep-alive clients and
  * calls held back by a `delay` fault.
  */
 
@@ -8,6 +8,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo, Socket } from "node:net";
 import { handleApiCall, type Reply } from "./api";
 import { handleControl } from "./control";
+import { handleCosCall } from "./cos/api";
+import { isCosRequest } from "./cos/route";
 import type { EmulatorState } from "./state";
 
 /** Tencent Cloud refuses request bodies over 10 MB (RequestSizeLimitExceeded). */
@@ -74,9 +76,20 @@ async function route(
     sendJson(response, reply.status, reply.body, reply.headers);
     return;
   }
+  if (isCosRequest(url.pathname, request.headers)) {
+    const record = state.calls.open();
+    const exchange = await handleCosCall(
+      { method, url: request.url ?? "/", headers: request.headers, body, maxBodyBytes: MAX_BODY_BYTES },
+      state,
+      signal,
+    );
+    writeReply(request, response, exchange.reply);
+    record(exchange.record);
+    return;
+  }
   if (url.pathname !== "/" || method !== "POST") {
     sendJson(response, 404, {
-      error: `Tencent Cloud APIs are served at POST /; got ${method} ${url.pathname}.`,
+      error: `Tencent Cloud APIs are served at POST /, COS at /<bucket>/<key> or a <bucket>.cos.<region>.myqcloud.com Host; got ${method} ${url.pathname}.`,
     });
     return;
   }
@@ -97,6 +110,11 @@ function writeReply(request: IncomingMessage, response: ServerResponse, reply: R
   }
   if (reply.kind === "http") {
     response.writeHead(reply.status, { "Content-Type": "text/plain" }).end(`HTTP ${reply.status}\n`);
+    return;
+  }
+  if (reply.kind === "raw") {
+    // Node sends no body for HEAD; the headers (Content-Length included) are those of a GET.
+    response.writeHead(reply.status, reply.headers).end(reply.body);
     return;
   }
   // The SDK reads X-TC-TraceId back into its errors; echo the one it sent.

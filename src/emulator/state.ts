@@ -2,6 +2,7 @@
 
 import { CallLog, type CallLogLimits, type CallRecord } from "./calls";
 import { applyConfigInput, DEFAULT_EMULATOR_CONFIG, type EmulatorConfig } from "./config";
+import { CosObjects } from "./cos/objects";
 import { FaultScript } from "./faults";
 import { DailyUsage } from "./quota";
 import { SlidingWindowLimiter } from "./rate-limit";
@@ -12,6 +13,7 @@ export class EmulatorState {
   readonly usage = new DailyUsage();
   readonly tasks = new TaskStore();
   readonly limiter = new SlidingWindowLimiter(1000);
+  readonly objects = new CosObjects();
   readonly calls: CallLog;
   #config: EmulatorConfig = DEFAULT_EMULATOR_CONFIG;
 
@@ -40,12 +42,17 @@ export class EmulatorState {
     return this.config;
   }
 
-  /** Forgets calls, tasks, used quota and rate windows; with `config: true` restores the default config too. */
-  reset(options: { config?: boolean } = {}): void {
+  /**
+   * Forgets calls, tasks, used quota and rate windows; with `config: true` restores the default config
+   * too, with `cos: true` forgets the COS objects (kept otherwise: a backlog in COS is set-up a test or
+   * a demo made on purpose).
+   */
+  reset(options: { config?: boolean; cos?: boolean } = {}): void {
     this.calls.clear();
     this.tasks.clear();
     this.usage.clear();
     this.limiter.clear();
+    if (options.cos === true) this.objects.clear();
     if (options.config === true) {
       this.#config = DEFAULT_EMULATOR_CONFIG;
       this.faults.replace(DEFAULT_EMULATOR_CONFIG.faults);
