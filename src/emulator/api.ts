@@ -9,7 +9,6 @@
 
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { ActionTable } from "./action";
 import { ApiError, lookup } from "./api-error";
 import type { CallRecord } from "./calls";
@@ -18,6 +17,7 @@ import type { FaultKind, Service, TerminalFault } from "./faults";
 import { verifyTc3 } from "./signature";
 import type { EmulatorState } from "./state";
 import { TEO_ACTIONS } from "./teo";
+import { holdFor } from "./time";
 
 /** A loopback endpoint names no service, so X-TC-Version tells teo from cdn. */
 const SERVICES: Readonly<Record<string, { readonly service: Service; readonly actions: ActionTable }>> = {
@@ -44,7 +44,15 @@ export type ResponseObject = Record<string, unknown> & {
 export type Reply =
   | { readonly kind: "json"; readonly body: { readonly Response: ResponseObject } }
   | { readonly kind: "http"; readonly status: number }
-  | { readonly kind: "drop" };
+  | { readonly kind: "drop" }
+  /** COS: any status, headers and body; `cosError` when the body is a COS `<Error>`. */
+  | {
+      readonly kind: "raw";
+      readonly status: number;
+      readonly headers: Readonly<Record<string, string>>;
+      readonly body: Buffer;
+      readonly cosError?: { readonly Code: string; readonly Message: string };
+    };
 
 export interface Exchange {
   readonly reply: Reply;
@@ -94,7 +102,7 @@ export async function handleApiCall(
     const draw = state.faults.draw(route.service, action);
     if (draw.delayMs > 0) {
       fault = "delay";
-      await sleep(draw.delayMs, undefined, { signal });
+      await holdFor(draw.delayMs, signal);
     }
     if (draw.terminal !== undefined) {
       fault = draw.terminal.kind;
@@ -114,7 +122,7 @@ export async function handleApiCall(
   };
 
   const latencyMs = state.config.latencyMs;
-  if (latencyMs > 0) await sleep(latencyMs, undefined, { signal });
+  if (latencyMs > 0) await holdFor(latencyMs, signal);
   const reply = await decide().catch((error: unknown) => {
     if (error instanceof ApiError) return errorReply(error, requestId);
     if (signal.aborted) throw error;
@@ -157,6 +165,8 @@ function replyOutcome(reply: Reply): Pick<CallRecord, "error" | "response" | "ht
   // Transport failures carry no Tencent code; these are the codes cos-purge itself gives them.
   if (reply.kind === "http")
     return { error: `HttpError.${reply.status}`, response: null, httpStatus: reply.status };
+  if (reply.kind === "raw")
+    return { error: reply.cosError?.Code ?? null, response: null, httpStatus: reply.status };
   return { error: "NetworkError", response: null, httpStatus: null };
 }
 

@@ -1,6 +1,6 @@
 /**
- * The emulator's configuration: who may call it, which zones and domains exist, the quotas, the faults
- * to inject, the rate limit and how purge tasks finish.
+ * The emulator's configuration: who may call it, which zones, domains and COS buckets exist, the quotas,
+ * the faults to inject, the rate limit and how purge tasks finish.
  *
  * `POST /_emulator/config` and `Emulator.configure` take an {@link EmulatorConfigInput}. Each top-level
  * field sent replaces that field of the current config, and whatever it leaves out inside is filled from
@@ -42,6 +42,16 @@ export type TeoQuotaType = (typeof TEO_QUOTA_TYPES)[number];
 export const CDN_QUOTA_KINDS = cdnQuotaInput.keyof().options;
 export type CdnQuotaKind = (typeof CDN_QUOTA_KINDS)[number];
 
+/**
+ * A COS bucket name is `<name>-<APPID>` (lower-case letters, digits and `-`, 1–50 characters before the
+ * APPID); the SDK splits it at the last `-` and refuses other names.
+ */
+export const BUCKET_NAME = /^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?-\d{1,20}$/;
+const bucketInput = z.strictObject({
+  name: z.string().regex(BUCKET_NAME, "must be <name>-<APPID>, e.g. examplebucket-1250000000"),
+  region: z.string().regex(/^[a-z]+(?:-[a-z0-9]+)+$/, "must be a COS region such as ap-guangzhou"),
+});
+
 const zoneInput = z.strictObject({
   zoneId: z.string().min(1),
   domains: z.array(hostname),
@@ -62,6 +72,17 @@ export const emulatorConfigInputSchema = z.strictObject({
     )
     .optional(),
   cdn: z.strictObject({ domains: z.array(hostname).optional(), quota: cdnQuotaInput.optional() }).optional(),
+  cos: z
+    .strictObject({
+      buckets: z
+        .array(bucketInput)
+        .refine(
+          (buckets) => new Set(buckets.map((bucket) => bucket.name)).size === buckets.length,
+          "bucket names must be unique",
+        )
+        .optional(),
+    })
+    .optional(),
   faults: z.array(faultSchema).optional(),
   /** Requests per second per service and action; 0 turns the limit off. */
   rateLimit: count.optional(),
@@ -103,6 +124,19 @@ export interface EmulatorCdn {
   readonly quota: Readonly<Record<CdnQuotaKind, QuotaLimit>>;
 }
 
+/** A COS bucket the emulator serves; objects live in memory until `reset({ cos: true })`. */
+export interface EmulatorBucket {
+  /** `<name>-<APPID>`, e.g. `examplebucket-1250000000`. */
+  readonly name: string;
+  /** Its region, checked against a `<bucket>.cos.<region>.myqcloud.com` Host. */
+  readonly region: string;
+}
+
+/** The COS side of the account. */
+export interface EmulatorCos {
+  readonly buckets: readonly EmulatorBucket[];
+}
+
 /** How purge and prefetch tasks finish, as Describe*Tasks reports them. */
 export interface TaskBehaviour {
   /** Tasks report `processing` for this long after creation, then their outcome. */
@@ -118,6 +152,7 @@ export interface EmulatorConfig {
   readonly credentials: readonly EmulatorCredential[];
   readonly zones: readonly EmulatorZone[];
   readonly cdn: EmulatorCdn;
+  readonly cos: EmulatorCos;
   /** Faults still in force, `times` showing the hits each has left. */
   readonly faults: readonly Fault[];
   readonly rateLimit: number;
@@ -151,6 +186,7 @@ export const DEFAULT_EMULATOR_CONFIG: EmulatorConfig = deepFreeze({
     { zoneId: "zone-emulator", domains: ["www.example.com", "static.example.com"], quota: TEO_DEFAULT_QUOTA },
   ],
   cdn: { domains: ["cdn.example.com", "www.example.com"], quota: CDN_DEFAULT_QUOTA },
+  cos: { buckets: [{ name: "examplebucket-1250000000", region: "ap-guangzhou" }] },
   faults: [],
   rateLimit: 20,
   latencyMs: 0,
@@ -185,6 +221,7 @@ export function applyConfigInput(current: EmulatorConfig, raw: unknown): Emulato
           quota: fillQuota(CDN_QUOTA_KINDS, defaults.cdn.quota, input.cdn.quota),
         }
       : current.cdn,
+    cos: input.cos ? { buckets: input.cos.buckets ?? defaults.cos.buckets } : current.cos,
     faults: input.faults ?? current.faults,
     rateLimit: input.rateLimit ?? current.rateLimit,
     latencyMs: input.latencyMs ?? current.latencyMs,

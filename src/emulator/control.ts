@@ -3,8 +3,10 @@
  *
  *     GET  /_emulator/config          the effective config
  *     POST /_emulator/config          replace the fields the JSON body names; 400 naming a bad field
- *     GET  /_emulator/calls           every API call received, in order
- *     POST /_emulator/reset[?config=1] forget calls, tasks and used quota (and the config with ?config=1)
+ *     GET  /_emulator/calls           the API calls kept, in order (X-Emulator-Calls-Dropped: how many were not)
+ *     POST /_emulator/reset[?config=1][&cos=1]  forget calls, tasks and used quota (and the config with
+ *                                     ?config=1, the COS objects with ?cos=1)
+ *     GET  /_emulator/cos/objects[?bucket=&prefix=&body=1]  the COS objects (with their text with body=1)
  */
 
 import { lookup } from "./api-error";
@@ -20,6 +22,7 @@ export interface ControlRequest {
 export interface ControlReply {
   readonly status: number;
   readonly body: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 type ControlRoute = (request: ControlRequest) => ControlReply;
@@ -40,13 +43,33 @@ const CONTROL_ROUTES: Readonly<Record<string, ControlRoute>> = {
       throw error;
     }
   },
-  "GET /_emulator/calls": ({ state }) => ({ status: 200, body: state.calls.list() }),
+  // The count of calls dropped to keep the log bounded rides in a header, so the body stays the array.
+  "GET /_emulator/calls": ({ state }) => ({
+    status: 200,
+    body: state.calls.list(),
+    headers: { "X-Emulator-Calls-Dropped": String(state.calls.dropped) },
+  }),
   "POST /_emulator/reset": ({ state, query }) => {
     const config = query.get("config") === "1";
-    state.reset({ config });
+    const cos = query.get("cos") === "1";
+    state.reset({ config, cos });
+    const reset = ["calls", "tasks", "quota", ...(config ? ["config"] : []), ...(cos ? ["cos"] : [])];
+    return { status: 200, body: { reset } };
+  },
+  "GET /_emulator/cos/objects": ({ state, query }) => {
+    const withBody = query.get("body") === "1";
+    const objects = state.objects.list(query.get("bucket") ?? undefined, query.get("prefix") ?? "");
     return {
       status: 200,
-      body: { reset: config ? ["calls", "tasks", "quota", "config"] : ["calls", "tasks", "quota"] },
+      body: objects.map((object) => ({
+        bucket: object.bucket,
+        key: object.key,
+        size: object.body.length,
+        etag: object.etag,
+        lastModified: new Date(object.lastModified).toISOString(),
+        contentType: object.contentType,
+        ...(withBody ? { body: object.body.toString("utf8") } : {}),
+      })),
     };
   },
 };

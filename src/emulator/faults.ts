@@ -11,14 +11,17 @@
 
 import { z } from "zod";
 
-/** The two emulated services, told apart by `X-TC-Version` (a loopback endpoint names no service). */
-export type Service = "teo" | "cdn";
+/**
+ * The emulated services: `teo` and `cdn` are told apart by `X-TC-Version` (a loopback endpoint names
+ * no service); `cos` is the COS XML API (a bucket in the Host or the path, a `q-sign-algorithm` signature).
+ */
+export type Service = "teo" | "cdn" | "cos";
 
 const target = {
   /** The API action to hit, e.g. `CreatePurgeTask`, or `*` for all of them. */
   action: z.string().min(1),
-  /** Narrows the fault to one service; omitted = both. */
-  service: z.enum(["teo", "cdn"]).optional(),
+  /** Narrows the fault to one service; omitted = every service. */
+  service: z.enum(["teo", "cdn", "cos"]).optional(),
   /** How many matching calls the fault hits; omitted = every matching call. */
   times: z.int().min(1).optional(),
 };
@@ -31,6 +34,8 @@ export const faultSchema = z.discriminatedUnion("kind", [
     kind: z.literal("error"),
     code: z.string().min(1).default("InternalError"),
     message: z.string().optional(),
+    /** COS only (its errors are HTTP statuses with an XML body): default from the code, e.g. 500 for InternalError. */
+    status: z.int().min(400).max(599).optional(),
   }),
   /** Answer with a bare HTTP error status, as a failing gateway does; the SDK reports it as `httpCode`. */
   z.strictObject({ ...target, kind: z.literal("http"), status: z.int().min(400).max(599).default(502) }),

@@ -1,7 +1,7 @@
 /**
- * A local emulator of the EdgeOne (teo) and CDN APIs that the real Tencent Cloud SDK clients talk to
- * over HTTP: it verifies TC3 signatures, keeps zones, domains, quotas and purge tasks, enforces the rate
- * limit, injects scripted faults and records every call. See docs/emulator.md.
+ * A local emulator of the EdgeOne (teo), CDN and COS (XML) APIs that the real Tencent Cloud SDKs talk to
+ * over HTTP: it verifies TC3 and COS signatures, keeps zones, domains, quotas, purge tasks and COS
+ * objects, enforces the rate limit, injects scripted faults and records every call. See docs/emulator.md.
  *
  * @example
  * const emulator = await startEmulator();
@@ -14,17 +14,21 @@
  * await emulator.stop();
  */
 
-import type { CallRecord } from "./calls";
+import type { CallLogLimits, CallRecord } from "./calls";
 import type { EmulatorConfig, EmulatorConfigInput } from "./config";
+import type { StoredObject as CosObject } from "./cos/objects";
 import { serve } from "./server";
 import { EmulatorState } from "./state";
 
-export type { CallRecord } from "./calls";
+export type { CallLogLimits, CallRecord } from "./calls";
+export { DEFAULT_CALL_LOG_LIMITS } from "./calls";
 export type {
   CdnQuotaKind,
+  EmulatorBucket,
   EmulatorCdn,
   EmulatorConfig,
   EmulatorConfigInput,
+  EmulatorCos,
   EmulatorCredential,
   EmulatorZone,
   QuotaLimit,
@@ -32,6 +36,7 @@ export type {
   TeoQuotaType,
 } from "./config";
 export { DEFAULT_EMULATOR_CONFIG, EmulatorConfigError } from "./config";
+export type { StoredObject as CosObject } from "./cos/objects";
 export type { Fault, FaultInput, FaultKind, Service } from "./faults";
 
 export interface StartEmulatorOptions {
@@ -45,6 +50,8 @@ export interface StartEmulatorOptions {
   now?: () => number;
   /** Called with each call once it has been answered (the CLI logs them). */
   onCall?: (call: CallRecord) => void;
+  /** How much call history to keep; see {@link DEFAULT_CALL_LOG_LIMITS}. */
+  callLog?: Partial<CallLogLimits>;
 }
 
 export interface Emulator {
@@ -60,10 +67,17 @@ export interface Emulator {
   configure(input: EmulatorConfigInput): EmulatorConfig;
   /** The effective config, as `GET /_emulator/config` returns it. */
   config(): EmulatorConfig;
-  /** Every API call received so far, in order of arrival. */
+  /** The API calls received and kept (the log is bounded), in order of arrival. */
   calls(): CallRecord[];
-  /** Forgets calls, tasks and used quota; `{ config: true }` restores the default config too. */
-  reset(options?: { config?: boolean }): void;
+  /** How many answered calls were dropped from the log to keep it within its limits. */
+  droppedCalls(): number;
+  /**
+   * Forgets calls, tasks and used quota; `{ config: true }` restores the default config too, and
+   * `{ cos: true }` forgets the COS objects (which are kept otherwise).
+   */
+  reset(options?: { config?: boolean; cos?: boolean }): void;
+  /** The COS objects held, in bucket and key order; only those of `bucket` when given. */
+  objects(bucket?: string): CosObject[];
   /** Stops listening and closes every connection, including calls held by a `delay` fault. */
   stop(): Promise<void>;
 }
@@ -78,7 +92,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new RangeError(`port must be an integer from 0 to 65535 (0 = any free port), got ${port}`);
   }
-  const state = new EmulatorState(options.now ?? Date.now, options.onCall);
+  const state = new EmulatorState(options.now ?? Date.now, options.onCall, options.callLog);
   if (options.config !== undefined) state.configure(options.config);
   const server = await serve(state, { host, port });
   const endpoint = `${host.includes(":") ? `[${host}]` : host}:${server.port}`;
@@ -89,7 +103,9 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     configure: (input) => state.configure(input),
     config: () => state.config,
     calls: () => state.calls.list(),
+    droppedCalls: () => state.calls.dropped,
     reset: (resetOptions) => state.reset(resetOptions),
+    objects: (bucket) => state.objects.list(bucket),
     stop: () => server.close(),
   };
 }

@@ -4,6 +4,8 @@
  * EdgeOne (teo) prints ISO 8601.
  */
 
+import { setTimeout as sleep } from "node:timers/promises";
+
 const BEIJING_OFFSET_MS = 8 * 60 * 60 * 1000;
 
 /** The Beijing calendar day of an instant, `YYYY-MM-DD`: the key daily quotas are counted under. */
@@ -35,4 +37,18 @@ export function parseBeijingDateTime(text: string): number | undefined {
 export function parseIsoTime(text: string): number | undefined {
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? undefined : ms;
+}
+
+/**
+ * Waits at least `ms` milliseconds of monotonic time. A timer alone may fire a fraction of a
+ * millisecond early by the wall clock (libuv measures from the start of the loop iteration), which
+ * made a 50 ms `delay` fault record `durationMs: 49`; the remainder is waited out, so a delay fault or
+ * `latencyMs` never answers earlier than it says.
+ * @throws the signal's reason when it aborts (the emulator is stopping).
+ */
+export async function holdFor(ms: number, signal: AbortSignal): Promise<void> {
+  const until = performance.now() + ms;
+  for (let left = ms; left > 0; left = until - performance.now()) {
+    await sleep(Math.ceil(left), undefined, { signal });
+  }
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { type Emulator, EmulatorConfigError, startEmulator } from "../../src/emulator";
+import { holdFor } from "../../src/emulator/time";
 import { cdnClient, clearProxyEnv, sdkError, teoClient } from "./helpers";
 
 clearProxyEnv();
@@ -147,5 +148,17 @@ describe("fault injection", () => {
     expect(() => emulator.configure({ faults: [{ action: "*", kind: "http", status: 200 }] })).toThrow(
       /faults\.0\.status/,
     );
+  });
+
+  it("never holds a call for less than the delay asked, by the monotonic clock (timers alone may fire early)", async () => {
+    const signal = new AbortController().signal;
+    const held: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const started = performance.now();
+      await holdFor(3, signal);
+      held.push(performance.now() - started);
+    }
+
+    expect(Math.min(...held)).toBeGreaterThanOrEqual(3);
   });
 });

@@ -4,6 +4,7 @@
  */
 
 import { createHash, createHmac } from "node:crypto";
+import COS from "cos-nodejs-sdk-v5";
 import { cdn } from "tencentcloud-sdk-nodejs-cdn";
 import { teo } from "tencentcloud-sdk-nodejs-teo";
 import type { Emulator } from "../../src/emulator";
@@ -133,4 +134,49 @@ export function tc3Headers(
     "X-TC-Timestamp": String(timestamp),
     Authorization: `TC3-HMAC-SHA256 Credential=${DEFAULT_CREDENTIAL.secretId}/${scope}, SignedHeaders=content-type;host, Signature=${signature}`,
   };
+}
+
+/** The default COS bucket and its region. */
+export const BUCKET = { Bucket: "examplebucket-1250000000", Region: "ap-guangzhou" } as const;
+
+export interface CosClientOptions {
+  credential?: { secretId: string; secretKey: string; token?: string };
+  /**
+   * `path` (the default): `Domain: "http://127.0.0.1:PORT/{Bucket}"`, requests go to `/<bucket>/<key>`.
+   * `host`: the SDK's own `<bucket>.cos.<region>.myqcloud.com` URL sent to the emulator with `Ip`, so
+   * the bucket is in the Host header.
+   */
+  style?: "path" | "host";
+  /** Per-attempt timeout in ms (the SDK's `Timeout`). */
+  timeout?: number;
+  /** ms added to the SDK's clock. */
+  clockOffset?: number;
+  /** Whether the SDK corrects its clock from a clock-skew error (default true, as the SDK). */
+  correctClockSkew?: boolean;
+}
+
+/** A real cos-nodejs-sdk-v5 client pointed at the emulator. */
+export function cosClient(emulator: Pick<Emulator, "endpoint" | "url">, options: CosClientOptions = {}) {
+  const credential: { secretId: string; secretKey: string; token?: string } =
+    options.credential ?? DEFAULT_CREDENTIAL;
+  const address =
+    options.style === "host" ? { Ip: emulator.endpoint } : { Domain: `${emulator.url}/{Bucket}` };
+  return new COS({
+    SecretId: credential.secretId,
+    SecretKey: credential.secretKey,
+    ...(credential.token === undefined ? {} : { SecurityToken: credential.token }),
+    Protocol: "http:",
+    ...address,
+    ...(options.timeout === undefined ? {} : { Timeout: options.timeout }),
+    ...(options.clockOffset === undefined ? {} : { SystemClockOffset: options.clockOffset }),
+    CorrectClockSkew: options.correctClockSkew ?? true,
+  });
+}
+
+/** What cos-nodejs-sdk-v5 rejects with. */
+export interface CosSdkError {
+  readonly code?: string;
+  readonly message?: string;
+  readonly statusCode?: number;
+  readonly headers?: Record<string, string>;
 }

@@ -1,0 +1,152 @@
+/**
+ * The COS XML operations the emulator serves: PUT / GET / HEAD / DELETE Object and GET Bucket
+ * (List Objects). Each takes the resolved request and returns the status, headers and body to send, or
+ * throws a {@link CosError}. Operations are synchronous, so concurrent requests never interleave.
+ */
+
+import type { IncomingHttpHeaders } from "node:http";
+import { lookup } from "../api-error";
+import type { EmulatorBucket } from "../config";
+import { CosError } from "./errors";
+import { type CosObjects, compareKeys } from "./objects";
+import { listBucketXml } from "./xml";
+
+/** GET Bucket returns at most 1,000 keys a page (List Objects reference: max-keys "up to 1,000"). */
+export const MAX_KEYS = 1000;
+
+export interface CosOperationRequest {
+  readonly bucket: EmulatorBucket;
+  readonly key: string;
+  /** Decoded query parameters. */
+  readonly query: ReadonlyMap<string, string>;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+  readonly objects: CosObjects;
+  /** The emulator clock, in ms. */
+  readonly now: number;
+}
+
+export interface CosAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer | string;
+  /** What the call record shows as `response`. */
+  readonly summary: Record<string, unknown>;
+}
+
+interface CosOperation {
+  /** Query parameters the operation takes; any other (a sub-resource such as `?acl`) is not emulated. */
+  readonly query: (name: string) => boolean;
+  readonly run: (request: CosOperationRequest) => CosAnswer;
+}
+
+const none = () => false;
+
+/** The operations, by `<METHOD> object|bucket`, named as CAM names the actions. */
+export const COS_OPERATIONS: Readonly<Record<string, { readonly action: string } & CosOperation>> = {
+  "PUT object": { action: "PutObject", query: none, run: putObject },
+  "GET object": { action: "GetObject", query: (name) => name.startsWith("response-"), run: getObject },
+  "HEAD object": {
+    action: "HeadObject",
+    query: none,
+    run: (request) => ({ ...getObject(request), body: "" }),
+  },
+  "DELETE object": { action: "DeleteObject", query: none, run: deleteObject },
+  "GET bucket": {
+    action: "GetBucket",
+    query: (name) => ["prefix", "marker", "max-keys", "encoding-type"].includes(name),
+    run: getBucket,
+  },
+};
+
+/** The operation a method names on a bucket (`key` "") or an object. */
+export function cosOperation(method: string, key: string) {
+  return lookup(COS_OPERATIONS, `${method} ${key === "" ? "bucket" : "object"}`);
+}
+
+function putObject(request: CosOperationRequest): CosAnswer {
+  const { bucket, key, objects } = request;
+  const forbidOverwrite = header(request.headers, "x-cos-forbid-overwrite").toLowerCase() === "true";
+  if (forbidOverwrite && objects.get(bucket.name, key) !== undefined) {
+    throw new CosError(
+      "FileAlreadyExists",
+      "The object you specified already exists and can not be overwritten (x-cos-forbid-overwrite: true).",
+    );
+  }
+  const contentType = header(request.headers, "content-type") || "application/octet-stream";
+  const stored = objects.put(bucket.name, key, request.body, contentType, request.now);
+  return { status: 200, headers: { ETag: stored.etag }, body: "", summary: { ETag: stored.etag } };
+}
+
+function getObject(request: CosOperationRequest): CosAnswer {
+  const object = request.objects.get(request.bucket.name, request.key);
+  if (object === undefined) throw new CosError("NoSuchKey", "The specified key does not exist.");
+  const headers = {
+    "Content-Type": request.query.get("response-content-type") ?? object.contentType,
+    "Content-Length": String(object.body.length),
+    ETag: object.etag,
+    "Last-Modified": new Date(object.lastModified).toUTCString(),
+    "x-cos-storage-class": "STANDARD",
+  };
+  return {
+    status: 200,
+    headers,
+    body: object.body,
+    summary: { ETag: object.etag, Size: object.body.length },
+  };
+}
+
+/** COS answers 204 whether or not the key existed (DELETE Object reference). */
+function deleteObject(request: CosOperationRequest): CosAnswer {
+  const existed = request.objects.delete(request.bucket.name, request.key);
+  return { status: 204, headers: {}, body: "", summary: { Deleted: existed } };
+}
+
+function getBucket(request: CosOperationRequest): CosAnswer {
+  const { bucket, query } = request;
+  const prefix = query.get("prefix") ?? "";
+  const marker = query.get("marker") ?? "";
+  const encodingType = query.get("encoding-type");
+  if (encodingType !== undefined && encodingType !== "url") {
+    throw new CosError("InvalidArgument", `encoding-type "${encodingType}" is not url.`);
+  }
+  const maxKeys = readMaxKeys(query.get("max-keys"));
+  const matching = request.objects
+    .list(bucket.name, prefix)
+    .filter((object) => marker === "" || compareKeys(object.key, marker) > 0);
+  const page = matching.slice(0, maxKeys);
+  const isTruncated = matching.length > page.length;
+  const xml = listBucketXml({
+    bucket: bucket.name,
+    appId: bucket.name.slice(bucket.name.lastIndexOf("-") + 1),
+    prefix,
+    marker,
+    maxKeys,
+    encodingType,
+    objects: page,
+    isTruncated,
+  });
+  return {
+    status: 200,
+    headers: { "Content-Type": "application/xml", "x-cos-bucket-region": bucket.region },
+    body: xml,
+    summary: {
+      KeyCount: page.length,
+      IsTruncated: isTruncated,
+      NextMarker: isTruncated ? page.at(-1)?.key : null,
+    },
+  };
+}
+
+/** `max-keys`: default and ceiling 1,000 (a larger value is capped, as S3 does); not a count → InvalidArgument. */
+function readMaxKeys(text: string | undefined): number {
+  if (text === undefined || text === "") return MAX_KEYS;
+  if (!/^\d{1,9}$/.test(text))
+    throw new CosError("InvalidArgument", `max-keys "${text}" is not a whole number.`);
+  return Math.min(Number(text), MAX_KEYS);
+}
+
+function header(headers: IncomingHttpHeaders, name: string): string {
+  const value = headers[name];
+  return (Array.isArray(value) ? value[0] : value) ?? "";
+}
