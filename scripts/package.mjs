@@ -1,9 +1,10 @@
-// Zips dist/index.js into dist/cos-purge.zip, the file to upload in the SCF console
+// Zips dist/index.js and dist/cos-sdk.js into dist/cos-purge.zip, the file to upload in the SCF console
 // ("Local upload zip"): index.js at the root of the archive, no node_modules needed.
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { zipSync } from "fflate";
 
-const files = { "index.js": readFileSync("dist/index.js") };
+// cos-sdk.js beside it: the COS SDK, loaded only when the backlog is used (scripts/build.mjs).
+const files = { "index.js": readFileSync("dist/index.js"), "cos-sdk.js": readFileSync("dist/cos-sdk.js") };
 for (const extra of ["dist/index.js.LEGAL.txt"]) {
   try {
     files["LEGAL.txt"] = readFileSync(extra);

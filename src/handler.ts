@@ -1,25 +1,32 @@
 /**
  * The SCF handler, assembled from the pipeline's stages:
  *
- *     event → parseEvent → planPurges → ledger → executePlan → summarize
+ *     event → parseEvent → planPurges → ledger → deliver (execute | backlog) → summarize
+ *     timer → drainBacklog → drain summary
  *
  * `createHandler` builds what lives as long as a warm instance (config, SDK adapters, quota cache,
- * rate limiter, ledger) once; each invocation only runs the stages.
+ * rate limiter, ledger, backlog stores) once; each invocation only runs the stages.
  */
+import { Backlog } from "./backlog/backlog";
+import { type Delivery, deliver, nothingExecuted, Pressure } from "./backlog/deliver";
+import { type DrainDeps, type DrainReport, drainBacklog } from "./backlog/drain";
+import type { ObjectStore } from "./backlog/store";
+import { drainWithinWindow } from "./backlog/window";
 import { type Clock, systemClock } from "./clock";
-import { loadConfig } from "./config/config";
-import { executePlan } from "./execute/execute";
+import { ConfigError, loadConfig } from "./config/config";
+import type { ExecuteDeps } from "./execute/execute";
 import { PurgeLedger } from "./execute/ledger";
 import { QuotaBook } from "./execute/quota";
 import { createRateLimiter } from "./execute/rate-limit";
-import type { Config, Execution, ParsedEvent, Provider, Purger } from "./model";
+import type { Config, ParsedEvent, Provider, Purger } from "./model";
 import { parseEvent } from "./plan/events";
 import { planPurges, toLanes } from "./plan/plan";
 import { createCdnPurger } from "./providers/cdn";
+import { createCosStore } from "./providers/cos";
 import { credentialsFromEnv } from "./providers/credentials";
 import { createEdgeOnePurger } from "./providers/edgeone";
 import { createLogger, type Logger } from "./report/log";
-import { isIncomplete, PurgeFailedError, type Summary, summarize } from "./report/report";
+import { isIncomplete, PurgeFailedError, type Summary, summarize, summarizeDrain } from "./report/report";
 
 /** The fields of SCF's `context` this function reads. */
 export interface ScfContext {
@@ -30,6 +37,12 @@ export interface ScfContext {
 
 export type Handler = (event: unknown, context?: ScfContext) => Promise<Summary>;
 
+/** Where a backlog lives. */
+export interface StoreLocation {
+  readonly bucket: string;
+  readonly region: string;
+}
+
 export interface HandlerOptions {
   /** Environment to read settings and credentials from; default `process.env`. */
   readonly env?: Record<string, string | undefined>;
@@ -38,6 +51,8 @@ export interface HandlerOptions {
   readonly write?: (line: string) => void;
   /** Replaces the SDK adapters (benchmarks of the pure pipeline). */
   readonly purgers?: Partial<Record<Provider, Purger>>;
+  /** Replaces the COS adapter of the backlog (tests of the drain logic). */
+  readonly openStore?: (location: StoreLocation) => ObjectStore;
 }
 
 /** Used when `context.time_limit_in_ms` is missing (local runs): SCF's default timeout is 3 s, ours 60 s. */
@@ -64,6 +79,8 @@ export function createHandler(options: HandlerOptions = {}): Handler {
   // One limiter per instance: the 20 requests/second hold across back-to-back warm invocations too.
   const limiter = createRateLimiter(clock);
   const ledger = new PurgeLedger(clock);
+  const pressure = new Pressure(clock, config.windowMs);
+  const backlogs = backlogOpener(config, env, clock, options.openStore);
 
   return async (event, context = {}) => {
     const started = clock.now();
@@ -71,28 +88,47 @@ export function createHandler(options: HandlerOptions = {}): Handler {
     const log = createLogger({ base: { requestId }, ...(options.write ? { write: options.write } : {}) });
     const timeLimit = context.time_limit_in_ms ?? DEFAULT_TIME_LIMIT_MS;
     const deadline = started + timeLimit - reserveFor(timeLimit);
+    const execute: ExecuteDeps = {
+      purgers,
+      quota,
+      limiter,
+      clock,
+      deadline,
+      maxAttempts: config.maxAttempts,
+      requestTimeoutMs: config.requestTimeoutMs,
+      log,
+    };
 
     const parsed = parseOrLog(event, config, log);
-    if (parsed.source === "timer") log.info("timer event: nothing to purge", { records: parsed.records });
+    if (parsed.source === "timer") {
+      const backlog = backlogs(undefined);
+      if (backlog === undefined) throw timerWithoutBucket(log);
+      const report = await drainBacklog(drainDeps(execute, backlog, requestId, config));
+      return finishDrain(report, { requestId, log, durationMs: clock.now() - started, parsed });
+    }
     for (const record of parsed.rejected) log.error("event record rejected", { ...record });
 
     const plan = planPurges(parsed.changes, config);
     const skipped = [...parsed.skipped, ...plan.skipped];
     const { toPurge, alreadyPurged } = ledger.partition(plan.targets, parsed.changes);
-
-    const execution = config.dryRun
-      ? nothingExecuted()
-      : await executePlan(toLanes(toPurge), {
-          purgers,
-          quota,
-          limiter,
-          clock,
-          deadline,
-          maxAttempts: config.maxAttempts,
-          requestTimeoutMs: config.requestTimeoutMs,
-          log,
+    const backlog = backlogs(parsed.changes[0]);
+    const delivery: Delivery = config.dryRun
+      ? { route: "direct", execution: nothingExecuted(), deferred: [], failures: [] }
+      : await deliver(toLanes(toPurge), {
+          ...execute,
+          mode: config.mode,
+          pressure,
+          backlog,
+          requestId,
+          drainSoon: async () =>
+            backlog &&
+            drainWithinWindow({
+              ...drainDeps(execute, backlog, requestId, config),
+              windowMs: config.windowMs,
+            }),
         });
-    ledger.remember(toPurge, parsed.changes, execution.purged);
+    ledger.remember(toPurge, parsed.changes, delivery.execution.purged);
+    if (delivery.drain) logDrain(delivery.drain, log);
 
     const summary = summarize({
       requestId,
@@ -100,7 +136,7 @@ export function createHandler(options: HandlerOptions = {}): Handler {
       skipped,
       planned: plan.targets,
       alreadyPurged: alreadyPurged.length,
-      execution,
+      delivery,
       dryRun: config.dryRun,
       durationMs: clock.now() - started,
     });
@@ -111,6 +147,95 @@ export function createHandler(options: HandlerOptions = {}): Handler {
     log.info("purge summary", { ...summary });
     return summary;
   };
+}
+
+function drainDeps(execute: ExecuteDeps, backlog: Backlog, requestId: string, config: Config): DrainDeps {
+  return {
+    ...execute,
+    backlog,
+    owner: requestId,
+    alarm: { maxAgeMs: config.backlog.alarmAgeMs, maxTries: config.backlog.alarmTries },
+    ...(config.collapse.minFiles > 0 ? { collapse: config.collapse } : {}),
+  };
+}
+
+/**
+ * The backlog of a change's bucket (or the configured one), one per bucket per warm instance.
+ * `undefined` when no bucket is known: a timer event with no `PURGE_BACKLOG_BUCKET`.
+ */
+function backlogOpener(
+  config: Config,
+  env: Record<string, string | undefined>,
+  clock: Clock,
+  openStore: HandlerOptions["openStore"],
+): (change: { readonly bucket: string; readonly region: string } | undefined) => Backlog | undefined {
+  const open =
+    openStore ??
+    ((location: StoreLocation) =>
+      createCosStore({
+        ...location,
+        ...(config.backlog.endpoint === undefined ? {} : { endpoint: config.backlog.endpoint }),
+        credentials: () => credentialsFromEnv(env),
+        requestTimeoutMs: config.requestTimeoutMs,
+      }));
+  const opened = new Map<string, Backlog>();
+  return (change) => {
+    const bucket = config.backlog.bucket ?? change?.bucket;
+    const region = config.backlog.region ?? change?.region;
+    if (!bucket || !region) return undefined;
+    const id = `${bucket} ${region}`;
+    let backlog = opened.get(id);
+    if (backlog === undefined) {
+      backlog = new Backlog({
+        store: open({ bucket, region }),
+        prefix: config.backlog.prefix,
+        clock,
+        timeoutMs: config.requestTimeoutMs,
+      });
+      opened.set(id, backlog);
+    }
+    return backlog;
+  };
+}
+
+function finishDrain(
+  report: DrainReport,
+  context: { requestId: string; log: Logger; durationMs: number; parsed: ParsedEvent },
+): Summary {
+  logDrain(report, context.log);
+  const summary = summarizeDrain(report, context);
+  if (isIncomplete(summary)) {
+    context.log.error("purge summary", { ...summary });
+    throw new PurgeFailedError(summary);
+  }
+  context.log.info("purge summary", { ...summary });
+  return summary;
+}
+
+function logDrain(report: DrainReport, log: Logger): void {
+  const { jobs, quota, failures, collapsed, unreadable, ...counts } = report;
+  log.info("drain summary", {
+    ...counts,
+    jobs: jobs.length,
+    failed: failures.reduce((sum, failure) => sum + failure.targets.length, 0),
+    collapsed: collapsed.slice(0, 20),
+    unreadable: unreadable.length,
+    quota,
+  });
+}
+
+function timerWithoutBucket(log: Logger): ConfigError {
+  const error = new ConfigError([
+    {
+      variable: "PURGE_BACKLOG_BUCKET",
+      value: undefined,
+      problem: "a timer event drains the backlog, but no bucket is configured to find it in",
+      accepted:
+        "the bucket of the COS trigger with its appid (examplebucket-1250000000), and PURGE_BACKLOG_REGION",
+    },
+  ]);
+  log.error("timer event: no backlog to drain", { error });
+  return error;
 }
 
 /** One adapter per configured provider. The SDK itself loads on the first call (see providers/). */
@@ -149,8 +274,4 @@ function parseOrLog(event: unknown, config: Config, log: Logger): ParsedEvent {
     log.error("event rejected", { error });
     throw error;
   }
-}
-
-function nothingExecuted(): Execution {
-  return { purged: [], failures: [], jobs: [], quota: [], apiCalls: 0 };
 }

@@ -33,6 +33,8 @@ export interface ObjectChange {
   readonly kind: ChangeKind;
   readonly eventName: string;
   readonly bucket: string;
+  /** The bucket's region (`ap-guangzhou`), or "" when the record does not say. */
+  readonly region: string;
   /** Index of the record in the delivery (for CKafka: "message/record", e.g. "3/0"). */
   readonly record: string;
   /**
@@ -244,4 +246,27 @@ export interface Config {
   readonly maxAttempts: number;
   /** Timeout of one API call. */
   readonly requestTimeoutMs: number;
+  /** How an invocation purges: at once, only via the backlog, or at once unless under pressure. */
+  readonly mode: PurgeMode;
+  /** How soon queued work is drained. */
+  readonly windowMs: number;
+  readonly backlog: BacklogConfig;
+  /** Folder collapse; `minFiles` 0 is off. */
+  readonly collapse: { readonly minFiles: number; readonly allowRoot: boolean };
+}
+
+export type PurgeMode = "auto" | "direct" | "queue";
+
+/** Where the backlog lives and when it alarms (backlog/). */
+export interface BacklogConfig {
+  /** `name-appid`; undefined means the bucket of the triggering event. */
+  readonly bucket: string | undefined;
+  /** `ap-guangzhou`; undefined means the triggering bucket's region. */
+  readonly region: string | undefined;
+  /** Folder of the bucket, ending in `/`. */
+  readonly prefix: string;
+  /** `COS_ENDPOINT` as written (see providers/cos.ts); undefined means the bucket's own domain. */
+  readonly endpoint: string | undefined;
+  readonly alarmAgeMs: number;
+  readonly alarmTries: number;
 }

@@ -17,7 +17,7 @@ import type { Execution, Failure, Lane, LaneKey } from "../model";
 import { type CollapseSettings, collapseTargets } from "../plan/collapse";
 import type { Backlog, Stored, Unreadable } from "./backlog";
 import { isDeferrable } from "./deferral";
-import { type BacklogEntry, FOLDERS, laneOf, type SentRecord } from "./entries";
+import { type BacklogEntry, FOLDERS, keyTime, laneOf, type SentRecord } from "./entries";
 import { confirmSent, journaledPurgers, queuedId, SourceIndex } from "./journal";
 import { acquireLease, type LeaseState } from "./lease";
 
@@ -28,6 +28,8 @@ export interface DrainDeps extends ExecuteDeps {
   /** When an entry counts as overdue: the `error` line an alarm keys on. */
   readonly alarm: { readonly maxAgeMs: number; readonly maxTries: number };
   readonly collapse?: CollapseSettings;
+  /** Submit only full batches, keeping the rest queued for a fuller one (uploads are still arriving). */
+  readonly fullBatchesOnly?: boolean;
 }
 
 /** A folder purge that stood for `count` queued URLs. */
@@ -46,8 +48,12 @@ export interface DrainReport {
   readonly targets: number;
   /** Queued targets the provider accepted (each URL under a collapsed folder counts). */
   readonly purged: number;
-  /** Targets still waiting after this drain (quota, rate limit, outage, deadline). */
+  /** Targets still waiting after this drain (quota, rate limit, outage, deadline, held back). */
   readonly waiting: number;
+  /** Of those, targets held back for a fuller batch (`fullBatchesOnly`). */
+  readonly heldBack: number;
+  /** The newest queue entry this drain read (its key's time), 0 when none. */
+  readonly readUpTo: number;
   /** Targets taken out of the backlog because no retry can purge them. */
   readonly failures: readonly Failure[];
   readonly collapsed: readonly Collapse[];
@@ -102,8 +108,11 @@ async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
   const sources = new SourceIndex();
   const lanes = mergeLanes(entries, sources);
   const { planned, collapsed, quotaCalls } = await collapseLanes(lanes, sources, withLimiter, attempts);
+  const { submit, heldBack } = deps.fullBatchesOnly
+    ? fullBatches(planned, deps)
+    : { submit: planned, heldBack: 0 };
   const journal = journaledPurgers({ ...withLimiter }, sources);
-  const execution = await executePlan(planned, { ...withLimiter, purgers: journal.purgers });
+  const execution = await executePlan(submit, { ...withLimiter, purgers: journal.purgers });
 
   // Queued targets resolved: submitted and answered (accepted, or refused in a FailedList, which no
   // retry fixes), or failed for a reason no retry fixes. Everything else waits.
@@ -143,6 +152,8 @@ async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
     targets: lanes.reduce((sum, lane) => sum + lane.targets.length, 0),
     purged: execution.purged.length === 0 ? 0 : countPurged(journal.written, execution, sources),
     waiting: waitingTargets.size,
+    heldBack,
+    readUpTo: Math.max(0, ...entries.map(({ key }) => keyTime(key) ?? 0)),
     failures: failed,
     collapsed,
     confirmed: confirmation.confirmed,
@@ -155,6 +166,18 @@ async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
     quota: execution.quota,
     apiCalls: execution.apiCalls + confirmation.apiCalls + quotaCalls,
   };
+}
+
+/** Each lane cut to whole batches of its known (or default) batch size; how many targets were held back. */
+function fullBatches(lanes: readonly Lane[], deps: DrainDeps): { submit: Lane[]; heldBack: number } {
+  let heldBack = 0;
+  const submit = lanes.map((lane) => {
+    const batch = (deps.quota.known(lane) ?? fallbackQuota(lane)).batch;
+    const whole = Math.floor(lane.targets.length / batch) * batch;
+    heldBack += lane.targets.length - whole;
+    return { ...lane, targets: lane.targets.slice(0, whole) };
+  });
+  return { submit: submit.filter((lane) => lane.targets.length > 0), heldBack };
 }
 
 /** The queue's lanes: each lane's distinct targets, first queued first; `sources` learns where each came from. */
@@ -316,6 +339,8 @@ function emptyReport(status: DrainReport["status"]): DrainReport {
     targets: 0,
     purged: 0,
     waiting: 0,
+    heldBack: 0,
+    readUpTo: 0,
     failures: [],
     collapsed: [],
     confirmed: 0,

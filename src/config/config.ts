@@ -206,6 +206,17 @@ export function loadConfig(env: Env = process.env): Config {
     dryRun: s.PURGE_DRY_RUN,
     maxAttempts: s.PURGE_MAX_ATTEMPTS,
     requestTimeoutMs: s.PURGE_API_TIMEOUT_MS,
+    mode: s.PURGE_MODE,
+    windowMs: s.PURGE_WINDOW_MS,
+    backlog: {
+      bucket: s.PURGE_BACKLOG_BUCKET || undefined,
+      region: s.PURGE_BACKLOG_REGION || undefined,
+      prefix: s.PURGE_BACKLOG_PREFIX,
+      endpoint: s.COS_ENDPOINT,
+      alarmAgeMs: s.PURGE_BACKLOG_ALARM_HOURS * 3_600_000,
+      alarmTries: s.PURGE_BACKLOG_ALARM_TRIES,
+    },
+    collapse: { minFiles: s.PURGE_COLLAPSE_MIN_FILES, allowRoot: s.PURGE_COLLAPSE_ROOT },
   };
   return deepFreeze(config);
 }

@@ -99,6 +99,37 @@ const endpoint = pipe(
   }),
 );
 
+/**
+ * `COS_ENDPOINT`, checked like the API endpoints but kept as written: a bare host means COS's own
+ * virtual-host addressing over HTTPS, a URL with a scheme a local server addressed by path
+ * (providers/cos.ts). Blank means the bucket's default domain (undefined).
+ */
+const cosEndpoint = pipe(
+  envString(),
+  transform((text: string, ctx): string | undefined => {
+    if (text === "") return undefined;
+    const url = parseLocation(text.replaceAll(/\{(Bucket|Region)\}/g, "x"));
+    if (typeof url === "string" || url.pathname !== "/") {
+      invalid(ctx, typeof url === "string" ? url : "an endpoint has no path");
+      return NEVER;
+    }
+    return text;
+  }),
+);
+
+/** A folder of the bucket: no leading slash, one trailing slash. */
+const folder = pipe(
+  envString(),
+  transform((text: string, ctx) => {
+    const path = text.replace(/^\/+/, "").replace(/\/*$/, "/");
+    if (path === "/") invalid(ctx, "the bucket root is not a folder");
+    return path;
+  }),
+);
+
+const boolean = () =>
+  stringbool({ truthy: ["true", "1", "yes"], falsy: ["false", "0", "no"], error: "not yes or no" });
+
 /** A list of choices, deduplicated, in the choices' own order. */
 const choiceList = <T extends string>(choices: readonly T[]) =>
   pipe(
@@ -166,13 +197,23 @@ export const SCALARS = object(
         error: '"browser" is missing (it is the URL browsers request, so it is always purged)',
       }),
     ),
-    PURGE_DRY_RUN: stringbool({
-      truthy: ["true", "1", "yes"],
-      falsy: ["false", "0", "no"],
-      error: "not yes or no",
-    }),
+    PURGE_DRY_RUN: boolean(),
     PURGE_MAX_ATTEMPTS: integer(1, 10),
     PURGE_API_TIMEOUT_MS: integer(100, 60_000),
+    PURGE_MODE: literal(["auto", "direct", "queue"], { error: "not a purge mode" }),
+    PURGE_WINDOW_MS: integer(200, 60_000),
+    PURGE_BACKLOG_BUCKET: envString().check(
+      regex(/^$|^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-\d{5,}$/, { error: "not a bucket name with its appid" }),
+    ),
+    PURGE_BACKLOG_REGION: envString().check(
+      regex(/^$|^[a-z]{2,}(?:-[a-z0-9]+)+$/, { error: "not a COS region" }),
+    ),
+    PURGE_BACKLOG_PREFIX: folder,
+    PURGE_BACKLOG_ALARM_HOURS: integer(1, 24 * 30),
+    PURGE_BACKLOG_ALARM_TRIES: integer(1, 1_000),
+    COS_ENDPOINT: cosEndpoint,
+    PURGE_COLLAPSE_MIN_FILES: integer(0, 100_000),
+    PURGE_COLLAPSE_ROOT: boolean(),
   },
   // Only for a caller passing something other than an object of variables; `loadConfig` never does.
   { error: "not a set of environment variables" },
@@ -271,6 +312,65 @@ export const DOCS: Readonly<Record<Family | Scalar, Omit<SettingDoc, "name">>> =
     default: "5000",
     accepted: "a whole number of milliseconds from 100 to 60000",
     description: "Timeout of one API call, in milliseconds.",
+  },
+  PURGE_MODE: {
+    default: "auto",
+    accepted: "auto, direct or queue",
+    description:
+      "How an invocation purges: direct at once (leftovers to the backlog); queue only to the backlog, drained within PURGE_WINDOW_MS; auto at once unless uploads come in a burst or the rate limit is hit.",
+  },
+  PURGE_WINDOW_MS: {
+    default: "3000",
+    accepted: "a whole number of milliseconds from 200 to 60000",
+    description:
+      "How soon queued work is drained: one invocation per window waits this long (more while uploads keep coming, at most 4 times) and purges everything queued.",
+  },
+  PURGE_BACKLOG_BUCKET: {
+    default: "",
+    accepted: "a bucket name with its appid, like examplebucket-1250000000, or empty",
+    description:
+      "Bucket holding the backlog of purges not yet done; empty means the bucket of the triggering event. Required for the timer trigger.",
+  },
+  PURGE_BACKLOG_REGION: {
+    default: "",
+    accepted: "a COS region, like ap-guangzhou, or empty",
+    description:
+      "Region of PURGE_BACKLOG_BUCKET; empty means the triggering bucket's region. Required for the timer trigger.",
+  },
+  PURGE_BACKLOG_PREFIX: {
+    default: ".cos-purge/",
+    accepted: "a folder of the bucket, like .cos-purge/",
+    description:
+      "Folder of the backlog in that bucket. Its objects are never purged; filter it out of the COS trigger (see README).",
+  },
+  PURGE_BACKLOG_ALARM_HOURS: {
+    default: "26",
+    accepted: "a whole number of hours from 1 to 720",
+    description:
+      'A drain logs the error "backlog overdue" when purges have waited longer than this (a quota wait lasts until 00:00 UTC+8).',
+  },
+  PURGE_BACKLOG_ALARM_TRIES: {
+    default: "10",
+    accepted: "a whole number from 1 to 1000",
+    description: 'A drain logs the error "backlog overdue" when purges failed more drains than this.',
+  },
+  COS_ENDPOINT: {
+    default: "",
+    accepted:
+      "a host name (may hold {Bucket} and {Region}), an http(s) URL with a port for a local server, or empty",
+    description:
+      "COS endpoint for the backlog; empty means <bucket>.cos.<region>.myqcloud.com. The emulator's URL for local runs.",
+  },
+  PURGE_COLLAPSE_MIN_FILES: {
+    default: "0",
+    accepted: "a whole number from 0 to 100000; 0 turns collapse off",
+    description:
+      "Purge a folder (EdgeOne purge_prefix, CDN PurgePathCache) instead of its URLs when at least this many of one batch lie under it.",
+  },
+  PURGE_COLLAPSE_ROOT: {
+    default: "false",
+    accepted: "true, false, 1, 0, yes or no",
+    description: "Whether collapse may purge a whole domain (its root folder).",
   },
 };
 

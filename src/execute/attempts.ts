@@ -21,6 +21,12 @@ export interface AttemptContext {
   readonly log: Logger;
   /** For backoff jitter; default `Math.random`. */
   readonly random?: () => number;
+  /**
+   * Give up at once on a rate-limit refusal instead of backing off: the limit is the account's, so
+   * when other instances are purging too, waiting for a slot competes with them (`PURGE_MODE=auto`
+   * queues the targets for one drain instead).
+   */
+  readonly yieldOnRateLimit?: boolean;
 }
 
 /** How a request ended; `attempts` counts the calls actually made. */
@@ -68,7 +74,8 @@ export async function callWithRetries<T>(
       lastError = toApiError(lane.provider, action, thrown);
     }
     const errorClass = classifyApiError(lastError.code);
-    if (errorClass !== "retry" || attempt >= maxAttempts) {
+    const yielded = context.yieldOnRateLimit === true && isRateLimit(lastError.code);
+    if (errorClass !== "retry" || attempt >= maxAttempts || yielded) {
       return { kind: "failed", error: lastError, class: errorClass, attempts: attempt };
     }
     const waitMs = backoffDelay(attempt, context.random, minimumDelay(lastError.code));
@@ -78,4 +85,9 @@ export async function callWithRetries<T>(
     log.warn("retrying", { ...lane, action, code: lastError.code, attempt, waitMs });
     await clock.sleep(waitMs);
   }
+}
+
+/** The per-second limit of an action (tencent-cloud.md §5), as opposed to a failure of the service. */
+export function isRateLimit(code: string): boolean {
+  return /^RequestLimitExceeded/.test(code) || code === "UnauthorizedOperation.OperationTooOften";
 }

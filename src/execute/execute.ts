@@ -24,7 +24,7 @@ import type {
 import { type ApiError, failureScope, quotaKind, TRANSPORT_CODES } from "../report/errors";
 import { hintFor } from "../report/hints";
 import type { Logger } from "../report/log";
-import { type AttemptContext, callWithRetries, MIN_CALL_MS, type Outcome } from "./attempts";
+import { type AttemptContext, callWithRetries, isRateLimit, MIN_CALL_MS, type Outcome } from "./attempts";
 import { laneKeyOf } from "./lane";
 import { fallbackQuota, type LaneQuota, laneId, type QuotaBook } from "./quota";
 import { createRateLimiter, type RateLimiter } from "./rate-limit";
@@ -46,6 +46,8 @@ export interface ExecuteDeps {
   readonly limiter?: RateLimiter;
   /** For backoff jitter; default `Math.random`. */
   readonly random?: () => number;
+  /** See `AttemptContext.yieldOnRateLimit`: a rate-limit refusal fails the rest of its lane at once. */
+  readonly yieldOnRateLimit?: boolean;
 }
 
 /** Mutable state of one execution, shared by its lanes. */
@@ -161,6 +163,10 @@ async function executeLane(lane: Lane, run: Run): Promise<void> {
       const failure = fromError(error, outcome.class, note);
       fail(run, lane, batch, failure);
       next += batch.length;
+      // Yielding to the other instances: every further request of the lane would be refused too.
+      if (run.deps.yieldOnRateLimit && isRateLimit(error.code)) {
+        return fail(run, lane, targets.slice(next), blockedBy(failure));
+      }
       const scope = failureScope(error.code);
       if (outcome.class === "fatal" && scope === "provider") run.stopped.set(provider, failure);
       if (outcome.class === "fatal" && scope === "lane")

@@ -125,6 +125,46 @@ function readKey(record: Json, place: Place): { key: string; bucket: string } {
 }
 
 /**
+ * COS's short region codes (`cosBucket.region` in older events, tencent-cloud.md §1) as the SDK's
+ * region names. Newer events also carry `cosRegion`/`s3Region`, and `cosObject.url` names the region
+ * when the bucket's default domain is used; this table is the last resort.
+ */
+const SHORT_REGIONS: Readonly<Record<string, string>> = {
+  bj: "ap-beijing",
+  sh: "ap-shanghai",
+  gz: "ap-guangzhou",
+  cd: "ap-chengdu",
+  cq: "ap-chongqing",
+  nj: "ap-nanjing",
+  hk: "ap-hongkong",
+  sgp: "ap-singapore",
+  bkk: "ap-bangkok",
+  jkt: "ap-jakarta",
+  tokyo: "ap-tokyo",
+  seoul: "ap-seoul",
+  ca: "na-toronto",
+  sv: "na-siliconvalley",
+  va: "na-ashburn",
+  fra: "eu-frankfurt",
+  sao: "sa-saopaulo",
+};
+
+/** The bucket's region, or "" when nothing in the record says. */
+function readRegion(record: Json): string {
+  for (const field of ["cos.cosBucket.cosRegion", "cos.cosBucket.s3Region"]) {
+    const value = peek(record, field);
+    if (typeof value === "string" && /^[a-z]{2,}(-[a-z0-9]+)+$/.test(value)) return value;
+  }
+  const url = peek(record, "cos.cosObject.url");
+  const fromUrl =
+    typeof url === "string" ? /\.cos\.([a-z]{2,}(?:-[a-z0-9]+)+)\.myqcloud\.com\//.exec(url)?.[1] : undefined;
+  if (fromUrl !== undefined) return fromUrl;
+  const short = peek(record, "cos.cosBucket.region");
+  if (typeof short !== "string") return "";
+  return /^[a-z]{2,}(-[a-z0-9]+)+$/.test(short) ? short : (SHORT_REGIONS[short] ?? "");
+}
+
+/**
  * Identifies this change of this object: the COS request id, else the event time. A platform retry of
  * the delivery carries the same values, which makes it the idempotency key.
  */
@@ -148,7 +188,15 @@ function readCosRecord(
   if (!purgeOn.includes(kind)) return skip(`PURGE_EVENTS does not include "${kind}"`);
   // The console's "create folder" writes an empty object named `dir/`; it is never served.
   if (key.endsWith("/")) return skip("folder marker (key ends with /)");
-  return { key, kind, eventName, bucket, record: place.record, version: readVersion(record) };
+  return {
+    key,
+    kind,
+    eventName,
+    bucket,
+    region: readRegion(record),
+    record: place.record,
+    version: readVersion(record),
+  };
 }
 
 /** A CKafka message wraps one COS event, as a JSON string in `msgBody`. */

@@ -40,6 +40,15 @@ function keyMapper(config: Config): (key: string) => KeyVerdict {
 }
 
 /**
+ * An object of the backlog itself (backlog/): never purged, so that the function's own writes, should
+ * the trigger's prefix filter let them through, cost nothing and never loop.
+ */
+function isBacklogObject(change: ObjectChange, config: Config): boolean {
+  const { bucket, prefix } = config.backlog;
+  return change.key.startsWith(prefix) && (bucket === undefined || bucket === change.bucket);
+}
+
+/**
  * Every URL to purge for these changes, on every configured site, each listed once (first seen first)
  * with the object keys it stands for; and the changes not purged, with the reason.
  *
@@ -54,7 +63,9 @@ export function planPurges(
   const targets = new Map<string, PlannedTarget & { keys: string[] }>();
   const skipped: SkippedRecord[] = [];
   for (const change of changes) {
-    const verdict = mapKey(change.key);
+    const verdict = isBacklogObject(change, config)
+      ? { reason: `cos-purge's own backlog (PURGE_BACKLOG_PREFIX "${config.backlog.prefix}")` }
+      : mapKey(change.key);
     if ("reason" in verdict) {
       skipped.push({ record: change.record, key: change.key, reason: verdict.reason });
       continue;

@@ -5,7 +5,18 @@
  * shows in the invocation log and what an alarm carries, so it leads with counts and the first causes.
  */
 
-import type { Execution, Failure, ParsedEvent, PlannedTarget, RejectedRecord, SkippedRecord } from "../model";
+import type { Deferral } from "../backlog/backlog";
+import type { Delivery } from "../backlog/deliver";
+import type { DrainReport } from "../backlog/drain";
+import type {
+  Execution,
+  Failure,
+  LaneKey,
+  ParsedEvent,
+  PlannedTarget,
+  RejectedRecord,
+  SkippedRecord,
+} from "../model";
 import { CosPurgeError } from "./errors";
 
 /** Lists in the summary are cut here: one CLS line should stay readable (and under its size limit). */
@@ -18,7 +29,7 @@ export interface SummaryInput {
   readonly planned: readonly PlannedTarget[];
   /** Targets left out because an earlier attempt of this same event already purged them. */
   readonly alreadyPurged: number;
-  readonly execution: Execution;
+  readonly delivery: Delivery;
   readonly dryRun: boolean;
   readonly durationMs: number;
 }
@@ -27,6 +38,19 @@ export interface FailureSummary extends Omit<Failure, "targets"> {
   readonly count: number;
   readonly targets: readonly string[];
 }
+
+/** Targets waiting in the backlog, per lane and reason. */
+export interface DeferralSummary extends LaneKey {
+  readonly reason: string;
+  readonly count: number;
+  readonly targets: readonly string[];
+}
+
+/** What a drain run by this invocation did (a timer event, or the drain window). */
+export type DrainSummary = Omit<DrainReport, "jobs" | "quota" | "failures" | "unreadable" | "holder"> & {
+  readonly failed: number;
+  readonly unreadable: number;
+};
 
 /** The invocation's result: returned on success, logged always, carried by `PurgeFailedError`. */
 export interface Summary {
@@ -37,28 +61,28 @@ export interface Summary {
   readonly planned: number;
   readonly purged: number;
   readonly alreadyPurged: number;
+  /** Targets written to the backlog: a drain purges them (not a failure). */
+  readonly deferred: number;
   readonly failed: number;
+  /** `queued`: everything went to the backlog for the next drain; `direct`: purged at once. */
+  readonly route: Delivery["route"];
   readonly dryRun: boolean;
   readonly skipped: readonly SkippedRecord[];
   readonly rejected: readonly RejectedRecord[];
   readonly failures: readonly FailureSummary[];
+  readonly deferrals: readonly DeferralSummary[];
   readonly jobs: Execution["jobs"];
   readonly quota: Execution["quota"];
   readonly apiCalls: number;
   readonly durationMs: number;
   /** The planned URLs; only in a dry run, where they are the point. */
   readonly targets?: readonly string[];
+  /** The drain this invocation ran, when it ran one. */
+  readonly drain?: DrainSummary;
 }
 
 export function summarize(input: SummaryInput): Summary {
-  const { execution } = input;
-  const failures = execution.failures.map(
-    (failure): FailureSummary => ({
-      ...failure,
-      count: failure.targets.length,
-      targets: failure.targets.slice(0, LIST_LIMIT),
-    }),
-  );
+  const { execution, failures, deferred, route, drain } = input.delivery;
   return {
     requestId: input.requestId,
     source: input.event.source,
@@ -67,17 +91,71 @@ export function summarize(input: SummaryInput): Summary {
     planned: input.planned.length,
     purged: execution.purged.length,
     alreadyPurged: input.alreadyPurged,
-    failed: failures.reduce((sum, failure) => sum + failure.count, 0),
+    deferred: count(deferred),
+    failed: count(failures),
+    route,
     dryRun: input.dryRun,
     skipped: input.skipped.slice(0, LIST_LIMIT),
     rejected: input.event.rejected.slice(0, LIST_LIMIT),
-    failures,
+    failures: failures.map(summarizeFailure),
+    deferrals: deferred.map(summarizeDeferral),
     jobs: execution.jobs,
     quota: execution.quota,
     apiCalls: execution.apiCalls,
     durationMs: input.durationMs,
     ...(input.dryRun ? { targets: input.planned.map((target) => target.url).slice(0, 200) } : {}),
+    ...(drain ? { drain: summarizeDrainReport(drain) } : {}),
   };
+}
+
+/** The summary of an invocation that only drained the backlog (a timer event). */
+export function summarizeDrain(
+  report: DrainReport,
+  context: { readonly requestId: string; readonly durationMs: number; readonly parsed: ParsedEvent },
+): Summary {
+  return {
+    requestId: context.requestId,
+    source: context.parsed.source,
+    records: context.parsed.records,
+    changes: 0,
+    planned: report.targets,
+    purged: report.purged,
+    alreadyPurged: 0,
+    deferred: report.waiting,
+    failed: count(report.failures),
+    route: "queued",
+    dryRun: false,
+    skipped: [],
+    rejected: [],
+    failures: report.failures.map(summarizeFailure),
+    deferrals: [],
+    jobs: report.jobs,
+    quota: report.quota,
+    apiCalls: report.apiCalls,
+    durationMs: context.durationMs,
+    drain: summarizeDrainReport(report),
+  };
+}
+
+function summarizeDrainReport(report: DrainReport): DrainSummary {
+  const { jobs: _jobs, quota: _quota, failures, unreadable, holder: _holder, ...counts } = report;
+  return {
+    ...counts,
+    collapsed: report.collapsed.slice(0, LIST_LIMIT),
+    failed: count(failures),
+    unreadable: unreadable.length,
+  };
+}
+
+const count = (groups: readonly { readonly targets: readonly string[] }[]): number =>
+  groups.reduce((sum, group) => sum + group.targets.length, 0);
+
+function summarizeFailure(failure: Failure): FailureSummary {
+  return { ...failure, count: failure.targets.length, targets: failure.targets.slice(0, LIST_LIMIT) };
+}
+
+function summarizeDeferral({ targets, message: _message, ...deferral }: Deferral): DeferralSummary {
+  return { ...deferral, count: targets.length, targets: targets.slice(0, LIST_LIMIT) };
 }
 
 /** True when the invocation must end in an Error: a target not purged, or a record we could not read. */

@@ -23,6 +23,7 @@ afterAll(() => emulator.stop());
 it("runs from a folder holding only index.js, and purges on EdgeOne and CDN", async () => {
   const dir = mkdtempSync(join(tmpdir(), "cos-purge-scf-"));
   copyFileSync(resolve(__dirname, "../../dist/index.js"), join(dir, "index.js"));
+  copyFileSync(resolve(__dirname, "../../dist/cos-sdk.js"), join(dir, "cos-sdk.js"));
   const event = JSON.stringify(cosEvent(cosRecord({ key: "img/新 图.png" })));
   const script = `require("./index.js").main_handler(${event}, { request_id: "r-1", time_limit_in_ms: 5000 })
     .then((summary) => console.log(JSON.stringify(summary)), (error) => { console.error(error); process.exit(1); });`;

@@ -44,6 +44,17 @@ describe("loadConfig defaults", () => {
       dryRun: false,
       maxAttempts: 4,
       requestTimeoutMs: 5000,
+      mode: "auto",
+      windowMs: 3000,
+      backlog: {
+        bucket: undefined,
+        region: undefined,
+        prefix: ".cos-purge/",
+        endpoint: undefined,
+        alarmAgeMs: 26 * 3_600_000,
+        alarmTries: 10,
+      },
+      collapse: { minFiles: 0, allowRoot: false },
     });
   });
 

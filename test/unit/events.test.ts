@@ -26,6 +26,7 @@ describe("parseEvent on COS trigger events", () => {
           kind: "created",
           eventName: "cos:ObjectCreated:*",
           bucket: "testpic-1253970026",
+          region: "ap-chengdu",
           record: "0",
           version: "NWMxOWY4MGFfMjViMjU4NjRfMTUyMV8yNzhhZjM=",
         },

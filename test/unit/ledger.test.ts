@@ -8,6 +8,7 @@ const change = (key: string, version: string): ObjectChange => ({
   kind: "created",
   eventName: "cos:ObjectCreated:Put",
   bucket: "examplebucket",
+  region: "ap-guangzhou",
   record: "0",
   version,
 });

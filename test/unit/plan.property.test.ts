@@ -16,6 +16,7 @@ const changes = fc.array(
     kind: fc.constantFrom("created" as const, "removed" as const),
     eventName: fc.constant("cos:ObjectCreated:Put"),
     bucket: fc.constant("b-1250000000"),
+    region: fc.constant("ap-guangzhou"),
     record: fc.nat().map(String),
     version: fc.string(),
   }),

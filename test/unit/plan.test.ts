@@ -13,6 +13,7 @@ function change(key: string, kind: ChangeKind = "created"): ObjectChange {
     kind,
     eventName: "cos:ObjectCreated:Put",
     bucket: "b-1250000000",
+    region: "ap-guangzhou",
     record: String(records),
     version: "v",
   };

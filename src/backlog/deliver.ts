@@ -1,0 +1,110 @@
+/**
+ * How an invocation's lanes reach the provider: at once (`direct`), through the backlog (`queue`), or
+ * at once unless the account is busy (`auto`). Whatever cannot be purged now for a reason time fixes
+ * goes to the backlog; only what no retry can fix is left as failed.
+ *
+ *     direct   execute → deferrable failures to the backlog
+ *     queue    every target to the backlog → make sure a drain runs within the window (window.ts)
+ *     auto     busy (a burst on this instance, a recent rate-limit refusal)? queue : direct, and a
+ *              rate-limit refusal queues the rest instead of retrying against the other instances
+ */
+import type { Clock } from "../clock";
+import { type ExecuteDeps, executePlan } from "../execute/execute";
+import type { Execution, Failure, Lane, PurgeMode } from "../model";
+import type { Backlog, Deferral } from "./backlog";
+import { partitionFailures } from "./deferral";
+import type { DrainReport } from "./drain";
+
+/** What this instance has seen lately, for `auto` to tell a lone upload from a burst. */
+export class Pressure {
+  private lastInvocation = Number.NEGATIVE_INFINITY;
+  private busyUntil = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly windowMs: number,
+  ) {}
+
+  /** Records an invocation; true when the previous one came within the window (uploads in a burst). */
+  arrive(): boolean {
+    const now = this.clock.now();
+    const burst = now - this.lastInvocation < this.windowMs;
+    this.lastInvocation = now;
+    return burst || now < this.busyUntil;
+  }
+
+  /** The provider refused for rate, or another invocation holds the drain window: busy for a window. */
+  observeBusy(): void {
+    this.busyUntil = this.clock.now() + this.windowMs;
+  }
+}
+
+export interface DeliverDeps extends ExecuteDeps {
+  readonly mode: PurgeMode;
+  readonly pressure: Pressure;
+  /** The backlog of the triggering bucket; undefined when none can be opened (then nothing defers). */
+  readonly backlog: Backlog | undefined;
+  readonly requestId: string;
+  /** Makes sure a drain runs soon after work was queued (window.ts); its report when this invocation drained. */
+  readonly drainSoon: () => Promise<DrainReport | undefined>;
+}
+
+export interface Delivery {
+  /** `queued`: every target went to the backlog without a purge call. */
+  readonly route: "direct" | "queued";
+  readonly execution: Execution;
+  /** Targets written to the backlog, per lane and reason. */
+  readonly deferred: readonly Deferral[];
+  /** Failures left for the report: what no retry fixes, or what could not be deferred. */
+  readonly failures: readonly Failure[];
+  /** The drain this invocation ran for the window, if it was the one to run it. */
+  readonly drain?: DrainReport;
+}
+
+const QUEUED = "Queued";
+
+/**
+ * Delivers `lanes` as `deps.mode` says.
+ *
+ * @throws when the backlog write fails: SCF then retries the invocation, so nothing is lost.
+ */
+export async function deliver(lanes: readonly Lane[], deps: DeliverDeps): Promise<Delivery> {
+  const burst = deps.pressure.arrive();
+  const queue = deps.backlog !== undefined && (deps.mode === "queue" || (deps.mode === "auto" && burst));
+  if (queue && deps.backlog) {
+    const deferrals = lanes.map(({ targets, ...lane }) => ({
+      ...lane,
+      targets,
+      reason: QUEUED,
+      message: deps.mode === "queue" ? "PURGE_MODE=queue" : "uploads in a burst: queued for the next drain",
+    }));
+    await deps.backlog.defer(deferrals, deps.requestId);
+    const drain = await drainSoonNoting(deps);
+    return { route: "queued", execution: nothingExecuted(), deferred: deferrals, failures: [], ...drain };
+  }
+
+  const execution = await executePlan(lanes, { ...deps, yieldOnRateLimit: deps.mode === "auto" });
+  if (deps.backlog === undefined)
+    return { route: "direct", execution, deferred: [], failures: execution.failures };
+  const { defer, failed } = partitionFailures(execution.failures);
+  if (defer.length === 0) return { route: "direct", execution, deferred: [], failures: failed };
+  await deps.backlog.defer(defer, deps.requestId);
+  const rateLimited = defer.some((deferral) => /^RequestLimitExceeded/.test(deferral.reason));
+  if (rateLimited) deps.pressure.observeBusy();
+  // Deferred for rate or an outage: a drain within the window. For the daily quota, the timer's drain.
+  const soon = defer.some(
+    (deferral) => deferral.reason !== "QuotaExhausted" && !/DailyQuota|DayLimit/.test(deferral.reason),
+  );
+  const drain = soon && deps.mode !== "direct" ? await drainSoonNoting(deps) : {};
+  return { route: "direct", execution, deferred: defer, failures: failed, ...drain };
+}
+
+async function drainSoonNoting(deps: DeliverDeps): Promise<{ drain?: DrainReport }> {
+  const report = await deps.drainSoon();
+  if (report === undefined) deps.pressure.observeBusy();
+  return report === undefined ? {} : { drain: report };
+}
+
+export function nothingExecuted(): Execution {
+  return { purged: [], failures: [], jobs: [], quota: [], apiCalls: 0 };
+}

@@ -1,0 +1,102 @@
+/**
+ * The drain window: after an invocation queues work, one invocation per window drains it, so that a
+ * burst of uploads costs one drain, not one purge call per file, and waits seconds, not until the timer.
+ *
+ * The first invocation to queue takes the window lease and waits `windowMs`, longer while uploads keep
+ * arriving (the queue's newest entry is younger than the quiet period), at most 4 windows; then it
+ * drains everything queued. The others find the lease taken and return at once. While uploads are still
+ * arriving it submits only full batches and keeps the rest for its next round, which is what brings a
+ * burst close to `ceil(URLs / Batch)` calls.
+ *
+ * No upload is left behind: an invocation queues its entry before it tries the lease, and the holder
+ * looks at the queue again after releasing it. An entry that arrived after the holder's last drain is
+ * drained by the holder's next round (or, when its time is up, by the timer's drain).
+ */
+import { type DrainDeps, type DrainReport, drainBacklog } from "./drain";
+import { FOLDERS, keyTime } from "./entries";
+import { acquireLease } from "./lease";
+
+export interface WindowDeps extends DrainDeps {
+  readonly windowMs: number;
+}
+
+/** Time a drain needs after the wait: one or two purge calls plus the bookkeeping. */
+const DRAIN_TIME_MS = 3_000;
+
+/**
+ * Drains within the window if no other invocation is about to (see the module comment).
+ *
+ * @returns the merged report of this invocation's drains, or undefined when another invocation holds
+ * the window.
+ */
+export async function drainWithinWindow(deps: WindowDeps): Promise<DrainReport | undefined> {
+  const { backlog, clock } = deps;
+  const name = `${backlog.prefix}${FOLDERS.lease}window/`;
+  const reports: DrainReport[] = [];
+  let drainedUpTo = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < 20; round += 1) {
+    const lease = await acquireLease(backlog.objects, clock, name, deps.owner, deps.deadline - clock.now());
+    if (lease.held === undefined) break;
+    try {
+      while (clock.now() + DRAIN_TIME_MS < deps.deadline) {
+        const { ongoing } = await waitForQuiet(deps);
+        const report = await drainBacklog({ ...deps, fullBatchesOnly: ongoing });
+        reports.push(report);
+        if (report.status === "busy") {
+          await clock.sleep(Math.min(deps.windowMs, 1_000));
+          continue;
+        }
+        drainedUpTo = report.readUpTo;
+        if (report.heldBack === 0 && !(await newerThan(deps, drainedUpTo))) break;
+      }
+    } finally {
+      await lease.held.release().catch(() => undefined);
+    }
+    // Queued while the lease was about to be released: this invocation takes the next round itself.
+    if (clock.now() + DRAIN_TIME_MS >= deps.deadline || !(await newerThan(deps, drainedUpTo))) break;
+  }
+  return reports.length === 0 ? undefined : mergeReports(reports);
+}
+
+/**
+ * Waits one window, then while the newest entry is younger than the quiet period, up to four windows
+ * or the time the drain needs before the deadline.
+ */
+async function waitForQuiet(deps: WindowDeps): Promise<{ ongoing: boolean }> {
+  const { clock, windowMs } = deps;
+  const quietMs = Math.max(250, windowMs / 4);
+  const start = clock.now();
+  const latest = Math.min(start + 4 * windowMs, deps.deadline - DRAIN_TIME_MS);
+  await clock.sleep(Math.min(windowMs, latest - start));
+  for (;;) {
+    const now = clock.now();
+    const newest = Math.max(0, ...(await deps.backlog.listQueue()).map((object) => keyTime(object.key) ?? 0));
+    const ongoing = now - newest < quietMs;
+    if (!ongoing || now + quietMs > latest) return { ongoing };
+    await clock.sleep(quietMs);
+  }
+}
+
+/** Whether an entry was queued after the one at `time` (the newest a drain read). */
+async function newerThan(deps: WindowDeps, time: number): Promise<boolean> {
+  return (await deps.backlog.listQueue()).some((object) => (keyTime(object.key) ?? 0) > time);
+}
+
+function mergeReports(reports: readonly DrainReport[]): DrainReport {
+  const drained = reports.filter((report) => report.status === "drained");
+  const last = drained.at(-1) ?? (reports.at(-1) as DrainReport);
+  const sum = (pick: (report: DrainReport) => number) =>
+    drained.reduce((total, report) => total + pick(report), 0);
+  return {
+    ...last,
+    entries: sum((report) => report.entries),
+    heldBack: last.heldBack,
+    purged: sum((report) => report.purged),
+    confirmed: sum((report) => report.confirmed),
+    requeued: sum((report) => report.requeued),
+    failures: drained.flatMap((report) => report.failures),
+    collapsed: drained.flatMap((report) => report.collapsed),
+    jobs: drained.flatMap((report) => report.jobs),
+    apiCalls: sum((report) => report.apiCalls),
+  };
+}
