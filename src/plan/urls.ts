@@ -113,3 +113,26 @@ export function toCacheUrls(
   }
   return [...urls];
 }
+
+/**
+ * A URL path as the origin reads it: `%` and two hex digits become that byte, any other `%` stays as it
+ * is (the URL Standard's percent-decode), and the bytes are read as UTF-8.
+ *
+ * @example decodePath("/a%20b/100%.png") // "/a b/100%.png"
+ */
+export function decodePath(path: string): string {
+  const bytes: number[] = [];
+  const encoder = new TextEncoder();
+  for (let index = 0; index < path.length; ) {
+    const hex = path.slice(index + 1, index + 3);
+    if (path[index] === "%" && /^[0-9A-Fa-f]{2}$/.test(hex)) {
+      bytes.push(Number.parseInt(hex, 16));
+      index += 3;
+    } else {
+      const char = String.fromCodePoint(path.codePointAt(index) ?? 0);
+      bytes.push(...encoder.encode(char));
+      index += char.length;
+    }
+  }
+  return new TextDecoder().decode(new Uint8Array(bytes));
+}
