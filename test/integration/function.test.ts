@@ -103,6 +103,15 @@ describe("records, domains, zones and providers", () => {
       "https://static.example.com/%E6%96%B0%E5%B9%B4/%E5%BF%AB%E4%B9%90.jpg",
     ]);
     expect(summary).toMatchObject({ records: 3, changes: 3, planned: 8, purged: 8 });
+    // Each URL counts for every spelling it is: the Chinese key's two URLs are all six.
+    expect(summary.spellings).toEqual({
+      chromium: 4,
+      whatwg: 4,
+      webkit: 4,
+      requests: 4,
+      component: 4,
+      rfc3986: 4,
+    });
   });
 
   it("purges each zone's domains on that zone (ZoneId_<suffix> with eoDomains_<suffix>)", async () => {
@@ -222,7 +231,12 @@ describe("what does not purge", () => {
       dryRun: true,
       planned: 1,
       purged: 0,
-      targets: ["https://www.example.com/a.png"],
+      targets: [
+        {
+          url: "https://www.example.com/a.png",
+          spellings: ["chromium", "whatwg", "webkit", "requests", "component", "rfc3986"],
+        },
+      ],
     });
   });
 });
