@@ -265,7 +265,7 @@ for n, key in enumerate(keys):
 async function capturePythonRequests(recorder: Recorder): Promise<{ client?: Client; captures: Capture[] }> {
   const version = commandVersion("python3", [
     "-c",
-    "import sys, requests; print(f'Python {sys.version.split()[0]}, requests {requests.__version__}')",
+    "import sys, requests, urllib3; print(f'Python {sys.version.split()[0]}, requests {requests.__version__}, urllib3 {urllib3.__version__}')",
   ]);
   if (version === undefined) return { captures: [] };
   recorder.take();
