@@ -11,8 +11,14 @@ export type Provider = "edgeone" | "cdn";
 /** What happened to an object: both kinds make its cached copies stale. */
 export type ChangeKind = "created" | "removed";
 
-/** How a key is percent-encoded into a URL path (see urls.ts). */
-export type Spelling = "browser" | "rfc3986";
+/**
+ * The ways clients percent-encode a key into a URL path, each named after who sends it (urls.ts has
+ * the rules, the sources and what was measured). Listed by share of traffic, browsers first; targets
+ * list their spellings in this order.
+ */
+export const SPELLINGS = ["chromium", "whatwg", "webkit", "requests", "component", "rfc3986"] as const;
+
+export type Spelling = (typeof SPELLINGS)[number];
 
 export type CdnArea = "mainland" | "overseas";
 
@@ -101,6 +107,11 @@ export interface PlannedTarget extends LaneKey {
   readonly url: string;
   /** Object keys this URL stands for (several records may map to one URL). */
   readonly keys: readonly string[];
+  /**
+   * Which spellings of those keys this URL is (one URL is often several: `a.png` is all of them).
+   * Set by `planPurges`; absent on a target made elsewhere, which then shows no spelling.
+   */
+  readonly spellings?: readonly Spelling[];
 }
 
 export interface Lane extends LaneKey {
@@ -238,7 +249,7 @@ export interface Config {
   readonly purgeOn: readonly ChangeKind[];
   /** "index.html" makes `dir/index.html` also purge `dir/`; "" disables. */
   readonly indexDocument: string;
-  /** URL spellings purged for each key; always contains "browser". */
+  /** URL spellings purged for each key, in `SPELLINGS` order; always contains "chromium". */
   readonly spellings: readonly Spelling[];
   /** Plan and log, but call no purge API. */
   readonly dryRun: boolean;

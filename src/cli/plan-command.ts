@@ -5,7 +5,7 @@
  */
 import { loadConfig } from "../config/config";
 import { fallbackQuota } from "../execute/quota";
-import type { Lane, Provider } from "../model";
+import type { Lane, Provider, Spelling } from "../model";
 import { parseEvent } from "../plan/events";
 import { planPurges, splitBatches, toLanes } from "../plan/plan";
 import { createLogger } from "../report/log";
@@ -17,7 +17,15 @@ const REQUEST_SHAPE = {
 } as const satisfies Record<Provider, (lane: Lane) => object>;
 
 export interface PlanOutput {
-  targets: { provider: Provider; zoneId?: string; area?: string; type: "purge_url"; target: string }[];
+  targets: {
+    provider: Provider;
+    zoneId?: string;
+    area?: string;
+    type: "purge_url";
+    target: string;
+    /** Who requests this URL for the key (see src/plan/urls.ts). */
+    spellings: readonly Spelling[];
+  }[];
   requests: { provider: Provider; action: string; targets: string[] }[];
   skipped: object[];
 }
@@ -37,6 +45,7 @@ export function planEvent(event: unknown, env: Record<string, string | undefined
           : {}),
       type: "purge_url",
       target: target.url,
+      spellings: target.spellings ?? [],
     })),
     requests: lanes.flatMap((lane) =>
       splitBatches(lane.targets, fallbackQuota(lane).batch).map((targets) => ({

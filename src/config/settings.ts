@@ -23,13 +23,22 @@ import {
   stringbool,
   transform,
 } from "zod/mini";
-import type { ChangeKind, Endpoint, Spelling } from "../model";
+import { type ChangeKind, type Endpoint, SPELLINGS, type Spelling } from "../model";
 
 /** picomatch options for PURGE_INCLUDE / PURGE_EXCLUDE: `dot` so `**` covers `.well-known/`; POSIX on any OS. */
 export const GLOB_OPTIONS = { dot: true, windows: false } as const;
 
 const CHANGE_KINDS = ["created", "removed"] as const satisfies readonly ChangeKind[];
-const SPELLINGS = ["browser", "rfc3986"] as const satisfies readonly Spelling[];
+
+/**
+ * Names that stand for several spellings. `browser` was the one browser spelling before each browser
+ * engine got its own (what it purged then is what they share); it now means all three, so a
+ * configuration written for it keeps covering every browser.
+ */
+const SPELLING_ALIASES: Readonly<Record<string, readonly Spelling[]>> = {
+  browser: ["chromium", "whatwg", "webkit"],
+  all: SPELLINGS,
+};
 
 /** Dot-separated labels of letters, digits and inner hyphens (after `new URL` lowercased it). */
 const HOST = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/;
@@ -145,6 +154,22 @@ const choiceList = <T extends string>(choices: readonly T[]) =>
     }),
   );
 
+/** Spellings and aliases → spellings, deduplicated, in `SPELLINGS` order. */
+const spellingList = pipe(
+  envString(),
+  transform((text: string, ctx) => {
+    const found = words(text).flatMap((word) => {
+      if (SPELLINGS.includes(word as Spelling)) return [word as Spelling];
+      const alias = SPELLING_ALIASES[word];
+      if (alias === undefined) invalid(ctx, `"${word}" is not one of them`);
+      return alias ?? [];
+    });
+    const list = SPELLINGS.filter((spelling) => found.includes(spelling));
+    if (list.length === 0) invalid(ctx, "the list is empty");
+    return list;
+  }),
+);
+
 const globList = pipe(
   envString(),
   transform((text: string, ctx) => {
@@ -192,9 +217,12 @@ export const SCALARS = object(
       regex(/^[^/]*$/, { error: "a file name has no slash" }),
       refine((name: string) => name !== "." && name !== "..", { error: "not a file name" }),
     ),
-    PURGE_URL_SPELLINGS: choiceList(SPELLINGS).check(
-      refine((list: Spelling[]) => list.includes("browser"), {
-        error: '"browser" is missing (it is the URL browsers request, so it is always purged)',
+    // Chromium sends most requests (Chrome, Edge and the other Chromium browsers): a list without its
+    // spelling would leave most cached copies stale, so it cannot be turned off.
+    PURGE_URL_SPELLINGS: spellingList.check(
+      refine((list: Spelling[]) => list.includes("chromium"), {
+        error:
+          '"chromium" (or "browser") is missing: Chrome and Edge send most requests, so it is always purged',
       }),
     ),
     PURGE_DRY_RUN: boolean(),
@@ -293,10 +321,11 @@ export const DOCS: Readonly<Record<Family | Scalar, Omit<SettingDoc, "name">>> =
     description: "Changing dir/index.html also purges dir/; set it empty to turn that off.",
   },
   PURGE_URL_SPELLINGS: {
-    default: "browser,rfc3986",
-    accepted: "browser,rfc3986 or browser",
+    default: "chromium,whatwg,webkit,requests,component,rfc3986",
+    accepted:
+      "comma-separated, chromium required: chromium, whatwg, webkit, requests, component, rfc3986; browser (chromium,whatwg,webkit), all",
     description:
-      "URL spellings purged: the browser's (a%20(1).png) and, unless off, the fully encoded a%20%281%29.png.",
+      "How each key is written into URLs, by who requests them (see What gets purged); each distinct URL is purged once.",
   },
   PURGE_DRY_RUN: {
     default: "false",

@@ -7,8 +7,18 @@
  */
 import picomatch from "picomatch";
 import { GLOB_OPTIONS } from "../config/settings";
-import type { Config, Lane, ObjectChange, PlannedTarget, Provider, Site, SkippedRecord } from "../model";
-import { toCacheUrls, unreachableReason } from "./urls";
+import {
+  type Config,
+  type Lane,
+  type ObjectChange,
+  type PlannedTarget,
+  type Provider,
+  type Site,
+  type SkippedRecord,
+  SPELLINGS,
+  type Spelling,
+} from "../model";
+import { toCacheTargets, unreachableReason } from "./urls";
 
 /** The lane a site's URLs are purged in: EdgeOne purges per zone, CDN per area ("" = the domain's own). */
 const SCOPE: Readonly<Record<Provider, (site: Site, config: Config) => string>> = {
@@ -52,7 +62,8 @@ function isBacklogObject(change: ObjectChange, config: Config): boolean {
  * Every URL to purge for these changes, on every configured site, each listed once (first seen first)
  * with the object keys it stands for; and the changes not purged, with the reason.
  *
- * `PlannedTarget.keys` holds the keys as stored in COS (with the prefix), as in `ObjectChange.key`.
+ * `PlannedTarget.keys` holds the keys as stored in COS (with the prefix), as in `ObjectChange.key`;
+ * `PlannedTarget.spellings` the spellings of those keys the URL is, in `SPELLINGS` order.
  * The same URL in two lanes (one domain on both EdgeOne and CDN during a migration) is two targets.
  */
 export function planPurges(
@@ -60,7 +71,7 @@ export function planPurges(
   config: Config,
 ): { targets: PlannedTarget[]; skipped: SkippedRecord[] } {
   const mapKey = keyMapper(config);
-  const targets = new Map<string, PlannedTarget & { keys: string[] }>();
+  const targets = new Map<string, PlannedTarget & { keys: string[]; spellings: Spelling[] }>();
   const skipped: SkippedRecord[] = [];
   for (const change of changes) {
     const verdict = isBacklogObject(change, config)
@@ -72,11 +83,15 @@ export function planPurges(
     }
     for (const site of config.sites) {
       const lane = { provider: site.provider, scope: SCOPE[site.provider](site, config) };
-      for (const url of toCacheUrls(verdict.path, site, config)) {
+      for (const { url, spellings } of toCacheTargets(verdict.path, site, config)) {
         // Neither provider nor scope contains a space, and a planned URL never does (it is encoded).
         const id = `${lane.provider} ${lane.scope} ${url}`;
-        const target = targets.get(id) ?? { ...lane, url, keys: [] };
+        const target = targets.get(id) ?? { ...lane, url, keys: [], spellings: [] };
         if (!target.keys.includes(change.key)) target.keys.push(change.key);
+        const merged = SPELLINGS.filter(
+          (name) => spellings.includes(name) || target.spellings.includes(name),
+        );
+        target.spellings.splice(0, target.spellings.length, ...merged);
         targets.set(id, target);
       }
     }

@@ -4,28 +4,74 @@
  * A cache is keyed by the URL the client asked for, so purging works only if we name that exact URL.
  * Tencent's templates purge one strictly encoded spelling (`a%281%29.png`) while browsers request
  * `a(1).png`: the purge "succeeds" and the stale copy stays (prior-art complaint #1).
+ *
+ * Clients disagree on how to write a key into a URL path, so each way is a *spelling*, named after who
+ * sends it. What each sends was recorded by `scripts/capture-spellings.ts` on a local server and is kept in
+ * `test/fixtures/client-spellings.json` (Chromium 156, Firefox ESR 153, Node 20.20 fetch, Python 3.11 with
+ * requests 2.34 / urllib3 2.7; captured 2026-11); `test/unit/urls.clients.test.ts` checks that every
+ * recorded path naming the object is purged. Where the spellings differ (a raw `|` or not, and so on):
+ *
+ * | key holds                 | chromium | whatwg | webkit | requests | component | rfc3986 |
+ * | ------------------------- | -------- | ------ | ------ | -------- | --------- | ------- |
+ * | `\|`                      | `%7C`    | raw    | raw    | `%7C`    | `%7C`     | `%7C`   |
+ * | `^`                       | `%5E`    | `%5E`  | raw    | `%5E`    | `%5E`     | `%5E`   |
+ * | `[` `]`                   | raw      | raw    | raw    | `%5B`…   | `%5B`…    | `%5B`…  |
+ * | `%` starting no escape    | raw      | raw    | raw    | `%25`    | `%25`     | `%25`   |
+ * | `+` `,` `;` `=` `:` `@` `$` `&` | raw | raw  | raw    | raw      | `%2B`…    | `%2B`…  |
+ * | `!` `'` `(` `)` `*`       | raw      | raw    | raw    | raw      | raw       | `%21`…  |
+ *
+ * Every spelling encodes what no client sends raw for that object: controls, space, DEL, non-ASCII (as
+ * UTF-8), `"` `<` `>` `` ` `` `{` `}`; and what would make a raw link miss the object, so the page must
+ * have escaped it: `?` (starts a query), `#` (a fragment, never sent), `\` (browsers turn it into `/`), a
+ * `%` before two hex digits (`%41` would be read as `A`). A tab in a raw link is dropped by browsers; only
+ * `%09` reaches the object. A key of letters, digits and `-._~/` is the same in every spelling: one URL.
  */
 import type { Config, Site, Spelling } from "../model";
 
+/** Code points every spelling encodes (see above); `u` flag, so a surrogate pair is one code point. */
+const ALWAYS = String.raw`[^\x21-\x7e]|["#<>?\\\x60{}]|%(?=[0-9A-Fa-f]{2})`;
+
 /**
- * Characters each spelling percent-encodes, matched one code point at a time (`u` flag).
- *
- * `browser` is what a browser sends for a link to the key: the WHATWG URL Standard's path
- * percent-encode set (C0 controls, space, `"` `#` `<` `>` `?` `^` `` ` `` `{` `}`, DEL and everything
- * above ASCII), plus two characters the parser would otherwise misread in a raw key:
- * - `%`: a key like `100%.png` must not be taken for an escape;
- * - `\`: for http(s) URLs the parser turns `\` into `/`, which would name another object.
- *
- * `^` joined the path set in 2025 (whatwg/url#846): Chrome and Firefox already sent `%5E`
- * (whatwg/url#607), WebKit and Node 20's `new URL` keep a raw `^` until they catch up (WebKit bug 289083,
- * nodejs/node#57313). We follow the standard and the majority; a cache filled by such a client holds a
- * raw `^`, which neither spelling names.
- *
- * `rfc3986` encodes everything but RFC 3986's unreserved characters and `/`: the spelling of
- * Tencent's templates and of links built with `encodeURIComponent` per segment.
+ * What each spelling percent-encodes, one code point at a time; `/` always stays, as it separates
+ * folders in keys and URLs alike.
  */
 const ENCODED: Readonly<Record<Spelling, RegExp>> = {
-  browser: /[^\x21-\x7e]|["#%<>?\\^`{}]/gu,
+  /**
+   * Chromium (Chrome, Edge; most traffic) following a link to the raw key. Its canonicalizer
+   * (url/url_canon_path.cc) escapes the URL Standard's path set and also `|` (whatwg/url#852: Chromium
+   * sends `/foo%7Cbar`, Firefox `/foo|bar`); it sent `%5E` before the standard did (whatwg/url#607).
+   * Measured: Chromium 156.
+   */
+  chromium: new RegExp(`${ALWAYS}|[|^]`, "gu"),
+  /**
+   * The URL Standard's path percent-encode set (https://url.spec.whatwg.org/#path-percent-encode-set: C0
+   * controls, space, `"` `#` `<` `>` `?` `^` `` ` `` `{` `}`, above `~`), `^` included since whatwg/url#846
+   * (2025). Firefox (measured: ESR 153).
+   */
+  whatwg: new RegExp(`${ALWAYS}|\\^`, "gu"),
+  /**
+   * The same set before `^` joined it: a raw `^` goes out. WebKit (Safari, bug 289083; per the reference
+   * notes, not captured here) and Node 20's `fetch` / `new URL` (nodejs/node#57313; measured: Node 20.20).
+   */
+  webkit: new RegExp(ALWAYS, "gu"),
+  /**
+   * Python `requests.get(url)` with the raw key (measured: requests 2.34, urllib3 2.7). requests'
+   * `requote_uri` keeps reserved characters, then urllib3's `_encode_invalid_chars` encodes everything
+   * outside RFC 3986's path characters (`_PATH_CHARS`: unreserved, sub-delims `!$&'()*+,;=`, `:` `@` `/`),
+   * `[` `]` and a `%` starting no escape included.
+   */
+  requests: /[^A-Za-z0-9\-._~!$&'()*+,;=:@/]/gu,
+  /**
+   * Links built with `encodeURIComponent` on each segment (JavaScript front ends). ECMA-262 leaves
+   * alone only letters, digits and `-_.!~*'()` (https://tc39.es/ecma262/#sec-encodeuricomponent-uricomponent),
+   * so `!'()*` stay raw where RFC 3986 would encode them. Measured: identical in every client.
+   */
+  component: /[^A-Za-z0-9\-_.!~*'()/]/gu,
+  /**
+   * Strict RFC 3986: all but the unreserved characters `A-Z a-z 0-9 - . _ ~` (RFC 3986 §2.3). The COS SDK's
+   * `getObjectUrl`, `cosObject.url` in COS events, Python's `urllib.parse.quote(key)` (measured) and
+   * Tencent's purge templates.
+   */
   rfc3986: /[^A-Za-z0-9\-._~/]/gu,
 };
 
@@ -48,8 +94,10 @@ const escapeChar = (char: string): string => ASCII_ESCAPES[char.charCodeAt(0)] ?
  * @throws URIError for a key holding a lone surrogate (see `unreachableReason`).
  *
  * @example
- * encodePath("img/a+b (1).png", "browser") // "img/a+b%20(1).png"
- * encodePath("img/a+b (1).png", "rfc3986") // "img/a%2Bb%20%281%29.png"
+ * encodePath("img/a+b|c (1).png", "chromium")  // "img/a+b%7Cc%20(1).png"
+ * encodePath("img/a+b|c (1).png", "whatwg")    // "img/a+b|c%20(1).png"
+ * encodePath("img/a+b|c (1).png", "component") // "img/a%2Bb%7Cc%20(1).png"
+ * encodePath("img/a+b|c (1).png", "rfc3986")   // "img/a%2Bb%7Cc%20%281%29.png"
  */
 export function encodePath(path: string, spelling: Spelling): string {
   return path.replace(ENCODED[spelling], escapeChar);
@@ -88,13 +136,45 @@ function indexFolderOf(key: string, indexDocument: string): string | undefined {
   return key.slice(0, key.length - indexDocument.length);
 }
 
+/** One URL to purge and the spellings it is (several spellings often give the same URL). */
+export interface CacheTarget {
+  readonly url: string;
+  readonly spellings: readonly Spelling[];
+}
+
 /**
  * Every URL under which `site` may cache the object `key` (already stripped of the key prefix): the
  * object's own URL and, for an index document, its folder's URL, each in every configured spelling,
- * without duplicates (most keys spell the same both ways). Empty when `unreachableReason(key)` says so.
+ * each URL once with the spellings it is. Empty when `unreachableReason(key)` says so.
  *
  * @example
- * toCacheUrls("docs/index.html", { origin: "https://www.example.com", basePath: "/static", ... }, config)
+ * toCacheTargets("a|b.png", { origin: "https://www.example.com", basePath: "" }, config)
+ * // [{ url: "https://www.example.com/a%7Cb.png", spellings: ["chromium", "requests", "component", "rfc3986"] },
+ * //  { url: "https://www.example.com/a|b.png", spellings: ["whatwg", "webkit"] }]
+ */
+export function toCacheTargets(
+  key: string,
+  site: Pick<Site, "origin" | "basePath">,
+  options: Pick<Config, "indexDocument" | "spellings">,
+): CacheTarget[] {
+  if (unreachableReason(key) !== undefined) return [];
+  const folder = indexFolderOf(key, options.indexDocument);
+  const paths = folder === undefined ? [key] : [key, folder];
+  const targets = new Map<string, Spelling[]>();
+  for (const path of paths) {
+    for (const spelling of options.spellings) {
+      const url = `${site.origin}${site.basePath}/${encodePath(path, spelling)}`;
+      targets.set(url, [...(targets.get(url) ?? []), spelling]);
+    }
+  }
+  return [...targets].map(([url, spellings]) => ({ url, spellings }));
+}
+
+/**
+ * The URLs of `toCacheTargets`, without their spellings.
+ *
+ * @example
+ * toCacheUrls("docs/index.html", { origin: "https://www.example.com", basePath: "/static" }, config)
  * // ["https://www.example.com/static/docs/index.html", "https://www.example.com/static/docs/"]
  */
 export function toCacheUrls(
@@ -102,14 +182,28 @@ export function toCacheUrls(
   site: Pick<Site, "origin" | "basePath">,
   options: Pick<Config, "indexDocument" | "spellings">,
 ): string[] {
-  if (unreachableReason(key) !== undefined) return [];
-  const folder = indexFolderOf(key, options.indexDocument);
-  const paths = folder === undefined ? [key] : [key, folder];
-  const urls = new Set<string>();
-  for (const path of paths) {
-    for (const spelling of options.spellings) {
-      urls.add(`${site.origin}${site.basePath}/${encodePath(path, spelling)}`);
+  return toCacheTargets(key, site, options).map((target) => target.url);
+}
+
+/**
+ * A URL path as the origin reads it: `%` and two hex digits become that byte, any other `%` stays as it
+ * is (the URL Standard's percent-decode), and the bytes are read as UTF-8.
+ *
+ * @example decodePath("/a%20b/100%.png") // "/a b/100%.png"
+ */
+export function decodePath(path: string): string {
+  const bytes: number[] = [];
+  const encoder = new TextEncoder();
+  for (let index = 0; index < path.length; ) {
+    const hex = path.slice(index + 1, index + 3);
+    if (path[index] === "%" && /^[0-9A-Fa-f]{2}$/.test(hex)) {
+      bytes.push(Number.parseInt(hex, 16));
+      index += 3;
+    } else {
+      const char = String.fromCodePoint(path.codePointAt(index) ?? 0);
+      bytes.push(...encoder.encode(char));
+      index += char.length;
     }
   }
-  return [...urls];
+  return new TextDecoder().decode(new Uint8Array(bytes));
 }

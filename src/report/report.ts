@@ -8,14 +8,16 @@
 import type { Deferral } from "../backlog/backlog";
 import type { Delivery } from "../backlog/deliver";
 import type { DrainReport } from "../backlog/drain";
-import type {
-  Execution,
-  Failure,
-  LaneKey,
-  ParsedEvent,
-  PlannedTarget,
-  RejectedRecord,
-  SkippedRecord,
+import {
+  type Execution,
+  type Failure,
+  type LaneKey,
+  type ParsedEvent,
+  type PlannedTarget,
+  type RejectedRecord,
+  type SkippedRecord,
+  SPELLINGS,
+  type Spelling,
 } from "../model";
 import { CosPurgeError } from "./errors";
 
@@ -75,10 +77,25 @@ export interface Summary {
   readonly quota: Execution["quota"];
   readonly apiCalls: number;
   readonly durationMs: number;
-  /** The planned URLs; only in a dry run, where they are the point. */
-  readonly targets?: readonly string[];
+  /**
+   * How many planned URLs are each spelling (a URL that several spellings share counts for each), e.g.
+   * `{ chromium: 3, whatwg: 3, ..., rfc3986: 2 }`: six numbers at most, however many targets.
+   */
+  readonly spellings: Readonly<Partial<Record<Spelling, number>>>;
+  /** The planned URLs with the spellings each is; only in a dry run, where they are the point. */
+  readonly targets?: readonly { readonly url: string; readonly spellings: readonly Spelling[] }[];
   /** The drain this invocation ran, when it ran one. */
   readonly drain?: DrainSummary;
+}
+
+/** Planned URLs per spelling, in `SPELLINGS` order; spellings no target is are left out. */
+function countSpellings(planned: readonly PlannedTarget[]): Partial<Record<Spelling, number>> {
+  const counts: Partial<Record<Spelling, number>> = {};
+  for (const spelling of SPELLINGS) {
+    const count = planned.filter((target) => target.spellings?.includes(spelling)).length;
+    if (count > 0) counts[spelling] = count;
+  }
+  return counts;
 }
 
 export function summarize(input: SummaryInput): Summary {
@@ -103,7 +120,14 @@ export function summarize(input: SummaryInput): Summary {
     quota: execution.quota,
     apiCalls: execution.apiCalls,
     durationMs: input.durationMs,
-    ...(input.dryRun ? { targets: input.planned.map((target) => target.url).slice(0, 200) } : {}),
+    spellings: countSpellings(input.planned),
+    ...(input.dryRun
+      ? {
+          targets: input.planned
+            .slice(0, 200)
+            .map((target) => ({ url: target.url, spellings: target.spellings ?? [] })),
+        }
+      : {}),
     ...(drain ? { drain: summarizeDrainReport(drain) } : {}),
   };
 }
@@ -133,6 +157,7 @@ export function summarizeDrain(
     quota: report.quota,
     apiCalls: report.apiCalls,
     durationMs: context.durationMs,
+    spellings: {},
     drain: summarizeDrainReport(report),
   };
 }

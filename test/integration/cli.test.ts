@@ -52,16 +52,24 @@ describe("cos-purge plan", () => {
 
     expect(code).toBe(0);
     const plan = JSON.parse(stdout);
+    const spellings = ["chromium", "whatwg", "webkit", "requests", "component", "rfc3986"];
     expect(plan.targets).toEqual([
       {
         provider: "edgeone",
         zoneId: "zone-abc",
         type: "purge_url",
         target: "https://www.example.com/docs/index.html",
+        spellings,
       },
-      { provider: "edgeone", zoneId: "zone-abc", type: "purge_url", target: "https://www.example.com/docs/" },
-      { provider: "cdn", type: "purge_url", target: "https://cdn.example.com/docs/index.html" },
-      { provider: "cdn", type: "purge_url", target: "https://cdn.example.com/docs/" },
+      {
+        provider: "edgeone",
+        zoneId: "zone-abc",
+        type: "purge_url",
+        target: "https://www.example.com/docs/",
+        spellings,
+      },
+      { provider: "cdn", type: "purge_url", target: "https://cdn.example.com/docs/index.html", spellings },
+      { provider: "cdn", type: "purge_url", target: "https://cdn.example.com/docs/", spellings },
     ]);
     expect(plan.requests).toEqual([
       expect.objectContaining({ provider: "edgeone", action: "CreatePurgeTask", zoneId: "zone-abc" }),
@@ -89,6 +97,7 @@ describe("cos-purge plan", () => {
         zoneId: "zone-file",
         type: "purge_url",
         target: "https://shell.example.com/a.png",
+        spellings: ["chromium", "whatwg", "webkit", "requests", "component", "rfc3986"],
       },
     ]);
   });

@@ -33,7 +33,7 @@ const config = fc
     ),
     eoDomains_1: fc.constantFrom("", "www.example.com"),
     cdnHosts: fc.constantFrom("", "www.example.com", "cdn.example.com/v1"),
-    PURGE_URL_SPELLINGS: fc.constantFrom("browser", "browser,rfc3986"),
+    PURGE_URL_SPELLINGS: fc.constantFrom("chromium", "browser", "browser,rfc3986", "all"),
     PURGE_INDEX_DOCUMENT: fc.constantFrom("", "index.html"),
   })
   .map((env) => loadConfig({ ZoneId: "zone-aaa", ZoneId_1: "zone-bbb", ...env }));
@@ -71,6 +71,17 @@ describe("planPurges, for any changes", () => {
             );
             expect(onSite.length).toBeGreaterThan(0);
           }
+        }
+      }),
+    );
+  });
+
+  it("says which spellings each target is, each one a configured spelling", () => {
+    fc.assert(
+      fc.property(changes, config, (list, settings) => {
+        for (const target of planPurges(list, settings).targets) {
+          expect(target.spellings?.length).toBeGreaterThan(0);
+          for (const spelling of target.spellings ?? []) expect(settings.spellings).toContain(spelling);
         }
       }),
     );

@@ -31,37 +31,50 @@ describe("planPurges", () => {
       cdnHosts: "cdn.example.com",
       CDN_AREA: "overseas",
     });
+    const most = ["chromium", "whatwg", "webkit", "requests", "component"];
+    const keys = ["a (1).png"];
     expect(planPurges([change("a (1).png")], config).targets).toEqual([
       {
         provider: "edgeone",
         scope: "zone-aaa",
         url: "https://www.example.com/a%20(1).png",
-        keys: ["a (1).png"],
+        keys,
+        spellings: most,
       },
       {
         provider: "edgeone",
         scope: "zone-aaa",
         url: "https://www.example.com/a%20%281%29.png",
-        keys: ["a (1).png"],
+        keys,
+        spellings: ["rfc3986"],
       },
       {
         provider: "edgeone",
         scope: "zone-bbb",
         url: "https://img.example.com/a%20(1).png",
-        keys: ["a (1).png"],
+        keys,
+        spellings: most,
       },
       {
         provider: "edgeone",
         scope: "zone-bbb",
         url: "https://img.example.com/a%20%281%29.png",
-        keys: ["a (1).png"],
+        keys,
+        spellings: ["rfc3986"],
       },
-      { provider: "cdn", scope: "overseas", url: "https://cdn.example.com/a%20(1).png", keys: ["a (1).png"] },
+      {
+        provider: "cdn",
+        scope: "overseas",
+        url: "https://cdn.example.com/a%20(1).png",
+        keys,
+        spellings: most,
+      },
       {
         provider: "cdn",
         scope: "overseas",
         url: "https://cdn.example.com/a%20%281%29.png",
-        keys: ["a (1).png"],
+        keys,
+        spellings: ["rfc3986"],
       },
     ]);
   });
@@ -74,7 +87,22 @@ describe("planPurges", () => {
   it("plans a URL once for a key changed by several records, created then removed", () => {
     const plan = planPurges([change("a.png"), change("a.png", "removed")], loadConfig(env));
     expect(plan.targets).toEqual([
-      { provider: "edgeone", scope: "zone-aaa", url: "https://www.example.com/a.png", keys: ["a.png"] },
+      {
+        provider: "edgeone",
+        scope: "zone-aaa",
+        url: "https://www.example.com/a.png",
+        keys: ["a.png"],
+        spellings: ["chromium", "whatwg", "webkit"],
+      },
+    ]);
+  });
+
+  it("plans each spelling a client sends once, naming the spellings of each URL", () => {
+    const plan = planPurges([change("img/a+b|c.png")], loadConfig({ ...env, PURGE_URL_SPELLINGS: "" }));
+    expect(plan.targets.map(({ url, spellings }) => [url, spellings])).toEqual([
+      ["https://www.example.com/img/a+b%7Cc.png", ["chromium", "requests"]],
+      ["https://www.example.com/img/a+b|c.png", ["whatwg", "webkit"]],
+      ["https://www.example.com/img/a%2Bb%7Cc.png", ["component", "rfc3986"]],
     ]);
   });
 
