@@ -40,8 +40,8 @@ export function parseParams<S extends z.ZodType>(
     const names = issue.keys.map((key) => (field ? `${field}.${key}` : key)).join(", ");
     throw new ApiError("UnknownParameter", `The parameter ${names} is not defined for this action.`);
   }
-  // zod reports no `input` for a key that is absent (reportInput only echoes values that exist).
-  if (issue.code === "invalid_type" && !("input" in issue)) {
+  // An absent key reads as `input: undefined` (JSON has no undefined, so nothing sent can be undefined).
+  if (issue.code === "invalid_type" && issue.input === undefined) {
     throw new ApiError("MissingParameter", `The request is missing a required parameter \`${field}\`.`);
   }
   throw new ApiError(invalidCode, `The parameter \`${field}\` is invalid: ${issue.message}.`);

@@ -1,6 +1,6 @@
 /**
  * CDN (`cdn`, API version 2018-06-06): URL and directory purge, URL push (prefetch), their quotas and
- * the purge history.
+ * their history (cdn-tasks.ts).
  *
  * Behaviour imitated from the API reference:
  * - Unlike EdgeOne there is no FailedList: one URL on a domain the account does not have fails the whole
@@ -13,10 +13,10 @@
 import { z } from "zod";
 import { type ActionContext, type ActionTable, urlHost } from "./action";
 import { ApiError, lookup, parseParams } from "./api-error";
+import { describePurgeTasks, describePushTasks } from "./cdn-tasks";
 import type { CdnQuotaKind } from "./config";
 import type { QuotaErrorCodes } from "./quota";
-import { newTaskId, paginate, type TaskPhase, type TaskRecord, taskPhase, taskTiming } from "./tasks";
-import { beijingDateTime, parseBeijingDateTime } from "./time";
+import { newTaskId, type TaskRecord, taskTiming } from "./tasks";
 
 const AREAS = ["mainland", "overseas"] as const;
 type CdnArea = (typeof AREAS)[number];
@@ -45,13 +45,6 @@ const QUOTA_LABELS: Readonly<Record<CdnQuotaKind, string>> = {
   push: "URL push",
 };
 
-/** How DescribePurgeTasks spells task status. */
-const CDN_STATUS: Readonly<Record<TaskPhase, string>> = {
-  processing: "process",
-  success: "done",
-  failed: "fail",
-};
-
 const FLUSH_TYPES: readonly string[] = ["flush", "delete"];
 const PARAM_ERROR = "InvalidParameter.CdnParamError";
 
@@ -78,20 +71,6 @@ const pushUrlsParams = z.strictObject({
   Headers: z.array(httpHeader).optional(),
   UrlEncode: z.boolean().optional(),
 });
-const describePurgeTasksParams = z.strictObject({
-  PurgeType: z.enum(["url", "path"], { error: "must be url or path" }).optional(),
-  StartTime: z.string().optional(),
-  EndTime: z.string().optional(),
-  TaskId: z.string().optional(),
-  Offset: z.int().min(0).optional(),
-  Limit: z.int().min(1).max(1000).optional(),
-  Keyword: z.string().optional(),
-  Status: z.enum(["fail", "done", "process"], { error: "must be fail, done or process" }).optional(),
-  Area: z
-    .enum(["mainland", "overseas", "global"], { error: "must be mainland, overseas or global" })
-    .optional(),
-});
-
 interface Submission {
   readonly kind: CdnQuotaKind;
   readonly targets: readonly string[];
@@ -159,25 +138,8 @@ export const CDN_ACTIONS: ActionTable = {
     return { UrlPush: quotaRows(context, "push") };
   },
 
-  DescribePurgeTasks: (raw, context) => {
-    const params = parseParams(describePurgeTasksParams, raw, PARAM_ERROR);
-    const from = readTime(params.StartTime, "StartTime") ?? Number.NEGATIVE_INFINITY;
-    const to = readTime(params.EndTime, "EndTime") ?? Number.POSITIVE_INFINITY;
-    const matching = context.tasks.find(
-      (task) =>
-        task.service === "cdn" &&
-        task.kind === "purge" &&
-        (params.PurgeType === undefined || task.type === params.PurgeType) &&
-        (params.TaskId === undefined || task.id === params.TaskId) &&
-        (params.Keyword === undefined || task.target.includes(params.Keyword)) &&
-        (params.Status === undefined || CDN_STATUS[taskPhase(task, context.now)] === params.Status) &&
-        (params.Area === undefined || task.area === params.Area) &&
-        task.createdAt >= from &&
-        task.createdAt <= to,
-    );
-    const { page, total } = paginate(matching, params.Offset, params.Limit);
-    return { PurgeLogs: page.map((task) => toPurgeLog(task, context.now)), TotalCount: total };
-  },
+  DescribePurgeTasks: (raw, context) => describePurgeTasks(context, raw),
+  DescribePushTasks: (raw, context) => describePushTasks(context, raw),
 };
 
 /** Validates targets and area, charges the quotas, records the tasks; returns the TaskId. */
@@ -248,24 +210,4 @@ function quotaRows(context: ActionContext, kind: CdnQuotaKind): Record<string, u
     Total: limit.daily,
     Available: context.usage.available(quotaKey(kind, area), limit, context.now),
   }));
-}
-
-function readTime(text: string | undefined, field: string): number | undefined {
-  if (text === undefined) return undefined;
-  const ms = parseBeijingDateTime(text);
-  if (ms === undefined)
-    throw new ApiError(PARAM_ERROR, `${field} "${text}" is not in the form 2018-08-08 00:00:00.`);
-  return ms;
-}
-
-/** A task as the SDK's `PurgeTask` type declares it. */
-function toPurgeLog(task: TaskRecord, now: number): Record<string, unknown> {
-  return {
-    TaskId: task.id,
-    Url: task.target,
-    Status: CDN_STATUS[taskPhase(task, now)],
-    PurgeType: task.type,
-    FlushType: task.method,
-    CreateTime: beijingDateTime(task.createdAt),
-  };
 }

@@ -91,7 +91,7 @@ export const emulatorConfigInputSchema = z.strictObject({
   tasks: z
     .strictObject({
       processingMs: count.optional(),
-      outcome: z.enum(["success", "failed"]).optional(),
+      outcome: z.enum(["success", "failed", "timeout"]).optional(),
       failTargets: z.array(z.string().min(1)).optional(),
     })
     .optional(),
@@ -141,9 +141,9 @@ export interface EmulatorCos {
 export interface TaskBehaviour {
   /** Tasks report `processing` for this long after creation, then their outcome. */
   readonly processingMs: number;
-  /** The outcome of every task. */
-  readonly outcome: "success" | "failed";
-  /** Tasks whose target contains one of these strings fail whatever `outcome` says. */
+  /** The outcome of every task (`timeout`: EdgeOne's status; CDN reports it as `fail`). */
+  readonly outcome: "success" | "failed" | "timeout";
+  /** Tasks whose target contains one of these strings fail when `outcome` is success. */
   readonly failTargets: readonly string[];
 }
 
@@ -171,11 +171,11 @@ const TEO_DEFAULT_LIMIT: QuotaLimit = { batch: 2000, daily: 10_000 };
 const TEO_DEFAULT_QUOTA = Object.fromEntries(
   TEO_QUOTA_TYPES.map((type) => [type, TEO_DEFAULT_LIMIT]),
 ) as Record<TeoQuotaType, QuotaLimit>;
-// CDN defaults per area (PurgeUrlsCache / PurgePathCache / PushUrlsCache API reference). The reference
-// gives 500 directories per request but only 100 per day, so the emulator caps a request at the day's 100.
+// CDN defaults per area (PurgeUrlsCache / PurgePathCache / PushUrlsCache API reference): directories are
+// 500 per request but only 100 a day, so a request of 101-500 fails with the day limit, as it does there.
 const CDN_DEFAULT_QUOTA: Record<CdnQuotaKind, QuotaLimit> = {
   url: { batch: 1000, daily: 10_000 },
-  path: { batch: 100, daily: 100 },
+  path: { batch: 500, daily: 100 },
   push: { batch: 500, daily: 1000 },
 };
 

@@ -3,14 +3,15 @@
  * sharing the id the create call returned (EdgeOne `JobId`, CDN `TaskId`).
  *
  * Status is a pure function of the clock and the task behaviour in force when the task was created, so
- * tests decide it: `processing` until `processingMs` have passed, then `success` or `failed`.
+ * tests decide it: `processing` until `processingMs` have passed, then `success`, `failed` or `timeout`.
  */
 
 import { randomBytes } from "node:crypto";
 import type { TaskBehaviour } from "./config";
 import type { Service } from "./faults";
 
-export type TaskPhase = "processing" | "success" | "failed";
+/** `timeout`: EdgeOne's status for a task that did not finish in time (CDN reports it as `fail`). */
+export type TaskPhase = "processing" | "success" | "failed" | "timeout";
 
 export interface TaskRecord {
   readonly service: Service;
@@ -56,9 +57,9 @@ export function taskTiming(
   behaviour: TaskBehaviour,
   now: number,
 ): Pick<TaskRecord, "createdAt" | "finishedAt" | "outcome"> {
-  const failed =
-    behaviour.outcome === "failed" || behaviour.failTargets.some((needle) => target.includes(needle));
-  return { createdAt: now, finishedAt: now + behaviour.processingMs, outcome: failed ? "failed" : "success" };
+  const scripted = behaviour.failTargets.some((needle) => target.includes(needle));
+  const outcome = behaviour.outcome === "success" && scripted ? "failed" : behaviour.outcome;
+  return { createdAt: now, finishedAt: now + behaviour.processingMs, outcome };
 }
 
 export function taskPhase(task: TaskRecord, now: number): TaskPhase {

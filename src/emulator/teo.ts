@@ -11,16 +11,15 @@
 
 import { z } from "zod";
 import { type ActionContext, type ActionTable, urlHost } from "./action";
-import { ApiError, lookup, parseParams } from "./api-error";
+import { ApiError, parseParams } from "./api-error";
 import { type EmulatorZone, HOSTNAME, TEO_QUOTA_TYPES, type TeoQuotaType } from "./config";
 import type { QuotaErrorCodes } from "./quota";
-import { newTaskId, paginate, type TaskRecord, taskPhase, taskTiming } from "./tasks";
-import { isoSeconds, parseIsoTime } from "./time";
+import { newTaskId, type TaskRecord, taskTiming } from "./tasks";
+import { describeTeoTasks } from "./teo-tasks";
+import { findZone, PARAM_ERROR } from "./teo-zone";
 
 /** EdgeOne answers every quota type with the same two codes. */
 const QUOTA_CODES: QuotaErrorCodes = { batch: "LimitExceeded.BatchQuota", daily: "LimitExceeded.DailyQuota" };
-
-const PARAM_ERROR = "InvalidParameter.ParameterError";
 
 /** What a request's targets turned into: what will be purged, and what the zone does not own. */
 interface SortedTargets {
@@ -49,23 +48,6 @@ const createPrefetchTaskParams = z.strictObject({
   PrefetchMediaSegments: z.string().optional(),
 });
 
-const describeTasksParams = z.strictObject({
-  ZoneId: z.string().optional(),
-  StartTime: z.string().optional(),
-  EndTime: z.string().optional(),
-  Offset: z.int().min(0).optional(),
-  Limit: z.int().min(1).max(1000).optional(),
-  Filters: z
-    .array(
-      z.strictObject({
-        Name: z.string(),
-        Values: z.array(z.string()).max(20),
-        Fuzzy: z.boolean().optional(),
-      }),
-    )
-    .optional(),
-});
-
 type PurgeType = Exclude<TeoQuotaType, "prefetch_url">;
 
 /** How each purge type reads its Targets (CreatePurgeTask reference). */
@@ -84,18 +66,6 @@ const PURGE_TYPES: Readonly<
 };
 
 const METHODS: readonly string[] = ["invalidate", "delete"];
-
-type TaskFilter = (task: TaskRecord, values: readonly string[], fuzzy: boolean, now: number) => boolean;
-
-/** DescribePurgeTasks / DescribePrefetchTasks filters (`Fuzzy` only matters for `target`). */
-const TASK_FILTERS: Readonly<Record<string, TaskFilter>> = {
-  "job-id": (task, values) => values.includes(task.id),
-  target: (task, values, fuzzy) =>
-    values.some((value) => (fuzzy ? task.target.includes(value) : task.target === value)),
-  domains: (task, values) => values.includes(urlHost(task.target) ?? task.target),
-  statuses: (task, values, _fuzzy, now) => values.includes(taskPhase(task, now)),
-  type: (task, values) => values.includes(task.type),
-};
 
 /** The EdgeOne actions, by X-TC-Action. */
 export const TEO_ACTIONS: ActionTable = {
@@ -145,19 +115,12 @@ export const TEO_ACTIONS: ActionTable = {
     };
   },
 
-  DescribePurgeTasks: (raw, context) => describeTasks(context, raw, "purge"),
-  DescribePrefetchTasks: (raw, context) => describeTasks(context, raw, "prefetch"),
+  DescribePurgeTasks: (raw, context) => describeTeoTasks(context, raw, "purge"),
+  DescribePrefetchTasks: (raw, context) => describeTeoTasks(context, raw, "prefetch"),
 };
 
 function isPurgeType(type: string): type is PurgeType {
   return Object.hasOwn(PURGE_TYPES, type);
-}
-
-function findZone(context: ActionContext, zoneId: string): EmulatorZone {
-  const zone = context.config.zones.find((candidate) => candidate.zoneId === zoneId);
-  if (zone !== undefined) return zone;
-  const known = context.config.zones.map((candidate) => candidate.zoneId).join(", ") || "none";
-  throw new ApiError("ResourceNotFound", `Zone "${zoneId}" does not exist (zones: ${known}).`);
 }
 
 function bareHostname(target: string): string | undefined {
@@ -241,58 +204,4 @@ function addTasks(
     })),
   );
   return id;
-}
-
-function describeTasks(
-  context: ActionContext,
-  raw: unknown,
-  kind: TaskRecord["kind"],
-): Record<string, unknown> {
-  const params = parseParams(describeTasksParams, raw, PARAM_ERROR);
-  if (params.ZoneId !== undefined) findZone(context, params.ZoneId);
-  const from = readTime(params.StartTime, "StartTime") ?? Number.NEGATIVE_INFINITY;
-  const to = readTime(params.EndTime, "EndTime") ?? Number.POSITIVE_INFINITY;
-  const filters = (params.Filters ?? []).map((filter) => {
-    const test = lookup(TASK_FILTERS, filter.Name);
-    // DescribePrefetchTasks has no `type` filter.
-    if (test === undefined || (kind === "prefetch" && filter.Name === "type")) {
-      throw new ApiError(PARAM_ERROR, `Filters.Name "${filter.Name}" is not supported.`);
-    }
-    return (task: TaskRecord) => test(task, filter.Values, filter.Fuzzy ?? false, context.now);
-  });
-  const matching = context.tasks.find(
-    (task) =>
-      task.service === "teo" &&
-      task.kind === kind &&
-      (params.ZoneId === undefined || task.zoneId === params.ZoneId) &&
-      task.createdAt >= from &&
-      task.createdAt <= to &&
-      filters.every((keep) => keep(task)),
-  );
-  const { page, total } = paginate(matching, params.Offset, params.Limit);
-  return { TotalCount: total, Tasks: page.map((task) => toTask(task, context.now)) };
-}
-
-function readTime(text: string | undefined, field: string): number | undefined {
-  if (text === undefined) return undefined;
-  const ms = parseIsoTime(text);
-  if (ms === undefined) throw new ApiError(PARAM_ERROR, `${field} "${text}" is not an ISO 8601 time.`);
-  return ms;
-}
-
-/** A task as the SDK's `Task` type declares it. */
-function toTask(task: TaskRecord, now: number): Record<string, unknown> {
-  const phase = taskPhase(task, now);
-  return {
-    JobId: task.id,
-    Target: task.target,
-    Type: task.type,
-    ...(task.method === "" ? {} : { Method: task.method }),
-    Status: phase,
-    CreateTime: isoSeconds(task.createdAt),
-    UpdateTime: isoSeconds(phase === "processing" ? task.createdAt : task.finishedAt),
-    ...(phase === "failed"
-      ? { FailType: "taskFailed", FailMessage: "The emulator was configured to fail this task." }
-      : {}),
-  };
 }

@@ -4,6 +4,9 @@ import { cdnClient, clearProxyEnv, sdkError } from "./helpers";
 
 clearProxyEnv();
 
+/** CDN Describe*Tasks require a TaskId or a StartTime. */
+const SINCE = { StartTime: "2000-01-01 00:00:00" };
+
 describe("CDN (cdn 2018-06-06)", () => {
   let emulator: Emulator;
   let client: ReturnType<typeof cdnClient>;
@@ -73,7 +76,7 @@ describe("CDN (cdn 2018-06-06)", () => {
     expect(error.code).toBe("ResourceNotFound.CdnHostNotExists");
     expect(error.message).toContain("static.example.com");
     expect(quota.UrlPurge.find((row) => row.Area === "mainland")?.Available).toBe(10_000);
-    expect((await client.DescribePurgeTasks({})).TotalCount).toBe(0);
+    expect((await client.DescribePurgeTasks(SINCE)).TotalCount).toBe(0);
   });
 
   it("DescribePurgeQuota and DescribePushQuota list one quota per area with the documented defaults", async () => {
@@ -83,7 +86,7 @@ describe("CDN (cdn 2018-06-06)", () => {
     const perArea = (limits: { Batch: number; Total: number }) =>
       ["mainland", "overseas"].map((Area) => ({ Area, ...limits, Available: limits.Total }));
     expect(purge.UrlPurge).toEqual(perArea({ Batch: 1000, Total: 10_000 }));
-    expect(purge.PathPurge).toEqual(perArea({ Batch: 100, Total: 100 }));
+    expect(purge.PathPurge).toEqual(perArea({ Batch: 500, Total: 100 }));
     expect(push.UrlPush).toEqual(perArea({ Batch: 500, Total: 1000 }));
   });
 
@@ -100,7 +103,7 @@ describe("CDN (cdn 2018-06-06)", () => {
       ["mainland", 998],
       ["overseas", 997],
     ]);
-    expect((await client.DescribePurgeTasks({})).TotalCount).toBe(0);
+    expect((await client.DescribePurgeTasks(SINCE)).TotalCount).toBe(0);
   });
 
   describe("DescribePurgeTasks", () => {
@@ -112,18 +115,18 @@ describe("CDN (cdn 2018-06-06)", () => {
 
     it("filters by PurgeType, Keyword, Area and Status", async () => {
       const counts = await Promise.all([
-        client.DescribePurgeTasks({ PurgeType: "path" }),
-        client.DescribePurgeTasks({ Keyword: "www.example.com" }),
-        client.DescribePurgeTasks({ Area: "overseas" }),
-        client.DescribePurgeTasks({ Status: "done" }),
-        client.DescribePurgeTasks({ Status: "fail" }),
+        client.DescribePurgeTasks({ ...SINCE, PurgeType: "path" }),
+        client.DescribePurgeTasks({ ...SINCE, Keyword: "www.example.com" }),
+        client.DescribePurgeTasks({ ...SINCE, Area: "overseas" }),
+        client.DescribePurgeTasks({ ...SINCE, Status: "done" }),
+        client.DescribePurgeTasks({ ...SINCE, Status: "fail" }),
       ]);
 
       expect(counts.map((result) => result.TotalCount)).toEqual([1, 1, 1, 4, 0]);
     });
 
     it("pages with Offset and Limit, newest first", async () => {
-      const page = await client.DescribePurgeTasks({ Offset: 0, Limit: 2 });
+      const page = await client.DescribePurgeTasks({ ...SINCE, Offset: 0, Limit: 2 });
 
       expect(page.TotalCount).toBe(4);
       expect(page.PurgeLogs.map((log) => log.Url)).toEqual([

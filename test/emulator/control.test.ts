@@ -40,7 +40,7 @@ describe("control API", () => {
         domains: ["cdn.example.com", "www.example.com"],
         quota: {
           url: { batch: 1000, daily: 10_000 },
-          path: { batch: 100, daily: 100 },
+          path: { batch: 500, daily: 100 },
           push: { batch: 500, daily: 1000 },
         },
       },
@@ -170,7 +170,10 @@ describe("control API", () => {
     expect((await control("POST", "/_emulator/reset")).status).toBe(200);
 
     expect(emulator.calls()).toEqual([]);
-    expect((await client.DescribePurgeTasks({ ZoneId })).TotalCount).toBe(0);
+    expect(
+      (await client.DescribePurgeTasks({ ZoneId, StartTime: new Date(Date.now() - 60_000).toISOString() }))
+        .TotalCount,
+    ).toBe(0);
     const quota = await client.DescribeContentQuota({ ZoneId });
     expect(quota.PurgeQuota?.[0]).toMatchObject({ Type: "purge_url", DailyAvailable: 10_000 });
     expect(emulator.config().rateLimit).toBe(7);

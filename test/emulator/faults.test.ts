@@ -102,7 +102,10 @@ describe("fault injection", () => {
     });
 
     const teoError = await sdkError(teoClient(emulator).DescribePurgeTasks(QUOTA));
-    const teoAgain = await teoClient(emulator).DescribePurgeTasks(QUOTA);
+    const teoAgain = await teoClient(emulator).DescribePurgeTasks({
+      ...QUOTA,
+      StartTime: new Date().toISOString(),
+    });
     const cdnError = await sdkError(cdnClient(emulator).DescribePurgeTasks({}));
     const cdnOther = await cdnClient(emulator).DescribePurgeQuota();
 

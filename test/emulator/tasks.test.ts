@@ -6,6 +6,12 @@ clearProxyEnv();
 
 const ZoneId = "zone-emulator";
 
+/** A time range around now: EdgeOne's Describe*Tasks require a range (at most 7 days) or a job-id filter. */
+const recent = () => ({
+  StartTime: new Date(Date.now() - 3_600_000).toISOString(),
+  EndTime: new Date(Date.now() + 3_600_000).toISOString(),
+});
+
 describe("task status", () => {
   const clock = standingClock();
   let emulator: Emulator;
@@ -62,6 +68,7 @@ describe("task status", () => {
 
     const failed = await teoClient(emulator).DescribePurgeTasks({
       ZoneId,
+      ...recent(),
       Filters: [{ Name: "statuses", Values: ["failed"] }],
     });
 

@@ -6,6 +6,12 @@ clearProxyEnv();
 
 const ZoneId = "zone-emulator";
 
+/** A time range around now: EdgeOne's Describe*Tasks require a range (at most 7 days) or a job-id filter. */
+const recent = () => ({
+  StartTime: new Date(Date.now() - 3_600_000).toISOString(),
+  EndTime: new Date(Date.now() + 3_600_000).toISOString(),
+});
+
 describe("EdgeOne (teo 2022-09-01)", () => {
   let emulator: Emulator;
   let client: ReturnType<typeof teoClient>;
@@ -153,7 +159,7 @@ describe("EdgeOne (teo 2022-09-01)", () => {
       Targets: ["https://www.example.com/big.bin", "https://elsewhere.org/x"],
     });
 
-    const listed = await client.DescribePrefetchTasks({ ZoneId });
+    const listed = await client.DescribePrefetchTasks({ ZoneId, ...recent() });
     expect(result.FailedList).toEqual([{ Reason: expect.any(String), Targets: ["https://elsewhere.org/x"] }]);
     expect(listed).toMatchObject({
       TotalCount: 1,
@@ -166,7 +172,7 @@ describe("EdgeOne (teo 2022-09-01)", () => {
         },
       ],
     });
-    expect((await client.DescribePurgeTasks({ ZoneId })).TotalCount).toBe(0);
+    expect((await client.DescribePurgeTasks({ ZoneId, ...recent() })).TotalCount).toBe(0);
   });
 
   it("DescribeContentQuota reports every purge type and prefetch_url with the documented defaults", async () => {
@@ -193,7 +199,7 @@ describe("EdgeOne (teo 2022-09-01)", () => {
     });
 
     it("pages with Offset and Limit and counts every match in TotalCount", async () => {
-      const page = await client.DescribePurgeTasks({ ZoneId, Offset: 1, Limit: 2 });
+      const page = await client.DescribePurgeTasks({ ZoneId, ...recent(), Offset: 1, Limit: 2 });
 
       expect(page.TotalCount).toBe(6);
       expect(page.Tasks).toHaveLength(2);
@@ -202,10 +208,12 @@ describe("EdgeOne (teo 2022-09-01)", () => {
     it("filters by target exactly, or as a substring with Fuzzy", async () => {
       const exact = await client.DescribePurgeTasks({
         ZoneId,
+        ...recent(),
         Filters: [{ Name: "target", Values: [urls[2] ?? ""] }],
       });
       const fuzzy = await client.DescribePurgeTasks({
         ZoneId,
+        ...recent(),
         Filters: [{ Name: "target", Values: [".png"], Fuzzy: true }],
       });
 
@@ -216,14 +224,17 @@ describe("EdgeOne (teo 2022-09-01)", () => {
     it("filters by type, domain and status", async () => {
       const byType = await client.DescribePurgeTasks({
         ZoneId,
+        ...recent(),
         Filters: [{ Name: "type", Values: ["purge_host"] }],
       });
       const byDomain = await client.DescribePurgeTasks({
         ZoneId,
+        ...recent(),
         Filters: [{ Name: "domains", Values: ["www.example.com"] }],
       });
       const failed = await client.DescribePurgeTasks({
         ZoneId,
+        ...recent(),
         Filters: [{ Name: "statuses", Values: ["failed"] }],
       });
 
@@ -232,7 +243,7 @@ describe("EdgeOne (teo 2022-09-01)", () => {
 
     it("rejects a filter the API does not have", async () => {
       const error = await sdkError(
-        client.DescribePurgeTasks({ ZoneId, Filters: [{ Name: "colour", Values: ["x"] }] }),
+        client.DescribePurgeTasks({ ZoneId, ...recent(), Filters: [{ Name: "colour", Values: ["x"] }] }),
       );
 
       expect(error.code).toBe("InvalidParameter.ParameterError");

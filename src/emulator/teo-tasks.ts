@@ -1,0 +1,116 @@
+/**
+ * EdgeOne DescribePurgeTasks / DescribePrefetchTasks, with the rules of the API reference (teo_models.d.ts):
+ * - `ZoneId` is required (optional in the SDK type, required since 2024-05-30);
+ * - a time range (`StartTime` / `EndTime`) or a `job-id` filter is required ("时间与 job-id 必填一个");
+ * - the range spans at most 7 days;
+ * - filters `job-id`, `target` (substring with `Fuzzy`), `domains`, `statuses`, `type` (purge only),
+ *   `Filters.Values` at most 20; `Limit` at most 1000 (default 20).
+ * The error codes for a missing range and a range over 7 days are not documented;
+ * `InvalidParameter.ParameterError` is the service's general one.
+ */
+
+import { z } from "zod";
+import { type ActionContext, urlHost } from "./action";
+import { ApiError, lookup, parseParams } from "./api-error";
+import { paginate, type TaskRecord, taskPhase } from "./tasks";
+import { findZone, PARAM_ERROR } from "./teo-zone";
+import { isoSeconds, parseIsoTime } from "./time";
+
+const MAX_RANGE_MS = 7 * 24 * 60 * 60 * 1000;
+
+const describeTasksParams = z.strictObject({
+  ZoneId: z.string(),
+  StartTime: z.string().optional(),
+  EndTime: z.string().optional(),
+  Offset: z.int().min(0).optional(),
+  Limit: z.int().min(1).max(1000).optional(),
+  Filters: z
+    .array(
+      z.strictObject({
+        Name: z.string(),
+        Values: z.array(z.string()).max(20),
+        Fuzzy: z.boolean().optional(),
+      }),
+    )
+    .optional(),
+});
+
+type TaskFilter = (task: TaskRecord, values: readonly string[], fuzzy: boolean, now: number) => boolean;
+
+/** DescribePurgeTasks / DescribePrefetchTasks filters (`Fuzzy` only matters for `target`). */
+const TASK_FILTERS: Readonly<Record<string, TaskFilter>> = {
+  "job-id": (task, values) => values.includes(task.id),
+  target: (task, values, fuzzy) =>
+    values.some((value) => (fuzzy ? task.target.includes(value) : task.target === value)),
+  domains: (task, values) => values.includes(urlHost(task.target) ?? task.target),
+  statuses: (task, values, _fuzzy, now) => values.includes(taskPhase(task, now)),
+  type: (task, values) => values.includes(task.type),
+};
+
+/** Lists the zone's tasks of `kind`, newest first: `{TotalCount, Tasks}`. */
+export function describeTeoTasks(
+  context: ActionContext,
+  raw: unknown,
+  kind: TaskRecord["kind"],
+): Record<string, unknown> {
+  const params = parseParams(describeTasksParams, raw, PARAM_ERROR);
+  findZone(context, params.ZoneId);
+  const byJob = (params.Filters ?? []).some((filter) => filter.Name === "job-id");
+  if (params.StartTime === undefined && params.EndTime === undefined && !byJob) {
+    throw new ApiError(PARAM_ERROR, "StartTime and EndTime, or a job-id filter, are required.");
+  }
+  const start = readTime(params.StartTime, "StartTime");
+  const end = readTime(params.EndTime, "EndTime");
+  if (start !== undefined || end !== undefined) {
+    const to = end ?? context.now;
+    if (to - (start ?? to) > MAX_RANGE_MS) {
+      throw new ApiError(PARAM_ERROR, "The time range between StartTime and EndTime must not exceed 7 days.");
+    }
+  }
+  const from = start ?? Number.NEGATIVE_INFINITY;
+  const to = end ?? Number.POSITIVE_INFINITY;
+  const filters = (params.Filters ?? []).map((filter) => {
+    const test = lookup(TASK_FILTERS, filter.Name);
+    // DescribePrefetchTasks has no `type` filter.
+    if (test === undefined || (kind === "prefetch" && filter.Name === "type")) {
+      throw new ApiError(PARAM_ERROR, `Filters.Name "${filter.Name}" is not supported.`);
+    }
+    return (task: TaskRecord) => test(task, filter.Values, filter.Fuzzy ?? false, context.now);
+  });
+  const matching = context.tasks.find(
+    (task) =>
+      task.service === "teo" &&
+      task.kind === kind &&
+      task.zoneId === params.ZoneId &&
+      task.createdAt >= from &&
+      task.createdAt <= to &&
+      filters.every((keep) => keep(task)),
+  );
+  const { page, total } = paginate(matching, params.Offset, params.Limit);
+  return { TotalCount: total, Tasks: page.map((task) => toTask(task, context.now)) };
+}
+
+function readTime(text: string | undefined, field: string): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseIsoTime(text);
+  if (ms === undefined) throw new ApiError(PARAM_ERROR, `${field} "${text}" is not an ISO 8601 time.`);
+  return ms;
+}
+
+/** A task as the SDK's `Task` type declares it. */
+function toTask(task: TaskRecord, now: number): Record<string, unknown> {
+  const phase = taskPhase(task, now);
+  return {
+    JobId: task.id,
+    Target: task.target,
+    Type: task.type,
+    ...(task.method === "" ? {} : { Method: task.method }),
+    Status: phase,
+    CreateTime: isoSeconds(task.createdAt),
+    UpdateTime: isoSeconds(phase === "processing" ? task.createdAt : task.finishedAt),
+    ...(phase === "failed"
+      ? { FailType: "taskFailed", FailMessage: "The emulator was configured to fail this task." }
+      : {}),
+    ...(phase === "timeout" ? { FailMessage: "The emulator was configured to time this task out." } : {}),
+  };
+}
