@@ -1,0 +1,140 @@
+/**
+ * The backlog end to end: the built function (dist/index.js), the real cos-nodejs-sdk-v5 and the real
+ * EdgeOne SDK against the emulator, which holds the backlog's objects. Assertions are on what the
+ * emulator received and holds.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { type Emulator, startEmulator } from "../../src/emulator";
+import { coldStart, EMULATOR_CREDENTIALS } from "../support/built-function";
+import { cosEvent, cosRecord, timerEvent } from "../support/events";
+
+const BUCKET = "examplebucket-1250000000";
+let emulator: Emulator;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+});
+afterAll(() => emulator.stop());
+beforeEach(() => {
+  vi.stubEnv("http_proxy", undefined);
+  vi.stubEnv("ZoneId", "zone-emulator");
+  vi.stubEnv("eoDomains", "www.example.com");
+  emulator.reset({ config: true, cos: true });
+});
+
+function instance(settings: Record<string, string> = {}) {
+  const env = {
+    ZoneId: "zone-emulator",
+    eoDomains: "www.example.com",
+    TEO_ENDPOINT: emulator.url,
+    COS_ENDPOINT: emulator.url,
+    PURGE_BACKLOG_BUCKET: BUCKET,
+    PURGE_BACKLOG_REGION: "ap-guangzhou",
+    PURGE_API_TIMEOUT_MS: "2000",
+    ...EMULATOR_CREDENTIALS,
+    ...settings,
+  };
+  const lines: Record<string, unknown>[] = [];
+  const handler = coldStart().createHandler({ env, write: (line) => lines.push(JSON.parse(line)) });
+  let n = 0;
+  const invoke = (event: unknown, timeLimitMs = 30_000) =>
+    handler(event, { request_id: `req-${(n += 1)}`, time_limit_in_ms: timeLimitMs });
+  return { invoke, lines };
+}
+
+const files = (count: number, folder = "") =>
+  Array.from({ length: count }, (_, i) => cosRecord({ key: `${folder}f-${String(i).padStart(4, "0")}.png` }));
+const urlOf = (record: ReturnType<typeof cosRecord>) =>
+  `https://www.example.com/${String(record.cos.cosObject.key).split("/").slice(3).join("/")}`;
+
+/** Every URL the emulator accepted in a purge call, in order. */
+const accepted = () =>
+  emulator
+    .calls()
+    .filter((call) => call.action === "CreatePurgeTask" && call.error === null)
+    .flatMap((call) => call.params.Targets as string[]);
+const queueObjects = () =>
+  emulator.objects(BUCKET).filter((object) => object.key.startsWith(".cos-purge/queue/"));
+const queuedTargets = () =>
+  queueObjects().flatMap((object) => JSON.parse(object.body.toString()).targets as string[]);
+
+describe("the backlog, against the emulator", () => {
+  it("quota 100, 300 URLs: 100 purged, 200 in the backlog, success; after the reset one timer drain purges the 200", async () => {
+    emulator.configure({
+      zones: [
+        { zoneId: "zone-emulator", domains: ["www.example.com"], quota: { purge_url: { daily: 100 } } },
+      ],
+    });
+    const records = files(300);
+    const { invoke } = instance({ PURGE_MODE: "direct" });
+    const summary = await invoke(cosEvent(...records));
+
+    expect(summary).toMatchObject({ planned: 300, purged: 100, deferred: 200, failed: 0 });
+    const dayOne = accepted();
+    expect(dayOne).toHaveLength(100);
+    expect(queuedTargets().sort()).toEqual(
+      records
+        .map(urlOf)
+        .filter((url) => !dayOne.includes(url))
+        .sort(),
+    );
+
+    // A timer firing before the reset purges nothing and keeps everything.
+    const early = await instance().invoke(timerEvent());
+    expect(early).toMatchObject({ drain: { status: "drained", purged: 0, waiting: 200 } });
+    expect(queuedTargets()).toHaveLength(200);
+
+    // A new day: used quota cleared (COS objects kept), and 100 a day is no longer the bottleneck.
+    emulator.reset();
+    emulator.configure({
+      zones: [{ zoneId: "zone-emulator", domains: ["www.example.com"], quota: { purge_url: { daily: 10_000 } } }],
+    });
+    const drain = await instance().invoke(timerEvent());
+    expect(drain).toMatchObject({ source: "timer", purged: 200, drain: { status: "drained", waiting: 0 } });
+    expect(queueObjects()).toEqual([]);
+    // Every one of the 300 purged exactly once across the two days.
+    expect([...dayOne, ...accepted()].sort()).toEqual(records.map(urlOf).sort());
+  });
+
+  it("queue mode: invocations only append; one drain per window purges them all in one call", async () => {
+    const { invoke } = instance({ PURGE_MODE: "queue", PURGE_WINDOW_MS: "300" });
+    const records = files(12);
+    const summaries = await Promise.all(records.map((record) => invoke(cosEvent(record))));
+
+    expect(summaries.every((summary) => summary.route === "queued" && summary.failed === 0)).toBe(true);
+    const drains = summaries.filter((summary) => summary.drain !== undefined);
+    expect(drains.length).toBeGreaterThanOrEqual(1);
+    expect(accepted().sort()).toEqual(records.map(urlOf).sort());
+    expect(emulator.calls().filter((call) => call.action === "CreatePurgeTask")).toHaveLength(1);
+    expect(queueObjects()).toEqual([]);
+  });
+
+  it("queue mode across separate instances: exactly one drains each window, nothing twice", async () => {
+    const instances = Array.from({ length: 4 }, () =>
+      instance({ PURGE_MODE: "queue", PURGE_WINDOW_MS: "400" }),
+    );
+    const records = files(20);
+    await Promise.all(records.map((record, i) => instances[i % 4]?.invoke(cosEvent(record))));
+
+    const purged = accepted();
+    expect(purged.sort()).toEqual(records.map(urlOf).sort());
+    expect(new Set(purged).size).toBe(purged.length);
+    expect(queueObjects()).toEqual([]);
+  });
+
+  it("a lone upload in auto mode costs one purge call and no COS request", async () => {
+    const { invoke } = instance({ PURGE_MODE: "auto" });
+    const summary = await invoke(cosEvent(cosRecord({ key: "lone.png" })));
+    expect(summary).toMatchObject({ route: "direct", purged: 1, deferred: 0 });
+    expect(emulator.calls().map((call) => call.action)).toEqual(["DescribeContentQuota", "CreatePurgeTask"]);
+  });
+
+  it("a failed backlog write fails the invocation, so that SCF retries it", async () => {
+    emulator.configure({
+      zones: [{ zoneId: "zone-emulator", domains: ["www.example.com"], quota: { purge_url: { daily: 1 } } }],
+      faults: [{ service: "cos", action: "PutObject", kind: "http", status: 503 }],
+    });
+    const { invoke } = instance({ PURGE_MODE: "direct" });
+    await expect(invoke(cosEvent(...files(3)))).rejects.toThrow(/PutObject|putObject|503/);
+  });
+});
