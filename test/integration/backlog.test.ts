@@ -36,9 +36,11 @@ function instance(settings: Record<string, string> = {}) {
   };
   const lines: Record<string, unknown>[] = [];
   const handler = coldStart().createHandler({ env, write: (line) => lines.push(JSON.parse(line)) });
-  let n = 0;
-  const invoke = (event: unknown, timeLimitMs = 30_000) =>
-    handler(event, { request_id: `req-${(n += 1)}`, time_limit_in_ms: timeLimitMs });
+  let invocations = 0;
+  const invoke = (event: unknown, timeLimitMs = 30_000) => {
+    invocations += 1;
+    return handler(event, { request_id: `req-${invocations}`, time_limit_in_ms: timeLimitMs });
+  };
   return { invoke, lines };
 }
 
@@ -87,7 +89,9 @@ describe("the backlog, against the emulator", () => {
     // A new day: used quota cleared (COS objects kept), and 100 a day is no longer the bottleneck.
     emulator.reset();
     emulator.configure({
-      zones: [{ zoneId: "zone-emulator", domains: ["www.example.com"], quota: { purge_url: { daily: 10_000 } } }],
+      zones: [
+        { zoneId: "zone-emulator", domains: ["www.example.com"], quota: { purge_url: { daily: 10_000 } } },
+      ],
     });
     const drain = await instance().invoke(timerEvent());
     expect(drain).toMatchObject({ source: "timer", purged: 200, drain: { status: "drained", waiting: 0 } });
