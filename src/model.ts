@@ -204,6 +204,8 @@ export interface Failure extends LaneKey {
   /** What the user should do about it. */
   readonly hint: string;
   readonly requestId?: string;
+  /** For `OutcomeUnknown`: when the unanswered call was sent (epoch ms), to look for its task. */
+  readonly sentAt?: number;
   readonly targets: readonly string[];
 }
 

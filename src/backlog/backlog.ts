@@ -27,6 +27,8 @@ export interface Deferral extends LaneKey {
   readonly targets: readonly string[];
   readonly reason: string;
   readonly message: string;
+  /** Set for a call sent and never answered (`OutcomeUnknown`): when it was sent. */
+  readonly sentAt?: number;
 }
 
 export interface Stored<T> {
@@ -85,10 +87,13 @@ export class Backlog {
    */
   async defer(deferrals: readonly Deferral[], origin: string): Promise<string[]> {
     const now = this.clock.now();
+    const unanswered = deferrals.filter(
+      (deferral) => deferral.sentAt !== undefined && deferral.targets.length > 0,
+    );
     const entries = deferrals
-      .filter((deferral) => deferral.targets.length > 0)
+      .filter((deferral) => deferral.sentAt === undefined && deferral.targets.length > 0)
       .map(
-        ({ targets, reason, message, ...lane }): BacklogEntry => ({
+        ({ targets, reason, message, sentAt: _sentAt, ...lane }): BacklogEntry => ({
           ...laneKeyOf(lane),
           targets: [...targets],
           reason,
@@ -99,7 +104,28 @@ export class Backlog {
           origin,
         }),
       );
-    return mapLimit(entries, STORE_CONCURRENCY, (entry) => this.add(entry));
+    const stored = [
+      ...entries.map((entry) => () => this.add(entry)),
+      ...unanswered.map((deferral) => () => this.deferUnanswered(deferral, deferral.sentAt ?? now)),
+    ];
+    return mapLimit(stored, STORE_CONCURRENCY, (write) => write());
+  }
+
+  /**
+   * Keeps the targets of a call that was sent and never answered as a sent record: the next drain
+   * looks for its task, and queues only what the provider did not receive (journal.ts), so that a
+   * purge that did happen is not made twice.
+   */
+  async deferUnanswered(deferral: Deferral, sentAt: number): Promise<string> {
+    const { targets, reason: _reason, message: _message, sentAt: _sentAt, ...lane } = deferral;
+    return this.writeSent({
+      ...laneKeyOf(lane),
+      targets: [...targets],
+      covers: [...targets],
+      entryKeys: [],
+      createdAt: sentAt,
+      requeueIfMissing: true,
+    });
   }
 
   /** Writes a new queue entry; returns its key. */

@@ -35,8 +35,16 @@ export function partitionFailures(failures: readonly Failure[]): { defer: Deferr
       failed.push(failure);
       continue;
     }
-    const { provider, scope, type, targets, code, message } = failure;
-    defer.push({ provider, scope, ...(type ? { type } : {}), targets, reason: code, message });
+    const { provider, scope, type, targets, code, message, sentAt } = failure;
+    defer.push({
+      provider,
+      scope,
+      ...(type ? { type } : {}),
+      targets,
+      reason: code,
+      message,
+      ...(sentAt === undefined ? {} : { sentAt }),
+    });
   }
   return { defer, failed };
 }

@@ -41,6 +41,11 @@ export interface SentRecord extends LaneKey {
   readonly taskId?: string;
   /** True once the targets were removed from the queue entries. */
   readonly applied?: boolean;
+  /**
+   * Set for an invocation's call that was never answered: its targets are in no queue entry, so those
+   * the provider turns out not to have received are queued by the confirming drain.
+   */
+  readonly requeueIfMissing?: boolean;
 }
 
 export const FOLDERS = { queue: "queue/", sent: "sent/", lease: "lease/" } as const;
@@ -118,7 +123,7 @@ export function readSent(text: string): SentRecord | string {
   if (typeof json === "string") return json;
   const lane = readLane(json);
   if (typeof lane === "string") return lane;
-  const { targets, covers, entryKeys, createdAt, taskId, applied } = json;
+  const { targets, covers, entryKeys, createdAt, taskId, applied, requeueIfMissing } = json;
   if (!isStringList(targets) || !isStringList(entryKeys)) return "targets or entryKeys is not a list";
   if (covers !== undefined && !isStringList(covers)) return "covers is not a list";
   if (!isTime(createdAt)) return "createdAt is not a time";
@@ -130,6 +135,7 @@ export function readSent(text: string): SentRecord | string {
     createdAt,
     ...(typeof taskId === "string" && taskId !== "" ? { taskId } : {}),
     ...(applied === true ? { applied } : {}),
+    ...(requeueIfMissing === true ? { requeueIfMissing } : {}),
   };
 }
 

@@ -8,9 +8,10 @@
  *     a later drain     task success → record deleted; failed/timeout → targets queued again
  */
 import { type AttemptContext, callWithRetries } from "../execute/attempts";
+import { TASK_CLOCK_SKEW_MS } from "../execute/execute";
 import { laneKeyOf } from "../execute/lane";
 import type { LaneKey, Provider, Purger, TaskRecord } from "../model";
-import { TRANSPORT_CODES, toApiError } from "../report/errors";
+import { mayHaveArrived, toApiError } from "../report/errors";
 import { hintFor } from "../report/hints";
 import type { Logger } from "../report/log";
 import type { Backlog, Deferral } from "./backlog";
@@ -80,9 +81,6 @@ function mapOf<V>(maps: Map<string, Map<string, V>>, id: string): Map<string, V>
   return map;
 }
 
-/** Transport failures after which the provider may have received the request. */
-const MAYBE_SENT: ReadonlySet<string> = new Set([TRANSPORT_CODES.timeout, TRANSPORT_CODES.network]);
-
 export interface JournalDeps {
   readonly backlog: Backlog;
   readonly clock: { now(): number };
@@ -122,7 +120,7 @@ export function journaledPurgers(
           receipt = await purger.submit(scope, targets, options);
         } catch (error) {
           // Refused for certain: nothing was sent, the record goes. Maybe sent: the next drain looks.
-          if (!MAYBE_SENT.has(toApiError(provider, purger.actions[lane.type ?? "purge_url"], error).code)) {
+          if (!mayHaveArrived(toApiError(provider, purger.actions[lane.type ?? "purge_url"], error).code)) {
             await deps.backlog.removeSent(key).catch(() => undefined);
           }
           throw error;
@@ -154,8 +152,10 @@ export interface Confirmation {
 
 /** How long a task may stay unknown to the provider's task list before its record is given up. */
 const UNCONFIRMABLE_AFTER_MS = 60 * 60_000;
-/** How long before a sent record's time its task may have been created (clocks of two hosts). */
-const SKEW_MS = 60_000;
+/** A task found for a record without a task id must be this recent (see `TASK_CLOCK_SKEW_MS`). */
+const SKEW_MS = TASK_CLOCK_SKEW_MS;
+/** How long a record without a task id waits for its task to show up before it counts as not sent. */
+const NOT_SENT_AFTER_MS = 2 * 60_000;
 const ENDED_BADLY: ReadonlySet<string> = new Set(["failed", "timeout", "canceled"]);
 
 /**
@@ -166,75 +166,111 @@ const ENDED_BADLY: ReadonlySet<string> = new Set(["failed", "timeout", "canceled
 export async function confirmSent(
   deps: JournalDeps & { readonly attempts: AttemptContext },
 ): Promise<Confirmation> {
-  const { backlog, log, clock } = deps;
+  const { backlog, log } = deps;
   const { entries, unreadable } = await backlog.readSent();
-  for (const { key, problem } of unreadable)
+  for (const { key, problem } of unreadable) {
     log.error("sent record unreadable, left in place", { key, problem });
-  let confirmed = 0;
-  let requeued = 0;
-  let unconfirmed = 0;
-  let apiCalls = 0;
-  const requeue: Deferral[] = [];
-
-  for (const { key, record } of entries) {
-    const purger = deps.purgers[record.provider];
-    if (purger === undefined) continue;
-    const age = clock.now() - record.createdAt;
-    const query = record.taskId
-      ? { scope: record.scope, type: record.type ?? "purge_url", taskId: record.taskId }
-      : {
-          scope: record.scope,
-          type: record.type ?? "purge_url",
-          since: record.createdAt - SKEW_MS,
-          until: clock.now(),
-        };
-    const lane = laneKeyOf(record);
-    const outcome = await callWithRetries(deps.attempts, lane, "DescribePurgeTasks", (options) =>
-      purger.describeTasks(query, options),
-    );
-    apiCalls += outcome.attempts;
-    if (outcome.kind !== "ok") {
-      const code = outcome.kind === "failed" ? outcome.error.code : "DeadlineReached";
-      if (!record.taskId && age > UNCONFIRMABLE_AFTER_MS) {
-        // Cannot tell whether it was sent: the targets are still queued and will be sent (again).
-        await backlog.removeSent(key);
-      } else {
-        if (record.taskId && !record.applied) await applyRecord(deps, key, record);
-        if (age > UNCONFIRMABLE_AFTER_MS) await backlog.removeSent(key);
-        else unconfirmed += 1;
-      }
-      log.warn("purge tasks not confirmed", { ...lane, key, code, hint: hintFor(code, record.provider) });
-      continue;
-    }
-    const targets = new Set(record.targets);
-    const tasks = outcome.value.filter((task) => targets.has(task.target));
-    if (!record.taskId && tasks.length === 0) {
-      // Not found: the submit never reached the provider. Its targets are still queued.
-      if (age > 2 * SKEW_MS) await backlog.removeSent(key);
-      else unconfirmed += 1;
-      continue;
-    }
-    if (!record.applied) await applyRecord(deps, key, record);
-    const verdict = judge(tasks, record);
-    if (verdict.kind === "running" && age <= UNCONFIRMABLE_AFTER_MS) {
-      unconfirmed += 1;
-      continue;
-    }
-    if (verdict.kind === "failed") {
-      requeue.push({
-        ...lane,
-        targets: verdict.targets,
-        reason: `Task${capitalise(verdict.failType)}`,
-        message: `${purger.actions[record.type ?? "purge_url"]} task ${record.taskId ?? tasks[0]?.taskId ?? "?"} ended ${verdict.status} (${verdict.failType})`,
-      });
-      requeued += verdict.targets.length;
-    } else confirmed += 1;
-    if (verdict.kind === "running")
-      log.warn("purge task still running after an hour; no longer followed", { ...lane, key });
-    await backlog.removeSent(key);
   }
-  if (requeue.length > 0) await backlog.defer(requeue, "confirmation");
-  return { confirmed, requeued, unconfirmed, apiCalls };
+  const tally: Confirmation & { requeue: Deferral[] } = {
+    confirmed: 0,
+    requeued: 0,
+    unconfirmed: 0,
+    apiCalls: 0,
+    requeue: [],
+  };
+  for (const stored of entries) await confirmOne(deps, stored, tally);
+  if (tally.requeue.length > 0) await backlog.defer(tally.requeue, "confirmation");
+  const { requeue: _requeue, ...confirmation } = tally;
+  return confirmation;
+}
+
+type Tally = { -readonly [K in keyof Confirmation]: Confirmation[K] } & { readonly requeue: Deferral[] };
+
+async function confirmOne(
+  deps: JournalDeps & { readonly attempts: AttemptContext },
+  { key, record }: { key: string; record: SentRecord },
+  tally: Tally,
+): Promise<void> {
+  const { backlog, log, clock } = deps;
+  const purger = deps.purgers[record.provider];
+  if (purger === undefined) return;
+  const age = clock.now() - record.createdAt;
+  const lane = laneKeyOf(record);
+  const type = record.type ?? "purge_url";
+  const query = record.taskId
+    ? { scope: record.scope, type, taskId: record.taskId }
+    : { scope: record.scope, type, since: record.createdAt - SKEW_MS, until: clock.now() };
+  const outcome = await callWithRetries(deps.attempts, lane, "DescribePurgeTasks", (options) =>
+    purger.describeTasks(query, options),
+  );
+  tally.apiCalls += outcome.attempts;
+  const requeue = (targets: readonly string[], reason: string, message: string) => {
+    if (targets.length === 0) return;
+    tally.requeue.push({ ...lane, targets, reason, message });
+    tally.requeued += targets.length;
+  };
+
+  if (outcome.kind !== "ok") {
+    const code = outcome.kind === "failed" ? outcome.error.code : "DeadlineReached";
+    log.warn("purge tasks not confirmed", { ...lane, key, code, hint: hintFor(code, record.provider) });
+    if (record.taskId && !record.applied) await applyRecord(deps, key, record, record.covers);
+    if (age <= UNCONFIRMABLE_AFTER_MS) {
+      tally.unconfirmed += 1;
+      return;
+    }
+    // Cannot tell: sent again (harmless) rather than dropped. A drain's targets are still queued.
+    if (!record.taskId && record.requeueIfMissing)
+      requeue(record.targets, "OutcomeUnknown", "task not found");
+    await backlog.removeSent(key);
+    return;
+  }
+
+  const targets = new Set(record.targets);
+  const tasks = outcome.value.filter(
+    (task) =>
+      targets.has(task.target) &&
+      (record.taskId !== undefined || task.createdAt >= record.createdAt - SKEW_MS),
+  );
+  if (record.taskId === undefined) {
+    const found = new Set(tasks.map((task) => task.target));
+    const missing = record.targets.filter((target) => !found.has(target));
+    if (missing.length > 0 && age <= NOT_SENT_AFTER_MS) {
+      tally.unconfirmed += 1; // its task may not be listed yet
+      return;
+    }
+    // What was found was sent: it leaves the queue. What is missing never arrived: a drain's entries
+    // still hold it; an invocation's unanswered call is queued now.
+    if (record.requeueIfMissing)
+      requeue(missing, "OutcomeUnknown", "the call was not answered and no task was found");
+    if (found.size === 0) {
+      await backlog.removeSent(key);
+      return;
+    }
+    // A folder record found in part is left to be sent again whole: its covers cannot be split.
+    if (type !== "purge_prefix" || missing.length === 0) {
+      await applyRecord(deps, key, record, type === "purge_prefix" ? record.covers : [...found]);
+    }
+  } else if (!record.applied) {
+    await applyRecord(deps, key, record, record.covers);
+  }
+
+  const verdict = judge(tasks, record);
+  if (verdict.kind === "running" && age <= UNCONFIRMABLE_AFTER_MS) {
+    tally.unconfirmed += 1;
+    return;
+  }
+  if (verdict.kind === "failed") {
+    const action = purger.actions[type];
+    const id = record.taskId ?? tasks[0]?.taskId ?? "?";
+    requeue(
+      verdict.targets,
+      `Task${capitalise(verdict.failType)}`,
+      `${action} task ${id} ended ${verdict.status} (${verdict.failType})`,
+    );
+  } else tally.confirmed += 1;
+  if (verdict.kind === "running")
+    log.warn("purge task still running after an hour; no longer followed", { ...lane, key });
+  await backlog.removeSent(key);
 }
 
 type Verdict =
@@ -262,9 +298,14 @@ function judge(tasks: readonly TaskRecord[], record: SentRecord): Verdict {
   return tasks.some((task) => task.status === "processing") ? { kind: "running" } : { kind: "done" };
 }
 
-/** Removes a sent record's targets from the entries they came from, then marks it applied. */
-async function applyRecord(deps: JournalDeps, key: string, record: SentRecord): Promise<void> {
-  await deps.backlog.removeTargets(record.entryKeys, new Set(record.covers));
+/** Removes `covers` (what was sent) from the entries the record's targets came from; marks it applied. */
+async function applyRecord(
+  deps: JournalDeps,
+  key: string,
+  record: SentRecord,
+  covers: readonly string[],
+): Promise<void> {
+  if (record.entryKeys.length > 0) await deps.backlog.removeTargets(record.entryKeys, new Set(covers));
   await deps.backlog.writeSent({ ...record, applied: true }, key);
 }
 

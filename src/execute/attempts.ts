@@ -4,7 +4,7 @@
  */
 import type { Clock } from "../clock";
 import type { CallOptions, ErrorClass, LaneKey } from "../model";
-import { type ApiError, classifyApiError, toApiError } from "../report/errors";
+import { type ApiError, classifyApiError, mayHaveArrived, toApiError } from "../report/errors";
 import type { Logger } from "../report/log";
 import type { RateLimiter } from "./rate-limit";
 import { backoffDelay, fitsBeforeDeadline, minimumDelay } from "./retry";
@@ -38,7 +38,13 @@ export type Outcome<T> =
       readonly class: ErrorClass;
       readonly attempts: number;
     }
-  | { readonly kind: "deadline"; readonly lastError: ApiError | undefined; readonly attempts: number };
+  | {
+      readonly kind: "deadline";
+      readonly lastError: ApiError | undefined;
+      readonly attempts: number;
+      /** When the last call was sent (epoch ms), if one was. */
+      readonly lastSentAt?: number;
+    };
 
 /**
  * Shortest time worth giving a call. An EdgeOne or CDN call answers in well under a second; SCF's default
@@ -57,21 +63,35 @@ export async function callWithRetries<T>(
   lane: LaneKey,
   action: string,
   call: (options: CallOptions) => Promise<T>,
+  /**
+   * After a call that may have arrived although it failed (`mayHaveArrived`), asked before anything
+   * else: the result the provider would have answered, when it can be found out (a purge task that
+   * exists), so that the work is not sent twice; `undefined` when not found.
+   */
+  recover?: (sentAt: number, options: CallOptions) => Promise<T | undefined>,
 ): Promise<Outcome<T>> {
   const { clock, deadline, requestTimeoutMs, maxAttempts, log } = context;
   const minCallMs = Math.min(requestTimeoutMs, MIN_CALL_MS);
   const latestStart = deadline - minCallMs;
   let lastError: ApiError | undefined;
+  let lastSentAt: number | undefined;
   for (let attempt = 1; ; attempt += 1) {
     // Checked after the limiter's wait, with nothing awaited between the check and the call.
     if (!(await context.limiter.acquire(action, latestStart)) || clock.now() > latestStart) {
-      return { kind: "deadline", lastError, attempts: attempt - 1 };
+      return { kind: "deadline", lastError, attempts: attempt - 1, ...sent(lastSentAt) };
     }
+    const sentAt = clock.now();
+    lastSentAt = sentAt;
     try {
       const timeoutMs = Math.min(requestTimeoutMs, deadline - clock.now());
       return { kind: "ok", value: await call({ timeoutMs }), attempts: attempt };
     } catch (thrown) {
       lastError = toApiError(lane.provider, action, thrown);
+    }
+    if (recover && mayHaveArrived(lastError.code) && deadline - clock.now() > minCallMs) {
+      const timeoutMs = Math.min(requestTimeoutMs, deadline - clock.now());
+      const found = await recover(sentAt, { timeoutMs }).catch(() => undefined);
+      if (found !== undefined) return { kind: "ok", value: found, attempts: attempt };
     }
     const errorClass = classifyApiError(lastError.code);
     const yielded = context.yieldOnRateLimit === true && isRateLimit(lastError.code);
@@ -80,12 +100,14 @@ export async function callWithRetries<T>(
     }
     const waitMs = backoffDelay(attempt, context.random, minimumDelay(lastError.code));
     if (!fitsBeforeDeadline({ now: clock.now(), waitMs, callMs: minCallMs, deadline })) {
-      return { kind: "deadline", lastError, attempts: attempt };
+      return { kind: "deadline", lastError, attempts: attempt, lastSentAt: sentAt };
     }
     log.warn("retrying", { ...lane, action, code: lastError.code, attempt, waitMs });
     await clock.sleep(waitMs);
   }
 }
+
+const sent = (at: number | undefined) => (at === undefined ? {} : { lastSentAt: at });
 
 /** The per-second limit of an action (tencent-cloud.md §5), as opposed to a failure of the service. */
 export function isRateLimit(code: string): boolean {

@@ -19,9 +19,10 @@ import type {
   Lane,
   LaneKey,
   Provider,
+  PurgeReceipt,
   Purger,
 } from "../model";
-import { type ApiError, failureScope, quotaKind, TRANSPORT_CODES } from "../report/errors";
+import { type ApiError, failureScope, mayHaveArrived, quotaKind } from "../report/errors";
 import { hintFor } from "../report/hints";
 import type { Logger } from "../report/log";
 import { type AttemptContext, callWithRetries, isRateLimit, MIN_CALL_MS, type Outcome } from "./attempts";
@@ -121,10 +122,21 @@ async function executeLane(lane: Lane, run: Run): Promise<void> {
     if (room <= 0) return fail(run, lane, rest, exhausted(quota, targets.length, accepted, rest.length));
 
     const batch = rest.slice(0, Math.min(quota.batch, room));
-    const outcome = await attempt(run, lane, action, (options) =>
-      purger.submit(lane.scope, batch, { ...options, type }),
+    const outcome = await attempt(
+      run,
+      lane,
+      action,
+      (options) => purger.submit(lane.scope, batch, { ...options, type }),
+      (sentAt, options) => findAccepted(purger, lane, batch, sentAt, options),
     );
-    if (outcome.kind === "deadline") return fail(run, lane, rest, deadlineReached(run, outcome.lastError));
+    if (outcome.kind === "deadline") {
+      const unanswered = outcome.lastError !== undefined && mayHaveArrived(outcome.lastError.code);
+      // Only this batch was sent; the rest of the lane never left.
+      if (unanswered) fail(run, lane, batch, deadlineReached(run, outcome.lastError, outcome.lastSentAt));
+      const never = unanswered ? rest.slice(batch.length) : rest;
+      const cause = unanswered ? undefined : outcome.lastError;
+      return fail(run, lane, never, deadlineReached(run, cause, undefined));
+    }
     if (outcome.kind === "ok") {
       const count = record(run, lane, readReceipt(lane, action, batch, outcome.value));
       run.deps.quota.consume(lane, count);
@@ -216,10 +228,56 @@ async function attempt<T>(
   lane: LaneKey,
   action: string,
   call: (options: CallOptions) => Promise<T>,
+  recover?: (sentAt: number, options: CallOptions) => Promise<T | undefined>,
 ): Promise<Outcome<T>> {
-  const outcome = await callWithRetries(run.attempts, lane, action, call);
+  const outcome = await callWithRetries(
+    run.attempts,
+    lane,
+    action,
+    call,
+    recover && countingCalls(run, recover),
+  );
   run.apiCalls += outcome.attempts;
   return outcome;
+}
+
+const countingCalls =
+  <A extends unknown[], R>(run: Run, fn: (...args: A) => Promise<R>) =>
+  (...args: A): Promise<R> => {
+    run.apiCalls += 1;
+    return fn(...args);
+  };
+
+/**
+ * How long before a request's own time its task may be stamped (the provider's clock is not ours).
+ * Small on purpose: an older task for the same URL (an earlier upload of the key) taken for this
+ * request's would leave the new upload stale, while missing our own task only sends it twice.
+ */
+export const TASK_CLOCK_SKEW_MS = 2_000;
+
+/**
+ * After a submit that timed out or lost its connection: did the provider take it anyway? A task
+ * created since the call that holds every target of the batch says yes, and the batch is not sent
+ * again. Anything else (not found, or the role may not read tasks) leaves the decision to the retry.
+ */
+async function findAccepted(
+  purger: Purger,
+  lane: LaneKey,
+  batch: readonly string[],
+  sentAt: number,
+  options: CallOptions,
+): Promise<PurgeReceipt | undefined> {
+  const tasks = await purger.describeTasks(
+    { scope: lane.scope, type: lane.type ?? "purge_url", since: sentAt - TASK_CLOCK_SKEW_MS },
+    options,
+  );
+  const found = tasks.filter(
+    (task) => task.createdAt >= sentAt - TASK_CLOCK_SKEW_MS && batch.includes(task.target),
+  );
+  const first = found[0];
+  if (first === undefined || new Set(found.map((task) => task.target)).size < new Set(batch).size)
+    return undefined;
+  return { requestId: "", taskId: first.taskId, failed: [] };
 }
 
 /** Adds a call's result to the run; returns how many targets the provider took (they count against the quota). */
@@ -237,11 +295,8 @@ function record(run: Run, lane: LaneKey, receipt: ReadReceipt): number {
   return receipt.purged.length;
 }
 
-/** Transport failures after which a request may still have reached the provider. */
-const SENT_BUT_UNANSWERED: ReadonlySet<string> = new Set([TRANSPORT_CODES.timeout, TRANSPORT_CODES.network]);
-
 type FailureFields = Pick<Failure, "code" | "class" | "message"> &
-  Partial<Pick<Failure, "hint" | "requestId">>;
+  Partial<Pick<Failure, "hint" | "requestId" | "sentAt">>;
 
 function fail(run: Run, lane: LaneKey, targets: readonly string[], fields: FailureFields): void {
   if (targets.length === 0) return;
@@ -281,9 +336,14 @@ function exhausted(quota: LaneQuota, needed: number, accepted: number, notSubmit
  * connection after it was sent, the provider may have received it: the outcome is unknown, and the
  * targets are worth purging again (harmless if they were), not "not submitted".
  */
-function deadlineReached(run: Run, lastError: ApiError | undefined): FailureFields {
-  if (lastError !== undefined && SENT_BUT_UNANSWERED.has(lastError.code)) {
+function deadlineReached(
+  run: Run,
+  lastError: ApiError | undefined,
+  sentAt: number | undefined,
+): FailureFields {
+  if (lastError !== undefined && mayHaveArrived(lastError.code)) {
     return {
+      ...(sentAt === undefined ? {} : { sentAt }),
       code: "OutcomeUnknown",
       class: "unknown",
       message: `${lastError.action} was sent but not answered before the function's deadline (${lastError.message}): the provider may or may not have purged these.`,

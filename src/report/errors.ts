@@ -31,6 +31,15 @@ export const TRANSPORT_CODES = {
   unexpected: "UnexpectedError",
 } as const;
 
+/**
+ * Whether a failed request may still have reached the provider: it timed out or lost its connection
+ * after it was sent. Its outcome is unknown, so resending could do the work twice; looking first
+ * (`DescribePurgeTasks`) can tell.
+ */
+export function mayHaveArrived(code: string): boolean {
+  return code === TRANSPORT_CODES.timeout || code === TRANSPORT_CODES.network;
+}
+
 /** `HttpError.502` for a non-200 answer (a gateway in front of the API, never the API itself). */
 export const httpErrorCode = (status: number): string => `HttpError.${status}`;
 

@@ -1,4 +1,5 @@
 import type {
+  CallOptions,
   Provider,
   PurgeReceipt,
   Purger,
@@ -12,7 +13,7 @@ import { ApiError } from "../../src/report/errors";
 import type { FakeClock } from "./fake-clock";
 
 export interface FakeCall {
-  readonly kind: "purge" | "describe";
+  readonly kind: "purge" | "describe" | "tasks";
   readonly scope: string;
   readonly type: TaskType;
   readonly targets: readonly string[];
@@ -88,7 +89,7 @@ export class FakePurger implements Purger {
 
   async describeQuota(scope: string, options?: TaskCallOptions): Promise<Quota> {
     await this.call("describe", scope, [], options);
-    const type = options?.type ?? "purge_url";
+    const type = (options && "type" in options ? options.type : undefined) ?? "purge_url";
     return settle(this.options.quota?.(scope, this.describes.length, type) ?? DEFAULT_QUOTA);
   }
 
@@ -98,8 +99,8 @@ export class FakePurger implements Purger {
     return settle(this.options.purge?.(targets, n, scope) ?? accepted(n));
   }
 
-  async describeTasks(query: TaskQuery): Promise<TaskRecord[]> {
-    await Promise.resolve();
+  async describeTasks(query: TaskQuery, options?: Partial<CallOptions>): Promise<TaskRecord[]> {
+    await this.call("tasks", query.scope, [], options);
     return settle(this.options.tasks?.(query) ?? []);
   }
 
@@ -107,10 +108,10 @@ export class FakePurger implements Purger {
     kind: FakeCall["kind"],
     scope: string,
     targets: readonly string[],
-    options: TaskCallOptions | undefined,
+    options: TaskCallOptions | Partial<CallOptions> | undefined,
   ): Promise<void> {
     const at = this.options.clock?.now() ?? 0;
-    const type = options?.type ?? "purge_url";
+    const type = (options && "type" in options ? options.type : undefined) ?? "purge_url";
     this.calls.push({ kind, scope, type, targets: [...targets], at, timeoutMs: options?.timeoutMs });
     await Promise.resolve(); // answer asynchronously, as the SDK does
     this.options.clock?.advance(this.options.callMs ?? 0);
