@@ -88,11 +88,6 @@ export async function callWithRetries<T>(
     } catch (thrown) {
       lastError = toApiError(lane.provider, action, thrown);
     }
-    if (recover && mayHaveArrived(lastError.code) && deadline - clock.now() > minCallMs) {
-      const timeoutMs = Math.min(requestTimeoutMs, deadline - clock.now());
-      const found = await recover(sentAt, { timeoutMs }).catch(() => undefined);
-      if (found !== undefined) return { kind: "ok", value: found, attempts: attempt };
-    }
     const errorClass = classifyApiError(lastError.code);
     const yielded = context.yieldOnRateLimit === true && isRateLimit(lastError.code);
     if (errorClass !== "retry" || attempt >= maxAttempts || yielded) {
@@ -104,6 +99,12 @@ export async function callWithRetries<T>(
     }
     log.warn("retrying", { ...lane, action, code: lastError.code, attempt, waitMs });
     await clock.sleep(waitMs);
+    // Looked up after the wait: a call still running at the provider has had the time to finish.
+    if (recover && mayHaveArrived(lastError.code)) {
+      const timeoutMs = Math.min(requestTimeoutMs, deadline - clock.now() - minCallMs);
+      const found = timeoutMs > 0 ? await recover(sentAt, { timeoutMs }).catch(() => undefined) : undefined;
+      if (found !== undefined) return { kind: "ok", value: found, attempts: attempt };
+    }
   }
 }
 

@@ -11,12 +11,16 @@ export const BACKOFF = {
 } as const;
 
 /**
- * Codes that mean "too many requests this second": the limit is counted per second (20 requests/s per
- * action, tencent-cloud.md §3–4), so retrying sooner than a second later only counts against it again.
+ * Codes after which retrying sooner is pointless. "Too many requests this second": the limit is
+ * counted per second (20 requests/s per action, tencent-cloud.md §3–4), so retrying sooner than a
+ * second later only counts against it again.
  */
 const WAIT_AT_LEAST = [
   { pattern: /^RequestLimitExceeded/, ms: 1_000 },
   { pattern: /^UnauthorizedOperation\.OperationTooOften$/, ms: 1_000 },
+  // A call that timed out or lost its connection may still be running at the provider: give it a
+  // second to finish before looking for its task (attempts.ts `recover`) and sending it again.
+  { pattern: /^(Timeout|NetworkError)$/, ms: 1_000 },
 ] as const;
 
 /** The shortest wait before retrying after `code`; 0 for codes not about request rates. */

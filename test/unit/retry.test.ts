@@ -42,9 +42,14 @@ describe("minimumDelay", () => {
     expect(minimumDelay("UnauthorizedOperation.OperationTooOften")).toBe(1_000);
   });
 
+  it("waits a second after a call that may still be running at the provider", () => {
+    expect(minimumDelay("Timeout")).toBe(1_000);
+    expect(minimumDelay("NetworkError")).toBe(1_000);
+  });
+
   it("sets no floor for other errors", () => {
     expect(minimumDelay("InternalError")).toBe(0);
-    expect(minimumDelay("NetworkError")).toBe(0);
+    expect(minimumDelay("HttpError.503")).toBe(0);
   });
 });
 
