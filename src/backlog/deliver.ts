@@ -10,7 +10,10 @@
  */
 import type { Clock } from "../clock";
 import { type ExecuteDeps, executePlan } from "../execute/execute";
+import { laneKeyOf } from "../execute/lane";
 import type { Execution, Failure, Lane, PurgeMode } from "../model";
+import { CosPurgeError } from "../report/errors";
+import { hintFor } from "../report/hints";
 import type { Backlog, Deferral } from "./backlog";
 import { partitionFailures } from "./deferral";
 import type { DrainReport } from "./drain";
@@ -62,11 +65,13 @@ export interface Delivery {
 }
 
 const QUEUED = "Queued";
+export const BACKLOG_WRITE_FAILED = "BacklogWriteFailed";
 
 /**
  * Delivers `lanes` as `deps.mode` says.
  *
- * @throws when the backlog write fails: SCF then retries the invocation, so nothing is lost.
+ * A backlog write that fails turns its targets into `BacklogWriteFailed` failures: the invocation
+ * then ends in an Error and SCF delivers the event again, so nothing is lost.
  */
 export async function deliver(lanes: readonly Lane[], deps: DeliverDeps): Promise<Delivery> {
   const burst = deps.pressure.arrive();
@@ -78,7 +83,9 @@ export async function deliver(lanes: readonly Lane[], deps: DeliverDeps): Promis
       reason: QUEUED,
       message: deps.mode === "queue" ? "PURGE_MODE=queue" : "uploads in a burst: queued for the next drain",
     }));
-    await deps.backlog.defer(deferrals, deps.requestId);
+    const unsaved = await deferOrFail(deps.backlog, deferrals, deps.requestId);
+    if (unsaved.length > 0)
+      return { route: "queued", execution: nothingExecuted(), deferred: [], failures: unsaved };
     const drain = await drainSoonNoting(deps);
     return { route: "queued", execution: nothingExecuted(), deferred: deferrals, failures: [], ...drain };
   }
@@ -88,7 +95,9 @@ export async function deliver(lanes: readonly Lane[], deps: DeliverDeps): Promis
     return { route: "direct", execution, deferred: [], failures: execution.failures };
   const { defer, failed } = partitionFailures(execution.failures);
   if (defer.length === 0) return { route: "direct", execution, deferred: [], failures: failed };
-  await deps.backlog.defer(defer, deps.requestId);
+  const unsaved = await deferOrFail(deps.backlog, defer, deps.requestId);
+  if (unsaved.length > 0)
+    return { route: "direct", execution, deferred: [], failures: [...failed, ...unsaved] };
   const rateLimited = defer.some((deferral) => /^RequestLimitExceeded/.test(deferral.reason));
   if (rateLimited) deps.pressure.observeBusy();
   // Deferred for rate or an outage: a drain within the window. For the daily quota, the timer's drain.
@@ -97,6 +106,32 @@ export async function deliver(lanes: readonly Lane[], deps: DeliverDeps): Promis
   );
   const drain = soon && deps.mode !== "direct" ? await drainSoonNoting(deps) : {};
   return { route: "direct", execution, deferred: defer, failures: failed, ...drain };
+}
+
+/**
+ * Writes the deferrals; when the backlog cannot be written, they become failures (retryable, so the
+ * invocation fails and SCF delivers the event again) instead of an exception: what was purged before
+ * is still reported and remembered, so the retry does not purge it twice.
+ */
+async function deferOrFail(
+  backlog: Backlog,
+  deferrals: readonly Deferral[],
+  requestId: string,
+): Promise<Failure[]> {
+  try {
+    await backlog.defer(deferrals, requestId);
+    return [];
+  } catch (error) {
+    const cause = error instanceof CosPurgeError ? error : undefined;
+    return deferrals.map(({ targets, reason, message: _message, sentAt: _sentAt, ...lane }) => ({
+      ...laneKeyOf(lane),
+      code: BACKLOG_WRITE_FAILED,
+      class: "retry" as const,
+      message: `Could not be purged now (${reason}) nor written to the backlog: ${cause?.message ?? String(error)}`,
+      hint: hintFor(BACKLOG_WRITE_FAILED, lane.provider),
+      targets,
+    }));
+  }
 }
 
 async function drainSoonNoting(deps: DeliverDeps): Promise<{ drain?: DrainReport }> {

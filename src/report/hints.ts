@@ -104,6 +104,13 @@ const HINTS: readonly { readonly pattern: RegExp; readonly hint: (p: Facts) => s
     hint: () => "The function ran out of time: raise its timeout, or deliver fewer events per invocation.",
   },
   {
+    pattern: /^BacklogWriteFailed$/,
+    hint: () =>
+      "The backlog in COS could not be written: check PURGE_BACKLOG_BUCKET/REGION (default: the triggering bucket) " +
+      "and that the execution role may cos:PutObject, cos:GetObject, cos:DeleteObject and cos:GetBucket on the backlog prefix. " +
+      "SCF retries this event; what was purged is not purged again on the same instance.",
+  },
+  {
     pattern: /^OutcomeUnknown$/,
     hint: () =>
       "The API did not answer in time: these URLs are purged again from the backlog (harmless if they were). " +

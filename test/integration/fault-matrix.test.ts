@@ -1,0 +1,189 @@
+/**
+ * Conservation under faults: every planned target ends purged exactly once, waiting in the backlog,
+ * or reported failed for a reason no retry fixes. Each fault is tried at each stage (an invocation
+ * purging at once, an invocation queueing, a drain), through the built function and the real SDKs
+ * against the emulator. After the faulty phase the faults are lifted and timer drains run until the
+ * backlog is empty; then the emulator's call log must show each planned URL accepted exactly once.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { type Emulator, type FaultInput, startEmulator } from "../../src/emulator";
+import type { Summary } from "../../src/report/report";
+import { coldStart, EMULATOR_CREDENTIALS } from "../support/built-function";
+import { cosEvent, cosRecord, timerEvent } from "../support/events";
+
+const BUCKET = "examplebucket-1250000000";
+const ZONE = { zoneId: "zone-emulator", domains: ["www.example.com"] };
+const FILES = 6;
+let emulator: Emulator;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+});
+afterAll(() => emulator.stop());
+beforeEach(() => {
+  vi.stubEnv("http_proxy", undefined);
+  vi.stubEnv("ZoneId", "zone-emulator");
+  vi.stubEnv("eoDomains", "www.example.com");
+  emulator.reset({ config: true, cos: true });
+  // Tasks end at once, so that a drain can confirm what the previous one sent.
+  emulator.configure({ tasks: { processingMs: 0 } });
+});
+
+function instance(mode: "direct" | "queue") {
+  const env = {
+    ZoneId: "zone-emulator",
+    eoDomains: "www.example.com",
+    TEO_ENDPOINT: emulator.url,
+    COS_ENDPOINT: emulator.url,
+    PURGE_BACKLOG_BUCKET: BUCKET,
+    PURGE_BACKLOG_REGION: "ap-guangzhou",
+    PURGE_API_TIMEOUT_MS: "1000",
+    PURGE_MAX_ATTEMPTS: "3",
+    PURGE_MODE: mode,
+    PURGE_WINDOW_MS: "200",
+    ...EMULATOR_CREDENTIALS,
+  };
+  const handler = coldStart().createHandler({ env, write: () => {} });
+  let invocations = 0;
+  return (event: unknown): Promise<Summary> => {
+    invocations += 1;
+    return handler(event, { request_id: `${mode}-${invocations}`, time_limit_in_ms: 30_000 });
+  };
+}
+
+const records = () => Array.from({ length: FILES }, (_, i) => cosRecord({ key: `f-${i}.png` }));
+const PLANNED = Array.from({ length: FILES }, (_, i) => `https://www.example.com/f-${i}.png`);
+
+/** How often each URL was accepted by a successful purge call. */
+function acceptedCounts(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const call of emulator.calls()) {
+    if (call.action !== "CreatePurgeTask" || call.error !== null) continue;
+    for (const target of call.params.Targets as string[]) counts.set(target, (counts.get(target) ?? 0) + 1);
+  }
+  return counts;
+}
+
+const backlogKeys = (folder: string) =>
+  emulator.objects(BUCKET).filter((object) => object.key.startsWith(`.cos-purge/${folder}/`));
+
+/** Timer drains, as the cron would fire them, until nothing is queued or unresolved. */
+async function drainUntilEmpty(): Promise<void> {
+  const drain = instance("direct");
+  for (let round = 0; round < 6; round += 1) {
+    const unresolved = backlogKeys("sent").filter((object) => !JSON.parse(object.body.toString()).taskId);
+    if (backlogKeys("queue").length === 0 && unresolved.length === 0) return;
+    await drain(timerEvent()).catch(() => undefined);
+  }
+}
+
+/** The whole upload, as SCF delivers it: one event, retried by the platform when it ends in an Error. */
+async function upload(invoke: (event: unknown) => Promise<Summary>, event: unknown) {
+  const first = await invoke(event).then(
+    () => "ok",
+    (error: Error) => error.message,
+  );
+  emulator.configure({ faults: [] });
+  if (first !== "ok") await invoke(event); // SCF's async retry, on the same warm instance
+  return first;
+}
+
+interface Case {
+  readonly faults: FaultInput[];
+  /** Extra emulator config for the faulty phase (a small daily quota). */
+  readonly quota?: number;
+  /** Whether an invocation may end in an Error (the backlog itself could not be written). */
+  readonly mayFail?: boolean;
+}
+
+const CASES: Record<string, Case> = {
+  "rate limit": {
+    faults: [{ action: "CreatePurgeTask", kind: "error", code: "RequestLimitExceeded", times: 4 }],
+  },
+  "HTTP 5xx": { faults: [{ action: "CreatePurgeTask", kind: "http", status: 503, times: 4 }] },
+  "timeout (the call arrives late)": {
+    faults: [{ action: "CreatePurgeTask", kind: "delay", delayMs: 1_300, times: 1 }],
+  },
+  "dropped connection": { faults: [{ action: "CreatePurgeTask", kind: "drop", times: 4 }] },
+  "quota used up part-way": { faults: [], quota: 2 },
+  "COS write failure": {
+    faults: [{ service: "cos", action: "PutObject", kind: "http", status: 503, times: 12 }],
+    quota: 2,
+    mayFail: true,
+  },
+  "COS read failure": {
+    faults: [
+      { service: "cos", action: "GetObject", kind: "http", status: 503, times: 12 },
+      { service: "cos", action: "GetBucket", kind: "http", status: 503, times: 12 },
+    ],
+    quota: 2,
+    mayFail: true,
+  },
+  "drain killed between submit and delete": {
+    faults: [{ service: "cos", action: "DeleteObject", kind: "http", status: 503 }],
+    mayFail: true,
+  },
+};
+
+function configure(testCase: Case) {
+  emulator.configure({
+    zones: [{ ...ZONE, quota: { purge_url: { daily: testCase.quota ?? 10_000 } } }],
+    faults: testCase.faults,
+  });
+}
+
+/** Lifts the quota limit, as the next day would. */
+function nextDay() {
+  emulator.configure({ zones: [{ ...ZONE, quota: { purge_url: { daily: 10_000 } } }], faults: [] });
+}
+
+function expectConserved() {
+  const counts = acceptedCounts();
+  expect(backlogKeys("queue")).toEqual([]);
+  expect(PLANNED.map((url) => [url, counts.get(url) ?? 0])).toEqual(PLANNED.map((url) => [url, 1]));
+}
+
+describe("fault matrix: each planned target purged exactly once, in the backlog, or failed for good", () => {
+  for (const [name, testCase] of Object.entries(CASES)) {
+    it(`${name}, in an invocation purging at once`, async () => {
+      configure(testCase);
+      const outcome = await upload(instance("direct"), cosEvent(...records()));
+      if (!testCase.mayFail) expect(outcome).toBe("ok");
+      nextDay();
+      await drainUntilEmpty();
+      expectConserved();
+    });
+
+    it(`${name}, in invocations that queue (one file each)`, async () => {
+      configure(testCase);
+      const invoke = instance("queue");
+      const outcomes = await Promise.all(records().map((record) => upload(invoke, cosEvent(record))));
+      if (!testCase.mayFail) expect(outcomes.every((outcome) => outcome === "ok")).toBe(true);
+      nextDay();
+      await drainUntilEmpty();
+      expectConserved();
+    });
+
+    it(`${name}, in a drain`, async () => {
+      // Everything waits in the backlog first: today's quota is spent.
+      emulator.configure({ zones: [{ ...ZONE, quota: { purge_url: { daily: 0 } } }] });
+      await instance("direct")(cosEvent(...records()));
+      expect(backlogKeys("queue")).toHaveLength(1);
+      configure({ ...testCase, quota: testCase.quota ?? 10_000 });
+      await instance("direct")(timerEvent()).catch(() => undefined);
+      nextDay();
+      await drainUntilEmpty();
+      expectConserved();
+    });
+  }
+
+  it("two drains at once: one drains, the other finds the lease taken; nothing twice", async () => {
+    emulator.configure({ zones: [{ ...ZONE, quota: { purge_url: { daily: 0 } } }] });
+    await instance("direct")(cosEvent(...records()));
+    nextDay();
+    const [a, b] = await Promise.all([instance("direct")(timerEvent()), instance("direct")(timerEvent())]);
+    expect([a.drain?.status, b.drain?.status].sort()).toEqual(["busy", "drained"]);
+    await drainUntilEmpty();
+    expectConserved();
+  });
+});
