@@ -90,7 +90,7 @@ const siteList = pipe(
       if (typeof url !== "string") {
         return [{ origin: url.origin, basePath: url.pathname.replace(/\/+$/, "") }];
       }
-      invalid(ctx, `"${token}": ${url}`);
+      invalid(ctx, token === text ? url : `"${token}": ${url}`);
       return [];
     }),
   ),
@@ -186,8 +186,8 @@ const globList = pipe(
 
 const integer = (min: number, max: number) =>
   pipe(
-    pipe(envString().check(regex(/^\d+$/, { error: "not a whole number" })), transform(Number)),
-    // The regex lets only digits through, so the one non-number that gets here is Infinity (beyond 1.8e308).
+    pipe(envString().check(regex(/^-?\d+$/, { error: "not a whole number" })), transform(Number)),
+    // The regex lets only digits (and a minus: -1 is "below 1") through, so the one non-number that gets here is Infinity (beyond 1.8e308).
     number({ error: `above ${max}` }).check(
       gte(min, { error: `below ${min}` }),
       lte(max, { error: `above ${max}` }),
