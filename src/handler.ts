@@ -85,7 +85,11 @@ export function createHandler(options: HandlerOptions = {}): Handler {
   return async (event, context = {}) => {
     const started = clock.now();
     const requestId = context.request_id ?? "local";
-    const log = createLogger({ base: { requestId }, ...(options.write ? { write: options.write } : {}) });
+    const log = createLogger({
+      level: config.logLevel,
+      base: { requestId },
+      ...(options.write ? { write: options.write } : {}),
+    });
     const timeLimit = context.time_limit_in_ms ?? DEFAULT_TIME_LIMIT_MS;
     const deadline = started + timeLimit - reserveFor(timeLimit);
     const execute: ExecuteDeps = {
