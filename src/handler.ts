@@ -242,8 +242,11 @@ function timerWithoutBucket(log: Logger): ConfigError {
   return error;
 }
 
-/** One adapter per configured provider. The SDK itself loads on the first call (see providers/). */
-function createPurgers(
+/**
+ * One adapter per configured provider. The SDK itself loads on the first call (see providers/).
+ * Also used by `cos-purge purge`, `quota` and `tasks`, so the CLI calls the APIs exactly as the function does.
+ */
+export function createPurgers(
   config: Config,
   env: Record<string, string | undefined>,
 ): Partial<Record<Provider, Purger>> {

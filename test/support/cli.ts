@@ -62,7 +62,7 @@ export function cli(
 /** Runs a shell command line (for pipes and redirections), resolving with its output and status. */
 export function sh(command: string, env: NodeJS.ProcessEnv): Promise<CliResult> {
   return new Promise((resolveRun) => {
-    const child = spawn("/bin/sh", ["-c", command], { env, cwd: workDir });
+    const child = spawn("/bin/sh", ["-c", command], { env, cwd: workDir, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => {
