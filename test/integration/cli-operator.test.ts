@@ -214,6 +214,24 @@ describe("cos-purge tasks", () => {
     ]);
   });
 
+  it("reads CDN's URL, folder and prefetch tasks too", async () => {
+    await cli(["purge", "a.png"], both());
+    await cli(["purge", "--prefix", "img/"], both());
+
+    const { stdout, code } = await cli(["tasks", "--json"], both());
+    expect(code).toBe(0);
+    const cdn = JSON.parse(stdout).filter((row: { provider: string }) => row.provider === "cdn");
+    expect(cdn.map((row: { type: string; target: string }) => `${row.type} ${row.target}`).sort()).toEqual([
+      "purge_prefix https://cdn.example.com/img/",
+      "purge_url https://cdn.example.com/a.png",
+    ]);
+    expect(calls("DescribePurgeTasks").map((call) => call.params.PurgeType)).toEqual(
+      expect.arrayContaining(["url", "path"]),
+    );
+    expect(calls("DescribePushTasks")).toHaveLength(1);
+    expect(calls("DescribePrefetchTasks")).toHaveLength(1);
+  });
+
   it("refuses --since beyond the APIs' 7 days with exit 2 before any call", async () => {
     const { stderr, code } = await cli(["tasks", "--since", "8d"], emulatorEnv(emulator));
 
