@@ -47,6 +47,8 @@ export async function demoCommand(options: DemoOptions = {}): Promise<number> {
       cdnHosts: "cdn.example.com",
       TEO_ENDPOINT: emulator.url,
       CDN_ENDPOINT: emulator.url,
+      // The backlog (purges left for a drain) lives in the samples' bucket: the emulator's COS.
+      COS_ENDPOINT: emulator.url,
       TENCENTCLOUD_SECRETID: credentials?.secretId,
       TENCENTCLOUD_SECRETKEY: credentials?.secretKey,
     };

@@ -47,6 +47,17 @@ describe("--help", () => {
   });
 });
 
+describe("demo", () => {
+  it("runs against its embedded emulator alone, backlog included, and --json prints each sample", async () => {
+    const { stdout, code } = await cli(["demo", "--json"], shellEnv({}));
+
+    expect(code).toBe(0);
+    const samples = JSON.parse(stdout) as { summary: { failed: number }; calls: { service: string }[] }[];
+    expect(samples).toHaveLength(3);
+    expect(samples.map((sample) => sample.summary.failed)).toEqual([0, 0, 0]);
+  });
+});
+
 describe("usage errors (exit 2), naming the flag", () => {
   it.each([
     [["plan", "--evnt", "x.json"], "unknown option --evnt"],
