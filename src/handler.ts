@@ -85,7 +85,11 @@ export function createHandler(options: HandlerOptions = {}): Handler {
   return async (event, context = {}) => {
     const started = clock.now();
     const requestId = context.request_id ?? "local";
-    const log = createLogger({ base: { requestId }, ...(options.write ? { write: options.write } : {}) });
+    const log = createLogger({
+      level: config.logLevel,
+      base: { requestId },
+      ...(options.write ? { write: options.write } : {}),
+    });
     const timeLimit = context.time_limit_in_ms ?? DEFAULT_TIME_LIMIT_MS;
     const deadline = started + timeLimit - reserveFor(timeLimit);
     const execute: ExecuteDeps = {
@@ -238,8 +242,11 @@ function timerWithoutBucket(log: Logger): ConfigError {
   return error;
 }
 
-/** One adapter per configured provider. The SDK itself loads on the first call (see providers/). */
-function createPurgers(
+/**
+ * One adapter per configured provider. The SDK itself loads on the first call (see providers/).
+ * Also used by `cos-purge purge`, `quota` and `tasks`, so the CLI calls the APIs exactly as the function does.
+ */
+export function createPurgers(
   config: Config,
   env: Record<string, string | undefined>,
 ): Partial<Record<Provider, Purger>> {

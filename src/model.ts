@@ -22,6 +22,9 @@ export type Spelling = (typeof SPELLINGS)[number];
 
 export type CdnArea = "mainland" | "overseas";
 
+/** Lowest level of the lines the function logs (`PURGE_LOG_LEVEL`). */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
 /**
  * What a provider task does to its targets, in EdgeOne's words (tencent-cloud.md §3–4):
  * - `purge_url`: the URLs themselves (EdgeOne `CreatePurgeTask`, CDN `PurgeUrlsCache`);
@@ -266,6 +269,8 @@ export interface Config {
   readonly backlog: BacklogConfig;
   /** Folder collapse; `minFiles` 0 is off. */
   readonly collapse: { readonly minFiles: number; readonly allowRoot: boolean };
+  /** Lowest level logged; `debug` adds a line per API request. */
+  readonly logLevel: LogLevel;
 }
 
 export type PurgeMode = "auto" | "direct" | "queue";

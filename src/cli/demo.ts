@@ -3,9 +3,10 @@
  * Three events go through the real handler and the real SDKs; the output shows what each one asked
  * EdgeOne and CDN to purge, as the emulator received it.
  */
-import { startEmulator } from "../emulator";
+import { type CallRecord, startEmulator } from "../emulator";
 import { DEFAULT_EMULATOR_CONFIG } from "../emulator/config";
 import { createHandler } from "../handler";
+import type { Summary } from "../report/report";
 import { cosEvent, cosRecord } from "./samples";
 
 const SAMPLES = [
@@ -25,9 +26,17 @@ const SAMPLES = [
   },
 ];
 
-export async function demoCommand(
-  out: (text: string) => void = (text) => process.stdout.write(text),
-): Promise<number> {
+export interface DemoOptions {
+  /** Print each sample's title, summary and received calls as one JSON document instead of text. */
+  readonly json?: boolean;
+  readonly out?: (text: string) => void;
+}
+
+export async function demoCommand(options: DemoOptions = {}): Promise<number> {
+  const write = options.out ?? ((text: string) => process.stdout.write(text));
+  const results: { title: string; summary: Summary; calls: CallRecord[] }[] = [];
+  // With --json, the text goes nowhere and the results are printed at the end.
+  const out = options.json ? () => {} : write;
   const emulator = await startEmulator();
   try {
     const credentials = DEFAULT_EMULATOR_CONFIG.credentials[0];
@@ -38,6 +47,8 @@ export async function demoCommand(
       cdnHosts: "cdn.example.com",
       TEO_ENDPOINT: emulator.url,
       CDN_ENDPOINT: emulator.url,
+      // The backlog (purges left for a drain) lives in the samples' bucket: the emulator's COS.
+      COS_ENDPOINT: emulator.url,
       TENCENTCLOUD_SECRETID: credentials?.secretId,
       TENCENTCLOUD_SECRETKEY: credentials?.secretKey,
     };
@@ -52,11 +63,13 @@ export async function demoCommand(
         request_id: `demo-${index + 1}`,
         time_limit_in_ms: 30_000,
       });
+      const calls = emulator.calls().slice(seen);
+      results.push({ title: sample.title, summary, calls });
       out(`\n${index + 1}. ${sample.title}\n`);
       out(
         `   purged ${summary.purged} of ${summary.planned} URLs in ${summary.durationMs} ms; the emulator received:\n`,
       );
-      for (const call of emulator.calls().slice(seen)) {
+      for (const call of calls) {
         const targets = (call.params.Targets ?? call.params.Urls ?? []) as string[];
         const where = call.params.ZoneId ? ` ${call.params.ZoneId}` : "";
         out(`   ${call.service} ${call.action}${where} → ${call.error ?? "ok"}\n`);
@@ -64,6 +77,7 @@ export async function demoCommand(
       }
     }
     out("\nSee `cos-purge plan --event FILE` to preview any event, and README.md to deploy.\n");
+    if (options.json) write(`${JSON.stringify(results, null, 2)}\n`);
     return 0;
   } finally {
     await emulator.stop();

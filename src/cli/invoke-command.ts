@@ -2,9 +2,13 @@
 import { randomUUID } from "node:crypto";
 import { createHandler } from "../handler";
 import { PurgeFailedError } from "../report/report";
+import { EXIT } from "./exit-codes";
+import { outJson, toStderr } from "./output";
 
-const toStderr = (line: string) => process.stderr.write(`${line}\n`);
-
+/**
+ * Runs the handler once. A `PurgeFailedError` is rethrown after its summary is printed, so that the
+ * command fails as the invocation would (exit code from `exitCodeFor`).
+ */
 export async function invokeCommand(event: unknown, timeLimitMs: number): Promise<number> {
   const handler = createHandler({ write: toStderr });
   try {
@@ -12,11 +16,10 @@ export async function invokeCommand(event: unknown, timeLimitMs: number): Promis
       request_id: `local-${randomUUID()}`,
       time_limit_in_ms: timeLimitMs,
     });
-    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-    return 0;
+    outJson(summary);
+    return EXIT.done;
   } catch (error) {
-    if (error instanceof PurgeFailedError)
-      process.stdout.write(`${JSON.stringify(error.summary, null, 2)}\n`);
+    if (error instanceof PurgeFailedError) outJson(error.summary);
     throw error;
   }
 }

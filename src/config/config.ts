@@ -217,6 +217,7 @@ export function loadConfig(env: Env = process.env): Config {
       alarmTries: s.PURGE_BACKLOG_ALARM_TRIES,
     },
     collapse: { minFiles: s.PURGE_COLLAPSE_MIN_FILES, allowRoot: s.PURGE_COLLAPSE_ROOT },
+    logLevel: s.PURGE_LOG_LEVEL,
   };
   return deepFreeze(config);
 }

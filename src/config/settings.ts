@@ -23,7 +23,7 @@ import {
   stringbool,
   transform,
 } from "zod/mini";
-import { type ChangeKind, type Endpoint, SPELLINGS, type Spelling } from "../model";
+import { type ChangeKind, type Endpoint, type LogLevel, SPELLINGS, type Spelling } from "../model";
 
 /** picomatch options for PURGE_INCLUDE / PURGE_EXCLUDE: `dot` so `**` covers `.well-known/`; POSIX on any OS. */
 export const GLOB_OPTIONS = { dot: true, windows: false } as const;
@@ -39,6 +39,7 @@ const SPELLING_ALIASES: Readonly<Record<string, readonly Spelling[]>> = {
   browser: ["chromium", "whatwg", "webkit"],
   all: SPELLINGS,
 };
+const LOG_LEVELS = ["debug", "info", "warn", "error"] as const satisfies readonly LogLevel[];
 
 /** Dot-separated labels of letters, digits and inner hyphens (after `new URL` lowercased it). */
 const HOST = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/;
@@ -90,7 +91,7 @@ const siteList = pipe(
       if (typeof url !== "string") {
         return [{ origin: url.origin, basePath: url.pathname.replace(/\/+$/, "") }];
       }
-      invalid(ctx, `"${token}": ${url}`);
+      invalid(ctx, token === text ? url : `"${token}": ${url}`);
       return [];
     }),
   ),
@@ -186,8 +187,8 @@ const globList = pipe(
 
 const integer = (min: number, max: number) =>
   pipe(
-    pipe(envString().check(regex(/^\d+$/, { error: "not a whole number" })), transform(Number)),
-    // The regex lets only digits through, so the one non-number that gets here is Infinity (beyond 1.8e308).
+    pipe(envString().check(regex(/^-?\d+$/, { error: "not a whole number" })), transform(Number)),
+    // The regex lets only digits (and a minus: -1 is "below 1") through, so the one non-number that gets here is Infinity (beyond 1.8e308).
     number({ error: `above ${max}` }).check(
       gte(min, { error: `below ${min}` }),
       lte(max, { error: `above ${max}` }),
@@ -242,6 +243,7 @@ export const SCALARS = object(
     COS_ENDPOINT: cosEndpoint,
     PURGE_COLLAPSE_MIN_FILES: integer(0, 100_000),
     PURGE_COLLAPSE_ROOT: boolean(),
+    PURGE_LOG_LEVEL: literal(LOG_LEVELS, { error: "not a log level" }),
   },
   // Only for a caller passing something other than an object of variables; `loadConfig` never does.
   { error: "not a set of environment variables" },
@@ -400,6 +402,12 @@ export const DOCS: Readonly<Record<Family | Scalar, Omit<SettingDoc, "name">>> =
     default: "false",
     accepted: "true, false, 1, 0, yes or no",
     description: "Whether collapse may purge a whole domain (its root folder).",
+  },
+  PURGE_LOG_LEVEL: {
+    default: "info",
+    accepted: "debug, info, warn or error",
+    description:
+      "Lowest level logged; debug adds a line per API request (action, lane, attempt, latency, RequestId, outcome).",
   },
 };
 

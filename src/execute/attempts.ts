@@ -57,6 +57,10 @@ export const MIN_CALL_MS = 1_000;
  * Makes `call` under the rate limit of `action`, retrying with backoff while the error class is `retry`.
  * Never starts a call, nor a wait before one, that could not end by the deadline: each call's timeout
  * is the request timeout or the time left, whichever is shorter.
+ *
+ * Each call is logged at `debug` ("api request": action, lane, `targets` when given, attempt, latency,
+ * the API's RequestId as `apiRequestId`, and `outcome`, "ok" or the error code), so that
+ * `PURGE_LOG_LEVEL=debug` shows every request an invocation made.
  */
 export async function callWithRetries<T>(
   context: AttemptContext,
@@ -69,10 +73,14 @@ export async function callWithRetries<T>(
    * exists), so that the work is not sent twice; `undefined` when not found.
    */
   recover?: (sentAt: number, options: CallOptions) => Promise<T | undefined>,
+  /** Targets the call carries, for the debug line (a purge request; not a quota read). */
+  targets?: number,
 ): Promise<Outcome<T>> {
   const { clock, deadline, requestTimeoutMs, maxAttempts, log } = context;
   const minCallMs = Math.min(requestTimeoutMs, MIN_CALL_MS);
   const latestStart = deadline - minCallMs;
+  // Only the lane's key: callers pass the whole `Lane`, whose target list does not belong in every line.
+  const where = { provider: lane.provider, scope: lane.scope, type: lane.type ?? "purge_url" };
   let lastError: ApiError | undefined;
   let lastSentAt: number | undefined;
   for (let attempt = 1; ; attempt += 1) {
@@ -82,11 +90,21 @@ export async function callWithRetries<T>(
     }
     const sentAt = clock.now();
     lastSentAt = sentAt;
+    const request = { ...where, action, ...(targets === undefined ? {} : { targets }), attempt };
     try {
       const timeoutMs = Math.min(requestTimeoutMs, deadline - clock.now());
-      return { kind: "ok", value: await call({ timeoutMs }), attempts: attempt };
+      const value = await call({ timeoutMs });
+      log.debug("api request", { ...request, latencyMs: clock.now() - sentAt, ...apiRequestId(value) });
+      return { kind: "ok", value, attempts: attempt };
     } catch (thrown) {
       lastError = toApiError(lane.provider, action, thrown);
+      const { code, requestId } = lastError;
+      log.debug("api request", {
+        ...request,
+        latencyMs: clock.now() - sentAt,
+        ...(requestId ? { apiRequestId: requestId } : {}),
+        outcome: code,
+      });
     }
     const errorClass = classifyApiError(lastError.code);
     const yielded = context.yieldOnRateLimit === true && isRateLimit(lastError.code);
@@ -97,7 +115,7 @@ export async function callWithRetries<T>(
     if (!fitsBeforeDeadline({ now: clock.now(), waitMs, callMs: minCallMs, deadline })) {
       return { kind: "deadline", lastError, attempts: attempt, lastSentAt: sentAt };
     }
-    log.warn("retrying", { ...lane, action, code: lastError.code, attempt, waitMs });
+    log.warn("retrying", { ...where, action, code: lastError.code, attempt, waitMs });
     await clock.sleep(waitMs);
     // Looked up after the wait: a call still running at the provider has had the time to finish.
     if (recover && mayHaveArrived(lastError.code)) {
@@ -113,4 +131,10 @@ const sent = (at: number | undefined) => (at === undefined ? {} : { lastSentAt: 
 /** The per-second limit of an action (tencent-cloud.md §5), as opposed to a failure of the service. */
 export function isRateLimit(code: string): boolean {
   return /^RequestLimitExceeded/.test(code) || code === "UnauthorizedOperation.OperationTooOften";
+}
+
+/** The RequestId a successful call returned (receipts carry one; quotas do not), and the outcome. */
+function apiRequestId(value: unknown): { apiRequestId?: string; outcome: "ok" } {
+  const id = typeof value === "object" && value !== null ? (value as { requestId?: unknown }).requestId : "";
+  return typeof id === "string" && id !== "" ? { apiRequestId: id, outcome: "ok" } : { outcome: "ok" };
 }

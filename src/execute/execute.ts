@@ -128,6 +128,7 @@ async function executeLane(lane: Lane, run: Run): Promise<void> {
       action,
       (options) => purger.submit(lane.scope, batch, { ...options, type }),
       (sentAt, options) => findAccepted(purger, lane, batch, sentAt, options),
+      batch.length,
     );
     if (outcome.kind === "deadline") {
       const unanswered = outcome.lastError !== undefined && mayHaveArrived(outcome.lastError.code);
@@ -229,6 +230,7 @@ async function attempt<T>(
   action: string,
   call: (options: CallOptions) => Promise<T>,
   recover?: (sentAt: number, options: CallOptions) => Promise<T | undefined>,
+  targets?: number,
 ): Promise<Outcome<T>> {
   const outcome = await callWithRetries(
     run.attempts,
@@ -236,6 +238,7 @@ async function attempt<T>(
     action,
     call,
     recover && countingCalls(run, recover),
+    targets,
   );
   run.apiCalls += outcome.attempts;
   return outcome;

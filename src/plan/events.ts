@@ -233,7 +233,7 @@ export function parseEvent(
 ): ParsedEvent {
   if (!isObject(event)) {
     throw new EventError(
-      `event is ${Array.isArray(event) ? "an array" : typeof event}; expected a COS, CKafka or timer trigger event object`,
+      `event is ${event === null ? "null" : Array.isArray(event) ? "an array" : typeof event}; expected a COS, CKafka or timer trigger event object`,
     );
   }
   if (event.Type === "Timer") return { source: "timer", records: 0, changes: [], skipped: [], rejected: [] };

@@ -121,7 +121,11 @@ export function createCdnPurger(options: AdapterOptions): Purger {
       const select =
         query.taskId !== undefined
           ? { TaskId: query.taskId }
-          : { StartTime: cdnTime(query.since ?? 0), EndTime: cdnTime(query.until ?? Date.now()) };
+          : // Whole seconds: the end is rounded up, or a task created earlier in this second is missed.
+            {
+              StartTime: cdnTime(query.since ?? 0),
+              EndTime: cdnTime(Math.ceil((query.until ?? Date.now()) / 1000) * 1000),
+            };
       const records: TaskRecord[] = [];
       for (let offset = 0; ; offset += TASK_PAGE) {
         const request = {

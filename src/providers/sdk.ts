@@ -3,6 +3,8 @@
  * and how each call's failure becomes an `ApiError`.
  */
 
+import { globalAgent as httpAgent } from "node:http";
+import { globalAgent as httpsAgent } from "node:https";
 import type { CallOptions, Endpoint, Provider } from "../model";
 import { toApiError } from "../report/errors";
 import type { Credentials } from "./credentials";
@@ -15,18 +17,35 @@ export interface AdapterOptions {
   readonly credentials: () => Credentials;
 }
 
+/** `127.0.0.1:8080`, `localhost`, `[::1]:8080`: an endpoint on this machine (the emulator). */
+export function isLoopback(host: string): boolean {
+  const name = host
+    .replace(/:\d+$/, "")
+    .replace(/^\[(.*)\]$/, "$1")
+    .toLowerCase();
+  return name === "localhost" || name === "::1" || /^127\.\d+\.\d+\.\d+$/.test(name);
+}
+
 /**
  * The SDK client configuration. The credential is a `DynamicCredential`: the SDK asks it on every
  * request (abstract_client.js `getCredential`), so the keys are never fixed at construction.
+ *
+ * A loopback endpoint gets Node's own agent: the SDK sends every request through a lowercase
+ * `http_proxy` when no agent is given (common/http/fetch.js: `options.proxy || process.env.http_proxy`,
+ * so an empty `proxy` does not turn it off) and ignores `no_proxy`, so a proxy set in the shell
+ * would otherwise receive, and usually refuse, the calls meant for the local emulator.
  */
 export function clientConfig(options: AdapterOptions) {
+  const { host, protocol } = options.endpoint;
+  const agent = isLoopback(host) ? { agent: protocol === "http://" ? httpAgent : httpsAgent } : {};
   return {
     credential: { getCredential: async () => options.credentials() },
     profile: {
       httpProfile: {
-        endpoint: options.endpoint.host,
-        protocol: options.endpoint.protocol,
+        endpoint: host,
+        protocol,
         reqTimeout: options.requestTimeoutMs / 1000, // seconds
+        ...agent,
       },
     },
   };

@@ -92,7 +92,8 @@ const HINTS: readonly { readonly pattern: RegExp; readonly hint: (p: Facts) => s
     pattern: /^(InternalError|ServiceUnavailable|HttpError\.5|NetworkError$|Timeout$)/,
     hint: () =>
       "The API kept failing on every attempt: check Tencent Cloud's status and the function's network " +
-      "(a function in a VPC needs a NAT gateway to reach the API). These URLs need purging again.",
+      "(a function in a VPC needs a NAT gateway to reach the API; a lowercase http_proxy variable sends " +
+      "the calls through that proxy: unset it if it is not meant for them). These URLs need purging again.",
   },
   {
     pattern: /^HttpError\.4/,

@@ -1,42 +1,17 @@
 /**
  * The built CLI (dist/cli.js) as a user runs it: `plan`, `invoke`, `emulator`, with plain `node`.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator";
 import { EMULATOR_CREDENTIALS } from "../support/built-function";
+import { CLI, eventFile, cli as runCli, shellEnv, workDir } from "../support/cli";
 import { cosEvent, cosRecord } from "../support/events";
 
-const CLI = resolve(__dirname, "../../dist/cli.js");
-const run = promisify(execFile);
-const workDir = mkdtempSync(join(tmpdir(), "cos-purge-cli-"));
-
-/** The environment a user's shell would have: no proxy, no settings but the ones given. */
-function shellEnv(settings: Record<string, string>): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, ...settings };
-}
-
-function eventFile(event: unknown): string {
-  const file = join(mkdtempSync(join(workDir, "event-")), "event.json");
-  writeFileSync(file, JSON.stringify(event));
-  return file;
-}
-
-/** Runs the CLI; resolves with its streams and exit code, whatever the code. */
-async function cli(args: string[], env: NodeJS.ProcessEnv, cwd = workDir) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env, cwd });
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const failed = error as { stdout: string; stderr: string; code: number };
-    return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
-  }
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv, cwd = workDir) => runCli(args, env, { cwd });
 
 describe("cos-purge plan", () => {
   it("prints only the plan as JSON on stdout, malformed records included, and calls nothing", async () => {
@@ -110,14 +85,14 @@ describe("cos-purge plan", () => {
     expect(stderr).toContain("--event FILE is required");
   });
 
-  it("fails with exit 1 naming the setting when the configuration is bad", async () => {
+  it("fails with exit 2 naming the setting when the configuration is bad", async () => {
     const file = eventFile(cosEvent(cosRecord({ key: "a.png" })));
     const { stdout, stderr, code } = await cli(
       ["plan", "--event", file],
       shellEnv({ cdnHosts: "cdn.example.com", CDN_AREA: "mars" }),
     );
 
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stdout).toBe("");
     expect(stderr).toContain("CDN_AREA");
     expect(stderr).toContain("mars");
@@ -155,16 +130,19 @@ describe("cos-purge invoke and emulator", () => {
     ]);
   });
 
-  it("invoke exits 1 and still prints the summary when a purge fails", async () => {
+  it("invoke exits 3 (credentials) and still prints the summary when no credentials are set", async () => {
     const file = eventFile(cosEvent(cosRecord({ key: "a.png" })));
     const { stdout, stderr, code } = await cli(
       ["invoke", "--event", file],
       shellEnv({ ZoneId: "zone-emulator", eoDomains: "www.example.com", TEO_ENDPOINT: emulator.url }),
     );
 
-    expect(code).toBe(1);
+    expect(code).toBe(3);
     expect(JSON.parse(stdout)).toMatchObject({ purged: 0, failed: 1 });
     expect(stderr).toContain("MissingCredentials");
+    // One prefix, not "cos-purge invoke: cos-purge: ...".
+    expect(stderr).toMatch(/^cos-purge invoke: 1 of 1 URLs not purged/m);
+    expect(stderr).not.toContain("cos-purge invoke: cos-purge:");
   });
 
   it("emulator prints its URL as the first line and serves the SDK until SIGTERM", async () => {

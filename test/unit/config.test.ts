@@ -55,6 +55,7 @@ describe("loadConfig defaults", () => {
         alarmTries: 10,
       },
       collapse: { minFiles: 0, allowRoot: false },
+      logLevel: "info",
     });
   });
 

@@ -245,7 +245,7 @@ describe("parseEvent on malformed records", () => {
 
 describe("parseEvent on events that are not trigger events", () => {
   it.each([
-    ["null", null, /event is object/],
+    ["null", null, /event is null/],
     ["a string", "Records", /event is string/],
     ["an array", [cosRecord({ key: "a.png" })], /event is an array/],
     ["an object without Records", { records: [] }, /has no Records/],

@@ -1,0 +1,372 @@
+/**
+ * `cos-purge purge KEY|URL...`: a manual purge, planned and executed as the function would.
+ *
+ * - Object keys become a COS event (samples.ts) run through the real handler (`createHandler`), so
+ *   PURGE_KEY_PREFIX, include/exclude, URL spellings, index documents, batching, quotas, retries and
+ *   whatever else the handler does apply unchanged.
+ * - URLs (`https://...`) are purged as given, in the lane of the configured site with their host.
+ * - `--prefix` purges folders (`purge_prefix`): keys are mapped to each site's folder URL (only
+ *   PURGE_KEY_PREFIX applies: include/exclude globs describe files, not folders), URLs are taken as given.
+ * These go to `executePlan`, the handler's executor, directly: no event can carry them.
+ */
+import { randomUUID } from "node:crypto";
+import { systemClock } from "../clock";
+import { loadConfig } from "../config/config";
+import { executePlan } from "../execute/execute";
+import { QuotaBook } from "../execute/quota";
+import { createRateLimiter } from "../execute/rate-limit";
+import { createHandler, createPurgers } from "../handler";
+import type {
+  Config,
+  ObjectChange,
+  PlannedTarget,
+  Provider,
+  Purger,
+  SkippedRecord,
+  TaskType,
+} from "../model";
+import { parseEvent } from "../plan/events";
+import { planPurges } from "../plan/plan";
+import { createLogger } from "../report/log";
+import { PurgeFailedError, type Summary, summarize } from "../report/report";
+import { UsageError } from "./args";
+import { EXIT, exitCodeForFailures } from "./exit-codes";
+import { out, outJson, toStderr } from "./output";
+import { describePlan, lanesOf, laneWhere } from "./plan-output";
+import { createProgress } from "./progress";
+import { cosEvent, cosRecord } from "./samples";
+
+export interface PurgeOptions {
+  /** Object keys and http(s) URLs, in any mix. */
+  readonly inputs: readonly string[];
+  readonly prefix: boolean;
+  readonly dryRun: boolean;
+  readonly json: boolean;
+  readonly timeLimitMs: number;
+}
+
+/** What `purge --json` prints: the handler's summary fields, over every key and URL given. */
+export interface PurgeReport {
+  readonly requestId: string;
+  readonly planned: number;
+  readonly purged: number;
+  readonly alreadyPurged: number;
+  /** Targets written to the backlog (PURGE_BACKLOG_BUCKET): a drain purges them later. */
+  readonly deferred: number;
+  readonly failed: number;
+  readonly dryRun: boolean;
+  readonly skipped: Summary["skipped"];
+  readonly rejected: Summary["rejected"];
+  readonly failures: Summary["failures"];
+  readonly deferrals: Summary["deferrals"];
+  readonly jobs: Summary["jobs"];
+  readonly quota: Summary["quota"];
+  readonly apiCalls: number;
+  readonly durationMs: number;
+}
+
+const isUrl = (input: string): boolean => /^https?:\/\//i.test(input);
+/** Keys as pasted from a path (`/img/a.png`): COS keys never start with `/`. */
+const asKey = (input: string): string => input.replace(/^\/+/, "");
+const asFolder = (path: string): string => (path === "" || path.endsWith("/") ? path : `${path}/`);
+
+export async function purgeCommand(
+  options: PurgeOptions,
+  env: Record<string, string | undefined> = process.env,
+): Promise<number> {
+  const started = Date.now();
+  const config = loadConfig(env);
+  const type: TaskType = options.prefix ? "purge_prefix" : "purge_url";
+  const keys = options.inputs.filter((input) => !isUrl(input)).map(asKey);
+  const direct = urlTargets(options.inputs.filter(isUrl), config, type);
+  const skipped: SkippedRecord[] = [];
+  let event: unknown;
+  let keyTargets: PlannedTarget[] = [];
+  if (options.prefix) {
+    const folders = planFolders(keys, config);
+    direct.push(...folders.targets);
+    skipped.push(...folders.skipped);
+  } else if (keys.length > 0) {
+    event = keyEvent(keys, config);
+    const parsed = parseEvent(event, config);
+    const plan = planPurges(parsed.changes, config);
+    keyTargets = plan.targets;
+    skipped.push(...parsed.skipped, ...plan.skipped);
+  }
+
+  if (options.dryRun) {
+    const plan = describePlan([...keyTargets, ...direct], skipped.map(withInputTip));
+    if (options.json) outJson(plan);
+    else out(planText(plan));
+    return EXIT.done;
+  }
+
+  const requestId = `cli-${randomUUID()}`;
+  const progress = createProgress({
+    total: keyTargets.length + direct.length,
+    label: "purging",
+    unit: "URLs",
+  });
+  const purgers = counted(createPurgers(config, env), progress.add);
+  // The summary is the command's output (stdout); the handler's other lines are logs (stderr).
+  const write = (line: string) => {
+    if (!line.includes('"msg":"purge summary"')) toStderr(line);
+  };
+  const parts: Summary[] = [];
+  try {
+    if (event !== undefined) {
+      const handler = createHandler({ env: handlerEnv(env), write, purgers });
+      parts.push(await runHandler(handler, event, requestId, options.timeLimitMs));
+    }
+    if (direct.length > 0) parts.push(await purgeDirect(direct, config, purgers, requestId, options, write));
+  } finally {
+    progress.done();
+  }
+  const report = mergeReports(parts, skipped, requestId, Date.now() - started);
+  if (options.json) outJson(report);
+  else out(reportText(report));
+  if (report.failed === 0 && report.deferred === 0 && report.rejected.length === 0) return EXIT.done;
+  return Math.max(EXIT.notDone, exitCodeForFailures(report.failures.map((failure) => failure.code)));
+}
+
+async function runHandler(
+  handler: ReturnType<typeof createHandler>,
+  event: unknown,
+  requestId: string,
+  timeLimitMs: number,
+): Promise<Summary> {
+  try {
+    return await handler(event, { request_id: requestId, time_limit_in_ms: timeLimitMs });
+  } catch (error) {
+    if (error instanceof PurgeFailedError) return error.summary;
+    throw error;
+  }
+}
+
+/**
+ * A COS event with one upload (or, when only deletes purge, one delete) per key. The records name no
+ * region: the bucket in them is made up, so the handler's backlog is the configured one
+ * (PURGE_BACKLOG_BUCKET and PURGE_BACKLOG_REGION) or none.
+ */
+function keyEvent(keys: readonly string[], config: Config): unknown {
+  const name = config.purgeOn.includes("created") ? "cos:ObjectCreated:Put" : "cos:ObjectRemove:Delete";
+  return cosEvent(
+    ...keys.map((key) => {
+      const record = cosRecord({ key, event: name });
+      record.cos.cosObject.url = "";
+      record.cos.cosBucket.region = "";
+      return record;
+    }),
+  );
+}
+
+/**
+ * The handler's environment for a manual purge: purge now (`PURGE_MODE=direct`; `queue` would only
+ * write to the backlog), and no backlog region without its bucket (the events' bucket is made up).
+ */
+function handlerEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  return {
+    ...env,
+    PURGE_MODE: "direct",
+    ...(env.PURGE_BACKLOG_BUCKET?.trim() ? {} : { PURGE_BACKLOG_REGION: "" }),
+  };
+}
+
+/** URLs as given, each in the lane of every configured site on its host. */
+function urlTargets(urls: readonly string[], config: Config, type: TaskType): PlannedTarget[] {
+  const targets = new Map<string, PlannedTarget>();
+  for (const input of urls) {
+    let host: string;
+    try {
+      host = new URL(input).hostname;
+    } catch {
+      throw new UsageError(`"${input}" is not a URL.`);
+    }
+    const sites = config.sites.filter((site) => new URL(site.origin).hostname === host);
+    if (sites.length === 0) {
+      const hosts = [...new Set(config.sites.map((site) => new URL(site.origin).hostname))].join(", ");
+      throw new UsageError(
+        `${input}: ${host} is not a configured domain (eoDomains*, cdnHosts*: ${hosts}), so its zone or area is unknown.`,
+      );
+    }
+    const url = type === "purge_prefix" ? asFolder(input) : input;
+    for (const site of sites) {
+      const scope = site.provider === "edgeone" ? (site.zoneId ?? "") : config.cdnArea;
+      const id = `${site.provider} ${scope} ${url}`;
+      if (!targets.has(id)) targets.set(id, { provider: site.provider, scope, type, url, keys: [] });
+    }
+  }
+  return [...targets.values()];
+}
+
+/** Each key folder's URL on every site (all spellings); only PURGE_KEY_PREFIX applies. */
+function planFolders(keys: readonly string[], config: Config): ReturnType<typeof planPurges> {
+  const changes: ObjectChange[] = keys.map((key, index) => ({
+    key: asFolder(key),
+    kind: "created",
+    eventName: "cos-purge purge --prefix",
+    bucket: "",
+    region: "",
+    record: String(index),
+    version: "",
+  }));
+  const plan = planPurges(changes, { ...config, include: [], exclude: [], indexDocument: "" });
+  return { ...plan, targets: plan.targets.map((target) => ({ ...target, type: "purge_prefix" as const })) };
+}
+
+/** Purges targets that no event can carry (URLs, folders) with the handler's executor. */
+async function purgeDirect(
+  targets: readonly PlannedTarget[],
+  config: Config,
+  purgers: Partial<Record<Provider, Purger>>,
+  requestId: string,
+  options: PurgeOptions,
+  write: (line: string) => void,
+): Promise<Summary> {
+  const started = systemClock.now();
+  const log = createLogger({ level: config.logLevel, base: { requestId }, write });
+  const execution = await executePlan(lanesOf(targets), {
+    purgers,
+    quota: new QuotaBook(systemClock),
+    limiter: createRateLimiter(systemClock),
+    clock: systemClock,
+    deadline: started + options.timeLimitMs,
+    maxAttempts: config.maxAttempts,
+    requestTimeoutMs: config.requestTimeoutMs,
+    log,
+  });
+  return summarize({
+    requestId,
+    event: { source: "cos", records: 0, changes: [], skipped: [], rejected: [] },
+    skipped: [],
+    planned: targets,
+    alreadyPurged: 0,
+    delivery: { route: "direct", execution, deferred: [], failures: execution.failures },
+    dryRun: false,
+    durationMs: systemClock.now() - started,
+  });
+}
+
+/** The purgers, counting each submitted batch into the progress line. */
+function counted(
+  purgers: Partial<Record<Provider, Purger>>,
+  add: (n: number) => void,
+): Partial<Record<Provider, Purger>> {
+  const wrap = (purger: Purger): Purger => ({
+    provider: purger.provider,
+    actions: purger.actions,
+    quotaActions: purger.quotaActions,
+    describeQuota: (scope, callOptions) => purger.describeQuota(scope, callOptions),
+    describeTasks: (query, callOptions) => purger.describeTasks(query, callOptions),
+    async submit(scope, targets, callOptions) {
+      const receipt = await purger.submit(scope, targets, callOptions);
+      add(targets.length);
+      return receipt;
+    },
+  });
+  return Object.fromEntries(
+    Object.entries(purgers).map(([provider, purger]) => [provider, purger && wrap(purger)]),
+  );
+}
+
+/** A folder key given without --prefix is skipped as a folder marker: say what would purge it. */
+function withInputTip(record: SkippedRecord): SkippedRecord {
+  return record.reason.startsWith("folder marker")
+    ? { ...record, reason: `${record.reason}; purge a folder with --prefix` }
+    : record;
+}
+
+function mergeReports(
+  parts: readonly Summary[],
+  skipped: readonly SkippedRecord[],
+  requestId: string,
+  durationMs: number,
+): PurgeReport {
+  const sum = (pick: (summary: Summary) => number) => parts.reduce((total, part) => total + pick(part), 0);
+  return {
+    requestId,
+    planned: sum((part) => part.planned),
+    purged: sum((part) => part.purged),
+    alreadyPurged: sum((part) => part.alreadyPurged),
+    deferred: sum((part) => part.deferred),
+    failed: sum((part) => part.failed),
+    dryRun: parts.some((part) => part.dryRun),
+    skipped: skipped.map(withInputTip),
+    rejected: parts.flatMap((part) => part.rejected),
+    failures: parts.flatMap((part) => part.failures),
+    deferrals: parts.flatMap((part) => part.deferrals),
+    jobs: parts.flatMap((part) => part.jobs),
+    quota: parts.flatMap((part) => part.quota),
+    apiCalls: sum((part) => part.apiCalls),
+    durationMs,
+  };
+}
+
+const MAX_JOB_LINES = 10;
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;
+const where = (lane: { provider: Provider; scope: string }) =>
+  `${lane.provider} ${laneWhere(lane).zoneId ?? laneWhere(lane).area ?? "(every area)"}`;
+
+function skippedText(skipped: readonly object[]): string {
+  if (skipped.length === 0) return "";
+  const lines = skipped.map((record) => {
+    const { key, reason } = record as { key?: string; reason?: string };
+    return `  ${key ?? "?"}: ${reason ?? ""}\n`;
+  });
+  return `Not purged, by the rules (${skipped.length}):\n${lines.join("")}`;
+}
+
+function planText(plan: ReturnType<typeof describePlan>): string {
+  const lines = [
+    `Would purge ${plural(plan.targets.length, "target")} in ${plural(plan.requests.length, "request")} (dry run: no API called).\n`,
+  ];
+  for (const request of plan.requests) {
+    lines.push(
+      `  ${where({ provider: request.provider, scope: request.zoneId ?? request.area ?? "" })} ${request.type} (${request.action}):\n`,
+    );
+    for (const target of request.targets) lines.push(`    ${target}\n`);
+  }
+  return lines.join("") + skippedText(plan.skipped);
+}
+
+function reportText(report: PurgeReport): string {
+  const seconds = (report.durationMs / 1000).toFixed(1);
+  const dry = report.dryRun ? " (PURGE_DRY_RUN is set: nothing was sent)" : "";
+  const lines = [
+    `Purged ${report.purged} of ${plural(report.planned, "URL")} in ${plural(report.apiCalls, "API call")}, ${seconds} s${dry}.\n`,
+  ];
+  // A bulk purge makes many requests: the first ones say enough (--json lists them all).
+  for (const job of report.jobs.slice(0, MAX_JOB_LINES)) {
+    lines.push(
+      `  ${where(job)}: task ${job.taskId}, ${plural(job.targets, "URL")} (RequestId ${job.requestId})\n`,
+    );
+  }
+  if (report.jobs.length > MAX_JOB_LINES)
+    lines.push(`  and ${report.jobs.length - MAX_JOB_LINES} more requests.\n`);
+  if (report.alreadyPurged > 0)
+    lines.push(`  ${report.alreadyPurged} already purged by an earlier attempt.\n`);
+  if (report.failures.length > 0) {
+    lines.push(`Not purged (${report.failed}):\n`);
+    for (const failure of report.failures) {
+      const first = failure.targets[0] ?? "";
+      const more = failure.count > 1 ? ` and ${failure.count - 1} more` : "";
+      lines.push(`  ${failure.code} on ${where(failure)}: ${first}${more}\n    ${failure.message}\n`);
+      if (failure.requestId) lines.push(`    RequestId ${failure.requestId}\n`);
+      if (failure.hint) lines.push(`    Fix: ${failure.hint}\n`);
+    }
+  }
+  if (report.deferrals.length > 0) {
+    lines.push(`Deferred to the backlog, for a drain to purge (${report.deferred}):\n`);
+    for (const deferral of report.deferrals) {
+      const first = deferral.targets[0] ?? "";
+      const more = deferral.count > 1 ? ` and ${deferral.count - 1} more` : "";
+      lines.push(`  ${deferral.reason} on ${where(deferral)}: ${first}${more}\n`);
+    }
+  }
+  for (const quota of report.quota) {
+    lines.push(
+      `Quota left today, ${where(quota)} ${quota.type ?? "purge_url"}: ${quota.dailyAvailable} of ${quota.daily}.\n`,
+    );
+  }
+  return lines.join("") + skippedText(report.skipped);
+}
