@@ -7,10 +7,9 @@
  * `createHandler` builds what lives as long as a warm instance (config, SDK adapters, quota cache,
  * rate limiter, ledger, backlog stores) once; each invocation only runs the stages.
  */
-import { Backlog } from "./backlog/backlog";
 import { type Delivery, deliver, nothingExecuted, Pressure } from "./backlog/deliver";
-import { type DrainDeps, type DrainReport, drainBacklog } from "./backlog/drain";
-import type { ObjectStore } from "./backlog/store";
+import { type DrainReport, drainBacklog } from "./backlog/drain";
+import { backlogOpener, cosStoreOpener, drainDeps, type OpenStore } from "./backlog/open";
 import { drainWithinWindow } from "./backlog/window";
 import { type Clock, systemClock } from "./clock";
 import { ConfigError, loadConfig } from "./config/config";
@@ -22,7 +21,6 @@ import type { Config, ParsedEvent, Provider, Purger } from "./model";
 import { parseEvent } from "./plan/events";
 import { planPurges, toLanes } from "./plan/plan";
 import { createCdnPurger } from "./providers/cdn";
-import { createCosStore } from "./providers/cos";
 import { credentialsFromEnv } from "./providers/credentials";
 import { createEdgeOnePurger } from "./providers/edgeone";
 import { createLogger, type Logger } from "./report/log";
@@ -37,12 +35,6 @@ export interface ScfContext {
 
 export type Handler = (event: unknown, context?: ScfContext) => Promise<Summary>;
 
-/** Where a backlog lives. */
-export interface StoreLocation {
-  readonly bucket: string;
-  readonly region: string;
-}
-
 export interface HandlerOptions {
   /** Environment to read settings and credentials from; default `process.env`. */
   readonly env?: Record<string, string | undefined>;
@@ -52,7 +44,7 @@ export interface HandlerOptions {
   /** Replaces the SDK adapters (benchmarks of the pure pipeline). */
   readonly purgers?: Partial<Record<Provider, Purger>>;
   /** Replaces the COS adapter of the backlog (tests of the drain logic). */
-  readonly openStore?: (location: StoreLocation) => ObjectStore;
+  readonly openStore?: OpenStore;
 }
 
 /** Used when `context.time_limit_in_ms` is missing (local runs): SCF's default timeout is 3 s, ours 60 s. */
@@ -80,7 +72,7 @@ export function createHandler(options: HandlerOptions = {}): Handler {
   const limiter = createRateLimiter(clock);
   const ledger = new PurgeLedger(clock);
   const pressure = new Pressure(clock, config.windowMs);
-  const backlogs = backlogOpener(config, env, clock, options.openStore);
+  const backlogs = backlogOpener(config, clock, options.openStore ?? cosStoreOpener(config, env));
 
   return async (event, context = {}) => {
     const started = clock.now();
@@ -105,7 +97,7 @@ export function createHandler(options: HandlerOptions = {}): Handler {
 
     const parsed = parseOrLog(event, config, log);
     if (parsed.source === "timer") {
-      const backlog = backlogs(undefined);
+      const backlog = backlogs();
       if (backlog === undefined) throw timerWithoutBucket(log);
       const report = await drainBacklog(drainDeps(execute, backlog, requestId, config));
       return finishDrain(report, { requestId, log, durationMs: clock.now() - started, parsed });
@@ -150,55 +142,6 @@ export function createHandler(options: HandlerOptions = {}): Handler {
     }
     log.info("purge summary", { ...summary });
     return summary;
-  };
-}
-
-function drainDeps(execute: ExecuteDeps, backlog: Backlog, requestId: string, config: Config): DrainDeps {
-  return {
-    ...execute,
-    backlog,
-    owner: requestId,
-    alarm: { maxAgeMs: config.backlog.alarmAgeMs, maxTries: config.backlog.alarmTries },
-    ...(config.collapse.minFiles > 0 ? { collapse: config.collapse } : {}),
-  };
-}
-
-/**
- * The backlog of a change's bucket (or the configured one), one per bucket per warm instance.
- * `undefined` when no bucket is known: a timer event with no `PURGE_BACKLOG_BUCKET`.
- */
-function backlogOpener(
-  config: Config,
-  env: Record<string, string | undefined>,
-  clock: Clock,
-  openStore: HandlerOptions["openStore"],
-): (change: { readonly bucket: string; readonly region: string } | undefined) => Backlog | undefined {
-  const open =
-    openStore ??
-    ((location: StoreLocation) =>
-      createCosStore({
-        ...location,
-        ...(config.backlog.endpoint === undefined ? {} : { endpoint: config.backlog.endpoint }),
-        credentials: () => credentialsFromEnv(env),
-        requestTimeoutMs: config.requestTimeoutMs,
-      }));
-  const opened = new Map<string, Backlog>();
-  return (change) => {
-    const bucket = config.backlog.bucket ?? change?.bucket;
-    const region = config.backlog.region ?? change?.region;
-    if (!bucket || !region) return undefined;
-    const id = `${bucket} ${region}`;
-    let backlog = opened.get(id);
-    if (backlog === undefined) {
-      backlog = new Backlog({
-        store: open({ bucket, region }),
-        prefix: config.backlog.prefix,
-        clock,
-        timeoutMs: config.requestTimeoutMs,
-      });
-      opened.set(id, backlog);
-    }
-    return backlog;
   };
 }
 

@@ -137,6 +137,42 @@ Examples:
       });
     },
   },
+  backlog: {
+    summary: "What waits in the backlog, per lane and reason; `backlog drain` drains it now.",
+    usage: "cos-purge backlog [drain] [--json] [--timeout-ms N]",
+    help: `Lists the purges waiting in the backlog (PURGE_BACKLOG_BUCKET, PURGE_BACKLOG_REGION and
+PURGE_BACKLOG_PREFIX, which the CLI needs set, having no triggering event): targets and entries per
+provider, zone or area, type and reason, the oldest age and the most failed drains. With "drain", drains
+it now exactly as the timer trigger does (under the same lease: if a drain is running, it says so).
+
+Options:
+  --json           {"entries","targets","oldestAgeMs","lanes":[...],"unconfirmed","unreadable"};
+                   with drain, the drain's report
+  --timeout-ms N   drain: stop submitting after N ms (default 300000)
+  -h, --help       this help
+
+Exit code (drain): 0 when the backlog is empty after it, 1 while targets still wait.
+
+Examples:
+  cos-purge backlog
+  cos-purge backlog --json | jq '.oldestAgeMs / 3600000'
+  cos-purge backlog drain`,
+    options: { ...HELP, ...JSON_OPTION, "timeout-ms": { type: "string", value: "N" } },
+    positionals: true,
+    run: async ({ values, positionals }) => {
+      const [action, ...extra] = positionals;
+      if ((action !== undefined && action !== "drain") || extra.length > 0) {
+        throw new UsageError(
+          `unknown argument "${[action, ...extra].join(" ")}": expected nothing or "drain".`,
+        );
+      }
+      const timeLimitMs = parseTimeout(values["timeout-ms"], 300_000, 86_400_000);
+      loadDotenv();
+      const { backlogCommand, backlogDrainCommand } = await import("./backlog-command");
+      const json = values.json === true;
+      return action === "drain" ? backlogDrainCommand({ json, timeLimitMs }) : backlogCommand({ json });
+    },
+  },
   plan: {
     summary: "Print, as JSON, the URLs and API requests an event would cause. Calls no API.",
     usage: "cos-purge plan --event FILE",

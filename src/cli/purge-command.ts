@@ -33,7 +33,7 @@ import { UsageError } from "./args";
 import { EXIT, exitCodeForFailures } from "./exit-codes";
 import { out, outJson, toStderr } from "./output";
 import { describePlan, lanesOf, laneWhere } from "./plan-output";
-import { createProgress } from "./progress";
+import { countSubmissions, createProgress } from "./progress";
 import { cosEvent, cosRecord } from "./samples";
 
 export interface PurgeOptions {
@@ -107,7 +107,7 @@ export async function purgeCommand(
     label: "purging",
     unit: "URLs",
   });
-  const purgers = counted(createPurgers(config, env), progress.add);
+  const purgers = countSubmissions(createPurgers(config, env), progress.add);
   // The summary is the command's output (stdout); the handler's other lines are logs (stderr).
   const write = (line: string) => {
     if (!line.includes('"msg":"purge summary"')) toStderr(line);
@@ -245,28 +245,6 @@ async function purgeDirect(
     dryRun: false,
     durationMs: systemClock.now() - started,
   });
-}
-
-/** The purgers, counting each submitted batch into the progress line. */
-function counted(
-  purgers: Partial<Record<Provider, Purger>>,
-  add: (n: number) => void,
-): Partial<Record<Provider, Purger>> {
-  const wrap = (purger: Purger): Purger => ({
-    provider: purger.provider,
-    actions: purger.actions,
-    quotaActions: purger.quotaActions,
-    describeQuota: (scope, callOptions) => purger.describeQuota(scope, callOptions),
-    describeTasks: (query, callOptions) => purger.describeTasks(query, callOptions),
-    async submit(scope, targets, callOptions) {
-      const receipt = await purger.submit(scope, targets, callOptions);
-      add(targets.length);
-      return receipt;
-    },
-  });
-  return Object.fromEntries(
-    Object.entries(purgers).map(([provider, purger]) => [provider, purger && wrap(purger)]),
-  );
 }
 
 /** A folder key given without --prefix is skipped as a folder marker: say what would purge it. */

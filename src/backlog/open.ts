@@ -1,0 +1,73 @@
+/**
+ * Where the backlog lives for this configuration, built once per warm instance and bucket: the COS
+ * adapter (providers/cos.ts) under `PURGE_BACKLOG_PREFIX`, in `PURGE_BACKLOG_BUCKET` or the bucket of
+ * the triggering event.
+ */
+import type { Clock } from "../clock";
+import type { ExecuteDeps } from "../execute/execute";
+import type { Config } from "../model";
+import { createCosStore } from "../providers/cos";
+import { credentialsFromEnv } from "../providers/credentials";
+import { Backlog } from "./backlog";
+import type { DrainDeps } from "./drain";
+import type { ObjectStore } from "./store";
+
+/** A bucket and its region. */
+export interface StoreLocation {
+  readonly bucket: string;
+  readonly region: string;
+}
+
+export type OpenStore = (location: StoreLocation) => ObjectStore;
+
+/** The COS adapter with the function's credentials (read per call) and `COS_ENDPOINT`. */
+export function cosStoreOpener(config: Config, env: Record<string, string | undefined>): OpenStore {
+  return (location) =>
+    createCosStore({
+      ...location,
+      ...(config.backlog.endpoint === undefined ? {} : { endpoint: config.backlog.endpoint }),
+      credentials: () => credentialsFromEnv(env),
+      requestTimeoutMs: config.requestTimeoutMs,
+    });
+}
+
+/**
+ * The backlog of a change's bucket (or the configured one), one per bucket. `undefined` when no bucket
+ * is known: a timer event, or the CLI, with no `PURGE_BACKLOG_BUCKET` and `PURGE_BACKLOG_REGION`.
+ */
+export function backlogOpener(
+  config: Config,
+  clock: Clock,
+  open: OpenStore,
+): (change?: { readonly bucket: string; readonly region: string }) => Backlog | undefined {
+  const opened = new Map<string, Backlog>();
+  return (change) => {
+    const bucket = config.backlog.bucket ?? change?.bucket;
+    const region = config.backlog.region ?? change?.region;
+    if (!bucket || !region) return undefined;
+    const id = `${bucket} ${region}`;
+    let backlog = opened.get(id);
+    if (backlog === undefined) {
+      const store = open({ bucket, region });
+      backlog = new Backlog({
+        store,
+        prefix: config.backlog.prefix,
+        clock,
+        timeoutMs: config.requestTimeoutMs,
+      });
+      opened.set(id, backlog);
+    }
+    return backlog;
+  };
+}
+
+/** What a drain needs, from the execution's dependencies and the configuration. */
+export function drainDeps(execute: ExecuteDeps, backlog: Backlog, owner: string, config: Config): DrainDeps {
+  return {
+    ...execute,
+    backlog,
+    owner,
+    alarm: { maxAgeMs: config.backlog.alarmAgeMs, maxTries: config.backlog.alarmTries },
+    ...(config.collapse.minFiles > 0 ? { collapse: config.collapse } : {}),
+  };
+}
