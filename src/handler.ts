@@ -21,6 +21,7 @@ import { createRateLimiter } from "./execute/rate-limit";
 import type { Config, ParsedEvent, Provider, Purger } from "./model";
 import { parseEvent } from "./plan/events";
 import { planPurges, toLanes } from "./plan/plan";
+import { planPrefetches } from "./plan/prefetch";
 import { createCdnPurger } from "./providers/cdn";
 import { createCosStore } from "./providers/cos";
 import { credentialsFromEnv } from "./providers/credentials";
@@ -115,6 +116,7 @@ export function createHandler(options: HandlerOptions = {}): Handler {
     const plan = planPurges(parsed.changes, config);
     const skipped = [...parsed.skipped, ...plan.skipped];
     const { toPurge, alreadyPurged } = ledger.partition(plan.targets, parsed.changes);
+    const prefetch = planPrefetches(parsed.changes, toPurge, config);
     const backlog = backlogs(parsed.changes[0]);
     const delivery: Delivery = config.dryRun
       ? { route: "direct", execution: nothingExecuted(), deferred: [], failures: [] }
@@ -124,6 +126,7 @@ export function createHandler(options: HandlerOptions = {}): Handler {
           pressure,
           backlog,
           requestId,
+          prefetch: toLanes(prefetch),
           drainSoon: async () =>
             backlog &&
             drainWithinWindow({
@@ -143,6 +146,7 @@ export function createHandler(options: HandlerOptions = {}): Handler {
       delivery,
       dryRun: config.dryRun,
       durationMs: clock.now() - started,
+      ...(config.prefetch.length > 0 ? { prefetch } : {}),
     });
     if (isIncomplete(summary)) {
       log.error("purge summary", { ...summary });
