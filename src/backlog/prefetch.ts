@@ -1,8 +1,8 @@
 /**
- * Prefetch (warming) after purge, in an invocation and in a drain. The rule both keep: a URL is
- * prefetched only once its purge was accepted, never before, so that the cache is not filled from the
- * origin while an older copy could still be purged over it... nor warmed with an object whose purge
- * failed.
+ * Prefetch (warming) after purge, in an invocation and in a drain. Both keep one rule: a URL is
+ * prefetched only once its purge was accepted. Before that, the edge may still hold the old copy and
+ * answer the prefetch from it, or the purge may then drop the copy just warmed; a URL whose purge
+ * failed is not warmed at all.
  *
  *     invocation   purge lanes → execute → prefetch what was purged now; what waits for its purge
  *                  waits in the backlog beside it (type `prefetch_url`); the rest is reported
