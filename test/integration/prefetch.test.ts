@@ -235,6 +235,23 @@ describe("prefetch on EdgeOne", () => {
     expect(queued()).toEqual([]);
     expect(queued("prefetch_url")).toEqual([]);
   });
+
+  it("queue mode, backlog write failed: the purges fail the invocation, the prefetch is counted apart", async () => {
+    emulator.configure({ faults: [{ service: "cos", action: "PutObject", kind: "http", status: 503 }] });
+    const { invoke } = instance({ PURGE_MODE: "queue" });
+    const error = (await invoke(cosEvent(...uploads("a.apk", "b.png"))).catch(
+      (thrown: unknown) => thrown,
+    )) as {
+      summary: Summary;
+    };
+
+    expect(accepted()).toEqual([]);
+    expect(error.summary).toMatchObject({ route: "queued", failed: 2, prefetch: { failed: 1, deferred: 0 } });
+    expect(error.summary.failures.flatMap((failure) => failure.targets).sort()).toEqual([
+      www("a.apk"),
+      www("b.png"),
+    ]);
+  });
 });
 
 describe("prefetch on CDN", () => {
