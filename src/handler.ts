@@ -20,6 +20,7 @@ import { createRateLimiter } from "./execute/rate-limit";
 import type { Config, ParsedEvent, Provider, Purger } from "./model";
 import { parseEvent } from "./plan/events";
 import { planPurges, toLanes } from "./plan/plan";
+import { planPrefetches } from "./plan/prefetch";
 import { createCdnPurger } from "./providers/cdn";
 import { credentialsFromEnv } from "./providers/credentials";
 import { createEdgeOnePurger } from "./providers/edgeone";
@@ -107,6 +108,7 @@ export function createHandler(options: HandlerOptions = {}): Handler {
     const plan = planPurges(parsed.changes, config);
     const skipped = [...parsed.skipped, ...plan.skipped];
     const { toPurge, alreadyPurged } = ledger.partition(plan.targets, parsed.changes);
+    const prefetch = planPrefetches(parsed.changes, toPurge, config);
     const backlog = backlogs(parsed.changes[0]);
     const delivery: Delivery = config.dryRun
       ? { route: "direct", execution: nothingExecuted(), deferred: [], failures: [] }
@@ -116,6 +118,7 @@ export function createHandler(options: HandlerOptions = {}): Handler {
           pressure,
           backlog,
           requestId,
+          prefetch: toLanes(prefetch),
           drainSoon: async () =>
             backlog &&
             drainWithinWindow({
@@ -135,6 +138,7 @@ export function createHandler(options: HandlerOptions = {}): Handler {
       delivery,
       dryRun: config.dryRun,
       durationMs: clock.now() - started,
+      ...(config.prefetch.length > 0 ? { prefetch } : {}),
     });
     if (isIncomplete(summary)) {
       log.error("purge summary", { ...summary });

@@ -250,6 +250,8 @@ export interface Config {
   /** Glob patterns on the object key (after keyPrefix is removed). Empty include = everything. */
   readonly include: readonly string[];
   readonly exclude: readonly string[];
+  /** Globs like `include`: created keys matching one are warmed after their purge. Empty = off. */
+  readonly prefetch: readonly string[];
   /** Which change kinds purge. */
   readonly purgeOn: readonly ChangeKind[];
   /** "index.html" makes `dir/index.html` also purge `dir/`; "" disables. */

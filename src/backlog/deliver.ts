@@ -17,6 +17,7 @@ import { hintFor } from "../report/hints";
 import type { Backlog, Deferral } from "./backlog";
 import { partitionFailures } from "./deferral";
 import type { DrainReport } from "./drain";
+import { apart, type PrefetchDelivery, warmAfterPurge } from "./prefetch";
 
 /** What this instance has seen lately, for `auto` to tell a lone upload from a burst. */
 export class Pressure {
@@ -50,6 +51,8 @@ export interface DeliverDeps extends ExecuteDeps {
   readonly requestId: string;
   /** Makes sure a drain runs soon after work was queued (window.ts); its report when this invocation drained. */
   readonly drainSoon: () => Promise<DrainReport | undefined>;
+  /** Prefetch lanes (type `prefetch_url`): delivered after the purges, only for purged URLs (prefetch.ts). */
+  readonly prefetch?: readonly Lane[];
 }
 
 export interface Delivery {
@@ -62,6 +65,8 @@ export interface Delivery {
   readonly failures: readonly Failure[];
   /** The drain this invocation ran for the window, if it was the one to run it. */
   readonly drain?: DrainReport;
+  /** What became of the prefetch lanes, when there were any; kept apart from the purge counts. */
+  readonly prefetch?: PrefetchDelivery;
 }
 
 const QUEUED = "Queued";
@@ -77,27 +82,42 @@ export async function deliver(lanes: readonly Lane[], deps: DeliverDeps): Promis
   const burst = deps.pressure.arrive();
   const queue = deps.backlog !== undefined && (deps.mode === "queue" || (deps.mode === "auto" && burst));
   if (queue && deps.backlog) {
-    const deferrals = lanes.map(({ targets, ...lane }) => ({
+    // Prefetch lanes in the same write, before the drain, which runs them after the purges.
+    const deferrals = [...lanes, ...(deps.prefetch ?? [])].map(({ targets, ...lane }) => ({
       ...lane,
       targets,
       reason: QUEUED,
       message: deps.mode === "queue" ? "PURGE_MODE=queue" : "uploads in a burst: queued for the next drain",
     }));
     const unsaved = await deferOrFail(deps.backlog, deferrals, deps.requestId);
-    if (unsaved.length > 0)
-      return { route: "queued", execution: nothingExecuted(), deferred: [], failures: unsaved };
+    if (unsaved.length > 0) return { route: "queued", execution: nothingExecuted(), ...apart([], unsaved) };
     const drain = await drainSoonNoting(deps);
-    return { route: "queued", execution: nothingExecuted(), deferred: deferrals, failures: [], ...drain };
+    return { route: "queued", execution: nothingExecuted(), ...apart(deferrals, []), ...drain };
   }
 
   const execution = await executePlan(lanes, { ...deps, yieldOnRateLimit: deps.mode === "auto" });
+  const warm = (deferred: Deferral[]) =>
+    warmAfterPurge(
+      deps.prefetch ?? [],
+      { execution, deferred },
+      { ...deps, yieldOnRateLimit: deps.mode === "auto" },
+    );
   if (deps.backlog === undefined)
-    return { route: "direct", execution, deferred: [], failures: execution.failures };
+    return { route: "direct", execution, deferred: [], failures: execution.failures, ...(await warm([])) };
   const { defer, failed } = partitionFailures(execution.failures);
-  if (defer.length === 0) return { route: "direct", execution, deferred: [], failures: failed };
+  if (defer.length === 0)
+    return { route: "direct", execution, deferred: [], failures: failed, ...(await warm([])) };
   const unsaved = await deferOrFail(deps.backlog, defer, deps.requestId);
   if (unsaved.length > 0)
-    return { route: "direct", execution, deferred: [], failures: [...failed, ...unsaved] };
+    return {
+      route: "direct",
+      execution,
+      deferred: [],
+      failures: [...failed, ...unsaved],
+      ...(await warm([])),
+    };
+  // Before any drain, which must find a prefetch queued behind its purge (prefetch.ts).
+  const prefetch = await warm(defer);
   const rateLimited = defer.some((deferral) => /^RequestLimitExceeded/.test(deferral.reason));
   if (rateLimited) deps.pressure.observeBusy();
   // Deferred for rate or an outage: a drain within the window. For the daily quota, the timer's drain.
@@ -105,7 +125,7 @@ export async function deliver(lanes: readonly Lane[], deps: DeliverDeps): Promis
     (deferral) => deferral.reason !== "QuotaExhausted" && !/DailyQuota|DayLimit/.test(deferral.reason),
   );
   const drain = soon && deps.mode !== "direct" ? await drainSoonNoting(deps) : {};
-  return { route: "direct", execution, deferred: defer, failures: failed, ...drain };
+  return { route: "direct", execution, deferred: defer, failures: failed, ...drain, ...prefetch };
 }
 
 /**

@@ -9,7 +9,7 @@
  * sent record the next drain resolves.
  */
 import { type AttemptContext, callWithRetries } from "../execute/attempts";
-import { type ExecuteDeps, executePlan } from "../execute/execute";
+import type { ExecuteDeps } from "../execute/execute";
 import { laneKeyOf } from "../execute/lane";
 import { fallbackQuota } from "../execute/quota";
 import { createRateLimiter } from "../execute/rate-limit";
@@ -20,6 +20,7 @@ import { isDeferrable } from "./deferral";
 import { type BacklogEntry, FOLDERS, keyTime, laneOf, type SentRecord } from "./entries";
 import { confirmSent, journaledPurgers, queuedId, SourceIndex } from "./journal";
 import { acquireLease, type LeaseState } from "./lease";
+import { executePurgesFirst, isPrefetch } from "./prefetch";
 
 export interface DrainDeps extends ExecuteDeps {
   readonly backlog: Backlog;
@@ -52,6 +53,8 @@ export interface DrainReport {
   readonly waiting: number;
   /** Of those, targets held back for a fuller batch (`fullBatchesOnly`). */
   readonly heldBack: number;
+  /** Prefetch targets still waiting (not in `waiting`); those accepted are in `jobs`, not in `purged`. */
+  readonly prefetchWaiting: number;
   /** The newest queue entry this drain read (its key's time), 0 when none. */
   readonly readUpTo: number;
   /** Targets taken out of the backlog because no retry can purge them. */
@@ -112,7 +115,12 @@ async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
     ? fullBatches(planned, deps)
     : { submit: planned, heldBack: 0 };
   const journal = journaledPurgers({ ...withLimiter }, sources);
-  const execution = await executePlan(submit, { ...withLimiter, purgers: journal.purgers });
+  // Prefetch lanes after the purge lanes, never for a URL still queued for purging (prefetch.ts).
+  const execution = await executePurgesFirst(
+    submit,
+    { ...withLimiter, purgers: journal.purgers },
+    { queued: lanes, sources, written: journal.written },
+  );
 
   // Queued targets resolved: submitted and answered (accepted, or refused in a FailedList, which no
   // retry fixes), or failed for a reason no retry fixes. Everything else waits.
@@ -145,13 +153,17 @@ async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
   alarmOverdue(deps, left);
 
   const now = clock.now();
-  const waitingTargets = new Set(left.flatMap((entry) => entry.targets));
+  const waitingTargets = new Set(
+    left.filter((entry) => !isPrefetch(entry)).flatMap((entry) => entry.targets),
+  );
+  const prefetchWaiting = new Set(left.filter(isPrefetch).flatMap((entry) => entry.targets)).size;
   return {
     status: "drained",
     entries: entries.length,
-    targets: lanes.reduce((sum, lane) => sum + lane.targets.length, 0),
+    targets: lanes.filter((lane) => !isPrefetch(lane)).reduce((sum, lane) => sum + lane.targets.length, 0),
     purged: execution.purged.length === 0 ? 0 : countPurged(journal.written, execution, sources),
     waiting: waitingTargets.size,
+    prefetchWaiting,
     heldBack,
     readUpTo: Math.max(0, ...entries.map(({ key }) => keyTime(key) ?? 0)),
     failures: failed,
@@ -325,7 +337,7 @@ function countPurged(
 ): number {
   const refused = new Set(execution.failures.filter((f) => f.class === "rejected").flatMap((f) => f.targets));
   const ids = new Set<string>();
-  for (const { record } of written) {
+  for (const { record } of written.filter(({ record }) => !isPrefetch(record))) {
     const accepted = record.targets.filter((target) => !refused.has(target));
     for (const id of sources.resolves(record, accepted)) ids.add(id);
   }
@@ -339,6 +351,7 @@ function emptyReport(status: DrainReport["status"]): DrainReport {
     targets: 0,
     purged: 0,
     waiting: 0,
+    prefetchWaiting: 0,
     heldBack: 0,
     readUpTo: 0,
     failures: [],

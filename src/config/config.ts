@@ -200,6 +200,7 @@ export function loadConfig(env: Env = process.env): Config {
     keyPrefix: s.PURGE_KEY_PREFIX,
     include: s.PURGE_INCLUDE,
     exclude: s.PURGE_EXCLUDE,
+    prefetch: s.PURGE_PREFETCH,
     purgeOn: s.PURGE_EVENTS,
     indexDocument: s.PURGE_INDEX_DOCUMENT,
     spellings: s.PURGE_URL_SPELLINGS,

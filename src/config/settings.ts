@@ -213,6 +213,7 @@ export const SCALARS = object(
     ),
     PURGE_INCLUDE: globList,
     PURGE_EXCLUDE: globList,
+    PURGE_PREFETCH: globList,
     PURGE_EVENTS: choiceList(CHANGE_KINDS),
     PURGE_INDEX_DOCUMENT: envString().check(
       regex(/^[^/]*$/, { error: "a file name has no slash" }),
@@ -311,6 +312,12 @@ export const DOCS: Readonly<Record<Family | Scalar, Omit<SettingDoc, "name">>> =
     default: "",
     accepted: "comma-separated globs on the key without PURGE_KEY_PREFIX, like tmp/**,**/*.log",
     description: "Keys matching any of these globs never purge.",
+  },
+  PURGE_PREFETCH: {
+    default: "",
+    accepted: "comma-separated globs on the key without PURGE_KEY_PREFIX, like **/*.apk,**/*.mp4",
+    description:
+      "Created keys matching one of these globs are warmed (EdgeOne CreatePrefetchTask, CDN PushUrlsCache) once their purge was accepted (see Prefetch); empty means off.",
   },
   PURGE_EVENTS: {
     default: "created,removed",

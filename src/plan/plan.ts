@@ -99,12 +99,14 @@ export function planPurges(
   return { targets: [...targets.values()], skipped };
 }
 
-/** Groups targets by provider and scope, in order of first appearance; each lane is one API and quota. */
+/** Groups targets by provider, scope and type, in order of first appearance; each lane is one API and quota. */
 export function toLanes(targets: readonly PlannedTarget[]): Lane[] {
   const lanes = new Map<string, Lane & { targets: string[] }>();
-  for (const { provider, scope, url } of targets) {
-    const id = `${provider} ${scope}`;
-    const lane = lanes.get(id) ?? { provider, scope, targets: [] };
+  for (const { provider, scope, type, url } of targets) {
+    const id = `${provider} ${scope} ${type ?? "purge_url"}`;
+    // `purge_url` stays implicit, as in every lane made before lanes had types.
+    const typed = type === undefined || type === "purge_url" ? {} : { type };
+    const lane = lanes.get(id) ?? { provider, scope, ...typed, targets: [] };
     lane.targets.push(url);
     lanes.set(id, lane);
   }

@@ -8,6 +8,7 @@
 import type { Deferral } from "../backlog/backlog";
 import type { Delivery } from "../backlog/deliver";
 import type { DrainReport } from "../backlog/drain";
+import type { PrefetchDelivery } from "../backlog/prefetch";
 import {
   type Execution,
   type Failure,
@@ -34,6 +35,8 @@ export interface SummaryInput {
   readonly delivery: Delivery;
   readonly dryRun: boolean;
   readonly durationMs: number;
+  /** The planned prefetch targets, when `PURGE_PREFETCH` is set (even to none of this event's keys). */
+  readonly prefetch?: readonly PlannedTarget[];
 }
 
 export interface FailureSummary extends Omit<Failure, "targets"> {
@@ -46,6 +49,24 @@ export interface DeferralSummary extends LaneKey {
   readonly reason: string;
   readonly count: number;
   readonly targets: readonly string[];
+}
+
+/**
+ * What became of the prefetch targets, apart from the purge counts (a CLS query on `purged` or `failed`
+ * keeps counting purges). Every planned target is in one of `accepted`, `deferred`, `failed`.
+ */
+export interface PrefetchSummary {
+  readonly planned: number;
+  readonly accepted: number;
+  /** Written to the backlog: behind their purge, or for quota, rate or an outage. */
+  readonly deferred: number;
+  /** Not warmed and not waiting; reported, never an Error (backlog/prefetch.ts says why). */
+  readonly failed: number;
+  readonly failures: readonly FailureSummary[];
+  readonly deferrals: readonly DeferralSummary[];
+  readonly jobs: Execution["jobs"];
+  readonly quota: Execution["quota"];
+  readonly apiCalls: number;
 }
 
 /** What a drain run by this invocation did (a timer event, or the drain window). */
@@ -86,6 +107,8 @@ export interface Summary {
   readonly targets?: readonly { readonly url: string; readonly spellings: readonly Spelling[] }[];
   /** The drain this invocation ran, when it ran one. */
   readonly drain?: DrainSummary;
+  /** Prefetch (`PURGE_PREFETCH`): present when it is on, or when a drain handled prefetches. */
+  readonly prefetch?: PrefetchSummary;
 }
 
 /** Planned URLs per spelling, in `SPELLINGS` order; spellings no target is are left out. */
@@ -129,6 +152,24 @@ export function summarize(input: SummaryInput): Summary {
         }
       : {}),
     ...(drain ? { drain: summarizeDrainReport(drain) } : {}),
+    ...(input.prefetch
+      ? { prefetch: summarizePrefetch(input.prefetch.length, input.delivery.prefetch) }
+      : {}),
+  };
+}
+
+function summarizePrefetch(planned: number, delivery: PrefetchDelivery | undefined): PrefetchSummary {
+  const { execution, deferred = [], failures = [] } = delivery ?? {};
+  return {
+    planned,
+    accepted: execution?.purged.length ?? 0,
+    deferred: count(deferred),
+    failed: count(failures),
+    failures: failures.map(summarizeFailure),
+    deferrals: deferred.map(summarizeDeferral),
+    jobs: execution?.jobs ?? [],
+    quota: execution?.quota ?? [],
+    apiCalls: execution?.apiCalls ?? 0,
   };
 }
 
@@ -137,6 +178,22 @@ export function summarizeDrain(
   report: DrainReport,
   context: { readonly requestId: string; readonly durationMs: number; readonly parsed: ParsedEvent },
 ): Summary {
+  const isPrefetch = (lane: LaneKey) => lane.type === "prefetch_url";
+  const failures = report.failures.filter((failure) => !isPrefetch(failure));
+  const prefetchFailures = report.failures.filter(isPrefetch);
+  const prefetchJobs = report.jobs.filter(isPrefetch);
+  const accepted = prefetchJobs.reduce((sum, job) => sum + job.targets, 0);
+  const prefetch: PrefetchSummary = {
+    planned: accepted + report.prefetchWaiting + count(prefetchFailures),
+    accepted,
+    deferred: report.prefetchWaiting,
+    failed: count(prefetchFailures),
+    failures: prefetchFailures.map(summarizeFailure),
+    deferrals: [],
+    jobs: prefetchJobs,
+    quota: report.quota.filter(isPrefetch),
+    apiCalls: 0,
+  };
   return {
     requestId: context.requestId,
     source: context.parsed.source,
@@ -146,19 +203,21 @@ export function summarizeDrain(
     purged: report.purged,
     alreadyPurged: 0,
     deferred: report.waiting,
-    failed: count(report.failures),
+    failed: count(failures),
     route: "queued",
     dryRun: false,
     skipped: [],
     rejected: [],
-    failures: report.failures.map(summarizeFailure),
+    failures: failures.map(summarizeFailure),
     deferrals: [],
-    jobs: report.jobs,
-    quota: report.quota,
+    jobs: report.jobs.filter((job) => !isPrefetch(job)),
+    quota: report.quota.filter((quota) => !isPrefetch(quota)),
     apiCalls: report.apiCalls,
     durationMs: context.durationMs,
     spellings: {},
     drain: summarizeDrainReport(report),
+    // A drain's API calls are not told apart by type: all of them are in `apiCalls` above.
+    ...(prefetch.planned > 0 ? { prefetch } : {}),
   };
 }
 
