@@ -141,9 +141,17 @@ async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
   await Promise.all(
     journal.written.map(({ key, record }) => backlog.writeSent({ ...record, applied: true }, key)),
   );
-  if (failed.length > 0) {
+  const purgeFailed = failed.filter((failure) => failure.type !== "prefetch_url");
+  const prefetchFailed = failed.filter((failure) => failure.type === "prefetch_url");
+  if (prefetchFailed.length > 0) {
+    // The content is already fresh: a warm-up that cannot be done is worth a warning, not an alarm.
+    log.warn("backlog prefetches failed for a reason no retry can fix; removed from the backlog", {
+      failures: prefetchFailed.map(({ targets, ...failure }) => ({ ...failure, count: targets.length })),
+    });
+  }
+  if (purgeFailed.length > 0) {
     log.error("backlog targets failed for a reason no retry can fix; removed from the backlog", {
-      failures: failed.map(({ targets, ...failure }) => ({
+      failures: purgeFailed.map(({ targets, ...failure }) => ({
         ...failure,
         count: targets.length,
         targets: targets.slice(0, 20),

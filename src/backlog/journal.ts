@@ -156,7 +156,13 @@ const UNCONFIRMABLE_AFTER_MS = 60 * 60_000;
 const SKEW_MS = TASK_CLOCK_SKEW_MS;
 /** How long a record without a task id waits for its task to show up before it counts as not sent. */
 const NOT_SENT_AFTER_MS = 2 * 60_000;
-const ENDED_BADLY: ReadonlySet<string> = new Set(["failed", "timeout", "canceled"]);
+const ENDED_BADLY: ReadonlySet<string> = new Set(["failed", "timeout", "canceled", "invalid"]);
+/** The task query of each type, for the rate limiter and the log. */
+const TASK_ACTION = {
+  purge_url: "DescribePurgeTasks",
+  purge_prefix: "DescribePurgeTasks",
+  prefetch_url: "DescribePrefetchTasks",
+} as const;
 
 /**
  * Resolves every sent record: first makes sure its targets have left the queue entries (a drain that
@@ -200,7 +206,7 @@ async function confirmOne(
   const query = record.taskId
     ? { scope: record.scope, type, taskId: record.taskId }
     : { scope: record.scope, type, since: record.createdAt - SKEW_MS, until: clock.now() };
-  const outcome = await callWithRetries(deps.attempts, lane, "DescribePurgeTasks", (options) =>
+  const outcome = await callWithRetries(deps.attempts, lane, TASK_ACTION[type], (options) =>
     purger.describeTasks(query, options),
   );
   tally.apiCalls += outcome.attempts;
@@ -259,7 +265,17 @@ async function confirmOne(
     tally.unconfirmed += 1;
     return;
   }
-  if (verdict.kind === "failed") {
+  if (verdict.kind === "failed" && type === "prefetch_url") {
+    // A warm-up that failed (the origin answered an error, say) is not worth quota again: the purge,
+    // which is what keeps content right, was done.
+    log.warn("prefetch task failed; not retried", {
+      ...lane,
+      key,
+      status: verdict.status,
+      failType: verdict.failType,
+    });
+    tally.confirmed += 1;
+  } else if (verdict.kind === "failed") {
     const action = purger.actions[type];
     const id = record.taskId ?? tasks[0]?.taskId ?? "?";
     requeue(
