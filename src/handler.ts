@@ -119,6 +119,7 @@ export function createHandler(options: HandlerOptions = {}): Handler {
           backlog,
           requestId,
           prefetch: toLanes(prefetch),
+          ...(config.collapse.minFiles > 0 ? { collapse: config.collapse } : {}),
           drainSoon: async () =>
             backlog &&
             drainWithinWindow({

@@ -9,8 +9,10 @@
  *              rate-limit refusal queues the rest instead of retrying against the other instances
  */
 import type { Clock } from "../clock";
-import { type ExecuteDeps, executePlan } from "../execute/execute";
+import { type CollapseDeps, collapseLanes, expandFolders } from "../execute/collapse-lanes";
+import { executePlan } from "../execute/execute";
 import { laneKeyOf } from "../execute/lane";
+import { createRateLimiter } from "../execute/rate-limit";
 import type { Execution, Failure, Lane, PurgeMode } from "../model";
 import { CosPurgeError } from "../report/errors";
 import { hintFor } from "../report/hints";
@@ -43,7 +45,7 @@ export class Pressure {
   }
 }
 
-export interface DeliverDeps extends ExecuteDeps {
+export interface DeliverDeps extends CollapseDeps {
   readonly mode: PurgeMode;
   readonly pressure: Pressure;
   /** The backlog of the triggering bucket; undefined when none can be opened (then nothing defers). */
@@ -79,6 +81,10 @@ export const BACKLOG_WRITE_FAILED = "BacklogWriteFailed";
  * then ends in an Error and SCF delivers the event again, so nothing is lost.
  */
 export async function deliver(lanes: readonly Lane[], deps: DeliverDeps): Promise<Delivery> {
+  // Nothing to purge (a skipped key, the backlog's own object): neither work nor a sign of a burst.
+  if (lanes.every((lane) => lane.targets.length === 0) && (deps.prefetch ?? []).length === 0) {
+    return { route: "direct", execution: nothingExecuted(), deferred: [], failures: [] };
+  }
   const burst = deps.pressure.arrive();
   const queue = deps.backlog !== undefined && (deps.mode === "queue" || (deps.mode === "auto" && burst));
   if (queue && deps.backlog) {
@@ -95,7 +101,7 @@ export async function deliver(lanes: readonly Lane[], deps: DeliverDeps): Promis
     return { route: "queued", execution: nothingExecuted(), ...apart(deferrals, []), ...drain };
   }
 
-  const execution = await executePlan(lanes, { ...deps, yieldOnRateLimit: deps.mode === "auto" });
+  const execution = await executeCollapsed(lanes, { ...deps, yieldOnRateLimit: deps.mode === "auto" });
   const warm = (deferred: Deferral[]) =>
     warmAfterPurge(
       deps.prefetch ?? [],
@@ -152,6 +158,24 @@ async function deferOrFail(
       targets,
     }));
   }
+}
+
+/**
+ * Executes, collapsing folders first when collapse is on (a CKafka batch of a site deploy), and reports
+ * the result per URL, so that what follows (ledger, backlog, prefetch, summary) sees URLs only.
+ */
+async function executeCollapsed(lanes: readonly Lane[], deps: CollapseDeps): Promise<Execution> {
+  if (deps.collapse === undefined) return executePlan(lanes, deps);
+  const limiter = deps.limiter ?? createRateLimiter(deps.clock);
+  const withLimiter = { ...deps, limiter };
+  const { planned, folders, quotaCalls } = await collapseLanes(lanes, withLimiter, withLimiter);
+  if (folders.length > 0) {
+    deps.log.info("collapsed into folder purges", {
+      folders: folders.slice(0, 20).map(({ prefix, targets }) => ({ prefix, count: targets.length })),
+    });
+  }
+  const execution = expandFolders(await executePlan(planned, withLimiter), folders);
+  return { ...execution, apiCalls: execution.apiCalls + quotaCalls };
 }
 
 async function drainSoonNoting(deps: DeliverDeps): Promise<{ drain?: DrainReport }> {

@@ -8,13 +8,14 @@
  * request is journaled (journal.ts), and a drain killed anywhere leaves either untouched entries or a
  * sent record the next drain resolves.
  */
-import { type AttemptContext, callWithRetries } from "../execute/attempts";
+import type { AttemptContext } from "../execute/attempts";
+import { type Collapse, collapseLanes } from "../execute/collapse-lanes";
 import type { ExecuteDeps } from "../execute/execute";
 import { laneKeyOf } from "../execute/lane";
 import { fallbackQuota } from "../execute/quota";
 import { createRateLimiter } from "../execute/rate-limit";
 import type { Execution, Failure, Lane, LaneKey } from "../model";
-import { type CollapseSettings, collapseTargets } from "../plan/collapse";
+import type { CollapseSettings } from "../plan/collapse";
 import type { Backlog, Stored, Unreadable } from "./backlog";
 import { isDeferrable } from "./deferral";
 import { type BacklogEntry, FOLDERS, keyTime, laneOf, type SentRecord } from "./entries";
@@ -31,12 +32,6 @@ export interface DrainDeps extends ExecuteDeps {
   readonly collapse?: CollapseSettings;
   /** Submit only full batches, keeping the rest queued for a fuller one (uploads are still arriving). */
   readonly fullBatchesOnly?: boolean;
-}
-
-/** A folder purge that stood for `count` queued URLs. */
-export interface Collapse extends LaneKey {
-  readonly prefix: string;
-  readonly count: number;
 }
 
 /** What one drain did; logged as the "drain summary" line. */
@@ -110,7 +105,11 @@ async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
 
   const sources = new SourceIndex();
   const lanes = mergeLanes(entries, sources);
-  const { planned, collapsed, quotaCalls } = await collapseLanes(lanes, sources, withLimiter, attempts);
+  const { planned, folders, quotaCalls } = await collapseLanes(lanes, withLimiter, attempts);
+  const collapsed = folders.map(({ prefix, targets, ...lane }) => {
+    sources.addFolder(lane, prefix, targets);
+    return { ...laneKeyOf({ ...lane, type: "purge_url" }), prefix, count: targets.length };
+  });
   const { submit, heldBack } = deps.fullBatchesOnly
     ? fullBatches(planned, deps)
     : { submit: planned, heldBack: 0 };
@@ -213,78 +212,6 @@ function mergeLanes(entries: readonly Stored<BacklogEntry>[], sources: SourceInd
     }
   }
   return [...lanes.values()].map(({ lane, targets }) => ({ ...lane, targets: [...targets] }));
-}
-
-/**
- * With collapse on, each URL lane's targets are split into folder purges (added to the lane's folder
- * lane) and the URLs left, within today's folder and URL quotas.
- */
-async function collapseLanes(
-  lanes: readonly Lane[],
-  sources: SourceIndex,
-  deps: DrainDeps,
-  attempts: AttemptContext,
-): Promise<{ planned: Lane[]; collapsed: Collapse[]; quotaCalls: number }> {
-  const settings = deps.collapse;
-  if (settings === undefined || settings.minFiles <= 0)
-    return { planned: [...lanes], collapsed: [], quotaCalls: 0 };
-  const planned = new Map<string, { lane: LaneKey; targets: string[] }>();
-  const add = (lane: LaneKey, targets: readonly string[]) => {
-    const id = laneOf(lane);
-    const known = planned.get(id) ?? { lane: laneKeyOf(lane), targets: [] };
-    planned.set(id, known);
-    for (const target of targets) if (!known.targets.includes(target)) known.targets.push(target);
-  };
-  const collapsed: Collapse[] = [];
-  let quotaCalls = 0;
-  for (const lane of lanes) {
-    if ((lane.type ?? "purge_url") !== "purge_url" || lane.targets.length < settings.minFiles) {
-      add(lane, lane.targets);
-      continue;
-    }
-    const folderLane: LaneKey = { provider: lane.provider, scope: lane.scope, type: "purge_prefix" };
-    const urlQuota = await laneRoom(lane, deps, attempts);
-    const folderQuota = await laneRoom(folderLane, deps, attempts);
-    quotaCalls += urlQuota.calls + folderQuota.calls;
-    const result = collapseTargets(lane.targets, settings, {
-      maxPrefixes: folderQuota.room,
-      urlRoom: urlQuota.room,
-    });
-    add(lane, result.rest);
-    if (result.prefixes.length === 0) continue;
-    add(
-      folderLane,
-      result.prefixes.map((folder) => folder.prefix),
-    );
-    for (const folder of result.prefixes) {
-      sources.addFolder(folderLane, folder.prefix, folder.targets);
-      collapsed.push({ ...laneKeyOf(lane), prefix: folder.prefix, count: folder.targets.length });
-    }
-  }
-  const out = [...planned.values()].map(({ lane, targets }) => ({ ...lane, targets }));
-  return { planned: out.filter((lane) => lane.targets.length > 0), collapsed, quotaCalls };
-}
-
-/** How many targets the lane may take today: the provider's word, or unlimited when it cannot say. */
-async function laneRoom(
-  lane: LaneKey,
-  deps: DrainDeps,
-  attempts: AttemptContext,
-): Promise<{ room: number; calls: number }> {
-  const known = deps.quota.known(lane);
-  if (known !== undefined) return { room: known.dailyAvailable ?? Number.POSITIVE_INFINITY, calls: 0 };
-  const purger = deps.purgers[lane.provider];
-  if (purger === undefined) return { room: 0, calls: 0 };
-  const type = lane.type ?? "purge_url";
-  const outcome = await callWithRetries(attempts, lane, purger.quotaActions[type], (options) =>
-    purger.describeQuota(lane.scope, { ...options, type }),
-  );
-  if (outcome.kind === "ok") {
-    const quota = deps.quota.record(lane, outcome.value);
-    return { room: quota.dailyAvailable ?? Number.POSITIVE_INFINITY, calls: outcome.attempts };
-  }
-  // Unknown: assume one request's worth (the provider says more when asked to do too much).
-  return { room: fallbackQuota(lane).batch, calls: outcome.attempts };
 }
 
 /**

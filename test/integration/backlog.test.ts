@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator";
 import { coldStart, EMULATOR_CREDENTIALS } from "../support/built-function";
-import { cosEvent, cosRecord, timerEvent } from "../support/events";
+import { ckafkaEvent, cosEvent, cosRecord, timerEvent } from "../support/events";
 
 const BUCKET = "examplebucket-1250000000";
 let emulator: Emulator;
@@ -140,5 +140,34 @@ describe("the backlog, against the emulator", () => {
     });
     const { invoke } = instance({ PURGE_MODE: "direct" });
     await expect(invoke(cosEvent(...files(3)))).rejects.toThrow(/PutObject|putObject|503/);
+  });
+
+  it("collapse: a CKafka batch of a site deploy purges its folder, once, within the folder quota", async () => {
+    const { invoke } = instance({ PURGE_MODE: "direct", PURGE_COLLAPSE_MIN_FILES: "20" });
+    const deploy = [...files(120, "assets/js/"), ...files(3, "docs/")];
+    const summary = await invoke(ckafkaEvent(cosEvent(...deploy)));
+
+    const calls = emulator.calls().filter((call) => call.action === "CreatePurgeTask");
+    expect(calls.map((call) => [call.params.Type, call.params.Targets])).toEqual([
+      ["purge_url", deploy.slice(120).map(urlOf)],
+      ["purge_prefix", ["https://www.example.com/assets/js/"]],
+    ]);
+    expect(summary).toMatchObject({ planned: 123, purged: 123, failed: 0, deferred: 0 });
+  });
+
+  it("collapse: the root is never purged as a folder unless PURGE_COLLAPSE_ROOT allows it", async () => {
+    const { invoke } = instance({ PURGE_MODE: "direct", PURGE_COLLAPSE_MIN_FILES: "20" });
+    await invoke(ckafkaEvent(cosEvent(...files(30))));
+    expect(emulator.calls().filter((call) => call.params.Type === "purge_prefix")).toEqual([]);
+
+    emulator.reset({ config: true, cos: true });
+    const { invoke: allowed } = instance({
+      PURGE_MODE: "direct",
+      PURGE_COLLAPSE_MIN_FILES: "20",
+      PURGE_COLLAPSE_ROOT: "true",
+    });
+    await allowed(ckafkaEvent(cosEvent(...files(30))));
+    const folders = emulator.calls().filter((call) => call.params.Type === "purge_prefix");
+    expect(folders.map((call) => call.params.Targets)).toEqual([["https://www.example.com/"]]);
   });
 });
