@@ -17,6 +17,7 @@ import type { ExecuteDeps } from "./execute/execute";
 import { PurgeLedger } from "./execute/ledger";
 import { QuotaBook } from "./execute/quota";
 import { createRateLimiter } from "./execute/rate-limit";
+import { acceptedEarlier } from "./execute/recheck";
 import type { Config, ParsedEvent, Provider, Purger } from "./model";
 import { parseEvent } from "./plan/events";
 import { planPurges, toLanes } from "./plan/plan";
@@ -107,7 +108,10 @@ export function createHandler(options: HandlerOptions = {}): Handler {
 
     const plan = planPurges(parsed.changes, config);
     const skipped = [...parsed.skipped, ...plan.skipped];
-    const { toPurge, alreadyPurged } = ledger.partition(plan.targets, parsed.changes);
+    const partition = ledger.partition(plan.targets, parsed.changes);
+    const earlier = await acceptedEarlier(ledger.unansweredOf(partition.toPurge, parsed.changes), execute);
+    const toPurge = partition.toPurge.filter((target) => !earlier.has(target));
+    const alreadyPurged = [...partition.alreadyPurged, ...earlier];
     const prefetch = planPrefetches(parsed.changes, toPurge, config);
     const backlog = backlogs(parsed.changes[0]);
     const delivery: Delivery = config.dryRun
@@ -127,7 +131,11 @@ export function createHandler(options: HandlerOptions = {}): Handler {
               windowMs: config.windowMs,
             }),
         });
-    ledger.remember(toPurge, parsed.changes, delivery.execution.purged);
+    ledger.remember(plan.targets, parsed.changes, [
+      ...delivery.execution.purged,
+      ...[...earlier].map((t) => t.url),
+    ]);
+    ledger.rememberUnanswered(toPurge, parsed.changes, unansweredIn(delivery.failures));
     if (delivery.drain) logDrain(delivery.drain, log);
 
     const summary = summarize({
@@ -148,6 +156,15 @@ export function createHandler(options: HandlerOptions = {}): Handler {
     log.info("purge summary", { ...summary });
     return summary;
   };
+}
+
+/** URL → when it was sent, for the failures whose call was never answered (a retry must look first). */
+function unansweredIn(failures: Delivery["failures"]): Map<string, number> {
+  const sent = new Map<string, number>();
+  for (const failure of failures) {
+    if (failure.sentAt !== undefined) for (const url of failure.targets) sent.set(url, failure.sentAt);
+  }
+  return sent;
 }
 
 function finishDrain(

@@ -149,8 +149,10 @@ async function deferOrFail(
     return [];
   } catch (error) {
     const cause = error instanceof CosPurgeError ? error : undefined;
-    return deferrals.map(({ targets, reason, message: _message, sentAt: _sentAt, ...lane }) => ({
+    return deferrals.map(({ targets, reason, message: _message, sentAt, ...lane }) => ({
       ...laneKeyOf(lane),
+      // An unanswered call: the retry of this event looks for its task before sending it again.
+      ...(sentAt === undefined ? {} : { sentAt }),
       code: BACKLOG_WRITE_FAILED,
       class: "retry" as const,
       message: `Could not be purged now (${reason}) nor written to the backlog: ${cause?.message ?? String(error)}`,
@@ -178,8 +180,19 @@ async function executeCollapsed(lanes: readonly Lane[], deps: CollapseDeps): Pro
   return { ...execution, apiCalls: execution.apiCalls + quotaCalls };
 }
 
+/**
+ * Runs the window's drain. Its failure does not fail this invocation: the invocation's own work (its
+ * targets safely queued) is done, and failing it would make SCF deliver the event again and queue the
+ * same targets twice. The drain's own journal lets the next drain (the timer's) pick up where it stopped.
+ */
 async function drainSoonNoting(deps: DeliverDeps): Promise<{ drain?: DrainReport }> {
-  const report = await deps.drainSoon();
+  let report: DrainReport | undefined;
+  try {
+    report = await deps.drainSoon();
+  } catch (error) {
+    deps.log.warn("window drain stopped; the next drain takes over", { error });
+    return {};
+  }
   if (report === undefined) deps.pressure.observeBusy();
   return report === undefined ? {} : { drain: report };
 }

@@ -37,6 +37,8 @@ export type Outcome<T> =
       readonly error: ApiError;
       readonly class: ErrorClass;
       readonly attempts: number;
+      /** When the last call was sent (epoch ms). */
+      readonly lastSentAt: number;
     }
   | {
       readonly kind: "deadline";
@@ -109,7 +111,7 @@ export async function callWithRetries<T>(
     const errorClass = classifyApiError(lastError.code);
     const yielded = context.yieldOnRateLimit === true && isRateLimit(lastError.code);
     if (errorClass !== "retry" || attempt >= maxAttempts || yielded) {
-      return { kind: "failed", error: lastError, class: errorClass, attempts: attempt };
+      return { kind: "failed", error: lastError, class: errorClass, attempts: attempt, lastSentAt: sentAt };
     }
     const waitMs = backoffDelay(attempt, context.random, minimumDelay(lastError.code));
     if (!fitsBeforeDeadline({ now: clock.now(), waitMs, callMs: minCallMs, deadline })) {

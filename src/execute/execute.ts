@@ -171,6 +171,10 @@ async function executeLane(lane: Lane, run: Run): Promise<void> {
       const left = Math.min(reread?.dailyAvailable ?? 0, batch.length - 1);
       quota = { ...(reread ?? quota), dailyAvailable: left };
       run.deps.quota.restrict(lane, { dailyAvailable: left });
+    } else if (mayHaveArrived(error.code)) {
+      // Out of attempts, the last one unanswered: it may have been purged. Not "failed": unknown.
+      fail(run, lane, batch, unanswered(error, outcome.lastSentAt, `after ${outcome.attempts} attempts`));
+      next += batch.length;
     } else {
       const note = outcome.class === "retry" ? `gave up after ${outcome.attempts} attempts` : undefined;
       const failure = fromError(error, outcome.class, note);
@@ -334,6 +338,17 @@ function exhausted(quota: LaneQuota, needed: number, accepted: number, notSubmit
   };
 }
 
+/** A call that was sent and never answered: the provider may or may not have done it. */
+function unanswered(error: ApiError, sentAt: number | undefined, when: string): FailureFields {
+  return {
+    ...(sentAt === undefined ? {} : { sentAt }),
+    code: "OutcomeUnknown",
+    class: "unknown",
+    message: `${error.action} was sent but not answered ${when} (${error.message}): the provider may or may not have purged these.`,
+    ...(error.requestId ? { requestId: error.requestId } : {}),
+  };
+}
+
 /**
  * The deadline came before the targets were accepted. When the last call timed out or lost its
  * connection after it was sent, the provider may have received it: the outcome is unknown, and the
@@ -345,13 +360,7 @@ function deadlineReached(
   sentAt: number | undefined,
 ): FailureFields {
   if (lastError !== undefined && mayHaveArrived(lastError.code)) {
-    return {
-      ...(sentAt === undefined ? {} : { sentAt }),
-      code: "OutcomeUnknown",
-      class: "unknown",
-      message: `${lastError.action} was sent but not answered before the function's deadline (${lastError.message}): the provider may or may not have purged these.`,
-      ...(lastError.requestId ? { requestId: lastError.requestId } : {}),
-    };
+    return unanswered(lastError, sentAt, "before the function's deadline");
   }
   const why = lastError
     ? `no time left to retry after ${lastError.message}`

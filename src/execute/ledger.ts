@@ -17,6 +17,8 @@ const MAX_ENTRIES = 50_000;
 export class PurgeLedger {
   /** `version \n url` → time recorded. Map keeps insertion order, so the oldest entries come first. */
   private readonly entries = new Map<string, number>();
+  /** `version \n url` → when a call that was never answered sent it (see `rememberUnanswered`). */
+  private readonly unanswered = new Map<string, number>();
 
   constructor(private readonly clock: Clock) {}
 
@@ -39,6 +41,38 @@ export class PurgeLedger {
       (skip ? alreadyPurged : toPurge).push(target);
     }
     return { toPurge, alreadyPurged };
+  }
+
+  /**
+   * Records targets whose call was sent and never answered (at `sentAt`), and that could not be kept
+   * in the backlog either: a retry of the event must look for their task before sending them again.
+   */
+  rememberUnanswered(
+    targets: readonly PlannedTarget[],
+    changes: readonly ObjectChange[],
+    unanswered: ReadonlyMap<string, number>,
+  ): void {
+    const versions = versionsByKey(changes);
+    for (const target of targets) {
+      const sentAt = unanswered.get(target.url);
+      if (sentAt === undefined) continue;
+      for (const entry of this.entryKeys(target, versions)) this.unanswered.set(entry, sentAt);
+    }
+  }
+
+  /** Of `targets`, those an earlier attempt sent without an answer, with when it sent them. */
+  unansweredOf(
+    targets: readonly PlannedTarget[],
+    changes: readonly ObjectChange[],
+  ): Map<PlannedTarget, number> {
+    const versions = versionsByKey(changes);
+    const found = new Map<PlannedTarget, number>();
+    for (const target of targets) {
+      const times = this.entryKeys(target, versions).map((entry) => this.unanswered.get(entry));
+      const first = times[0];
+      if (first !== undefined && times.every((time) => time !== undefined)) found.set(target, first);
+    }
+    return found;
   }
 
   /** Records targets the provider accepted. */
@@ -78,6 +112,7 @@ export class PurgeLedger {
 
   private expire(): void {
     const cutoff = this.clock.now() - TTL_MS;
+    for (const [entry, time] of this.unanswered) if (time < cutoff) this.unanswered.delete(entry);
     for (const [entry, time] of this.entries) {
       if (time >= cutoff) break;
       this.entries.delete(entry);
