@@ -134,17 +134,19 @@ describe("conservation (property)", () => {
           const failedEvents: { event: unknown; mode: keyof typeof handlers }[] = [];
           let file = 0;
           let request = 0;
-          const context = () => ({ request_id: `r-${(request += 1)}`, time_limit_in_ms: 60_000 });
+          const context = () => {
+            request += 1;
+            return { request_id: `r-${request}`, time_limit_in_ms: 60_000 };
+          };
 
           for (const s of steps) {
             if (s.kind === "wait") w.clock.advance(s.ms);
             if (s.kind === "drain") await handlers.direct(timerEvent(), context()).catch(() => undefined);
             if (s.kind === "upload") {
-              const records = Array.from({ length: s.files }, () =>
-                cosRecord({ key: `f-${(file += 1)}.png` }),
-              );
-              for (let i = 0; i < s.files; i += 1)
-                planned.add(`https://www.example.com/f-${file - s.files + i + 1}.png`);
+              const keys = Array.from({ length: s.files }, (_, k) => `f-${file + k + 1}.png`);
+              file += s.files;
+              for (const key of keys) planned.add(`https://www.example.com/${key}`);
+              const records = keys.map((key) => cosRecord({ key }));
               const event = cosEvent(...records);
               // SCF retries a failed event twice; past that the event would go to a dead-letter queue,
               // whose replay is modelled below, after the faults are gone.
