@@ -9,22 +9,60 @@ import { createHandler } from "../handler";
 import type { Summary } from "../report/report";
 import { cosEvent, cosRecord } from "./samples";
 
-const SAMPLES = [
+interface Sample {
+  readonly title: string;
+  /** Events of one sample, delivered at once (a burst is many single-file events). */
+  readonly events: readonly unknown[];
+  /** `PURGE_MODE` for this sample. */
+  readonly mode: "direct" | "queue";
+}
+
+const BURST_FILES = 12;
+
+const SAMPLES: readonly Sample[] = [
   {
     title: "An image with a Chinese name and a space is overwritten",
-    event: cosEvent(cosRecord({ key: "photos/2026/新年 快乐.jpg", event: "cos:ObjectCreated:Put" })),
+    mode: "direct",
+    events: [cosEvent(cosRecord({ key: "photos/2026/新年 快乐.jpg", event: "cos:ObjectCreated:Put" }))],
   },
   {
     title: "docs/index.html is uploaded: the directory URL is stale too",
-    event: cosEvent(
-      cosRecord({ key: "docs/index.html", event: "cos:ObjectCreated:CompleteMultipartUpload" }),
-    ),
+    mode: "direct",
+    events: [
+      cosEvent(cosRecord({ key: "docs/index.html", event: "cos:ObjectCreated:CompleteMultipartUpload" })),
+    ],
   },
   {
     title: "A file is deleted",
-    event: cosEvent(cosRecord({ key: "old/banner (1).png", event: "cos:ObjectRemove:Delete" })),
+    mode: "direct",
+    events: [cosEvent(cosRecord({ key: "old/banner (1).png", event: "cos:ObjectRemove:Delete" }))],
+  },
+  {
+    title: `A deploy uploads ${BURST_FILES} files at once: queued in the backlog (COS), drained in one call per API`,
+    mode: "queue",
+    events: Array.from({ length: BURST_FILES }, (_, i) => cosEvent(cosRecord({ key: `assets/app-${i}.js` }))),
   },
 ];
+
+/** COS requests of the backlog, in one line: `cos: 14 requests (PutObject 5, GetBucket 6, ...)`. */
+function cosLine(calls: readonly CallRecord[]): string | undefined {
+  const cos = calls.filter((call) => call.service === "cos");
+  if (cos.length === 0) return undefined;
+  const counts = new Map<string, number>();
+  for (const call of cos) counts.set(call.action, (counts.get(call.action) ?? 0) + 1);
+  const parts = [...counts].map(([action, n]) => `${action} ${n}`).join(", ");
+  return `   cos: ${cos.length} requests to the backlog (${parts})\n`;
+}
+
+function outcome(summaries: readonly Summary[]): string {
+  const sum = (pick: (summary: Summary) => number) => summaries.reduce((total, s) => total + pick(s), 0);
+  const planned = sum((s) => s.planned);
+  const queued = sum((s) => s.deferred);
+  const drained = sum((s) => s.drain?.purged ?? 0);
+  const ms = Math.max(...summaries.map((s) => s.durationMs));
+  if (queued === 0) return `purged ${sum((s) => s.purged)} of ${planned} URLs in ${ms} ms`;
+  return `${summaries.length} invocations queued ${queued} URLs; the one that took the drain window purged ${drained} in ${ms} ms`;
+}
 
 export interface DemoOptions {
   /** Print each sample's title, summary and received calls as one JSON document instead of text. */
@@ -56,25 +94,34 @@ export async function demoCommand(options: DemoOptions = {}): Promise<number> {
     for (const [name, value] of Object.entries(env)) {
       if (!name.startsWith("TENCENTCLOUD_")) out(`  ${name}=${value}\n`);
     }
-    const handler = createHandler({ env, write: () => {} });
+    const handlers = {
+      direct: createHandler({ env: { ...env, PURGE_MODE: "direct" }, write: () => {} }),
+      queue: createHandler({ env: { ...env, PURGE_MODE: "queue", PURGE_WINDOW_MS: "500" }, write: () => {} }),
+    };
+    let request = 0;
     for (const [index, sample] of SAMPLES.entries()) {
       const seen = emulator.calls().length;
-      const summary = await handler(sample.event, {
-        request_id: `demo-${index + 1}`,
-        time_limit_in_ms: 30_000,
-      });
-      const calls = emulator.calls().slice(seen);
-      results.push({ title: sample.title, summary, calls });
-      out(`\n${index + 1}. ${sample.title}\n`);
-      out(
-        `   purged ${summary.purged} of ${summary.planned} URLs in ${summary.durationMs} ms; the emulator received:\n`,
+      const summaries = await Promise.all(
+        sample.events.map((event) => {
+          request += 1;
+          return handlers[sample.mode](event, { request_id: `demo-${request}`, time_limit_in_ms: 30_000 });
+        }),
       );
+      const calls = emulator.calls().slice(seen);
+      const [summary] = summaries;
+      if (summary) results.push({ title: sample.title, summary, calls });
+      out(`\n${index + 1}. ${sample.title}\n`);
+      out(`   ${outcome(summaries)}; the emulator received:\n`);
       for (const call of calls) {
+        if (call.service === "cos") continue;
         const targets = (call.params.Targets ?? call.params.Urls ?? []) as string[];
         const where = call.params.ZoneId ? ` ${call.params.ZoneId}` : "";
         out(`   ${call.service} ${call.action}${where} → ${call.error ?? "ok"}\n`);
-        for (const target of targets) out(`     ${target}\n`);
+        for (const target of targets.slice(0, 6)) out(`     ${target}\n`);
+        if (targets.length > 6) out(`     … and ${targets.length - 6} more\n`);
       }
+      const cos = cosLine(calls);
+      if (cos) out(cos);
     }
     out("\nSee `cos-purge plan --event FILE` to preview any event, and README.md to deploy.\n");
     if (options.json) write(`${JSON.stringify(results, null, 2)}\n`);
