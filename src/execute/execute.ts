@@ -292,7 +292,9 @@ function record(run: Run, lane: LaneKey, receipt: ReadReceipt): number {
   run.purged.push(...receipt.purged);
   run.failures.push(...receipt.failures);
   run.jobs.push(receipt.job);
-  run.deps.log.debug("purge submitted", { ...receipt.job });
+  // `requestId` on every line is the invocation's; the API's goes under its own name.
+  const { requestId: apiRequestId, ...job } = receipt.job;
+  run.deps.log.debug("purge submitted", { ...job, apiRequestId });
   if (receipt.unmatched.length > 0) {
     run.deps.log.warn("the provider refused URLs that were not submitted", {
       ...lane,

@@ -270,4 +270,41 @@ describe("drainBacklog", () => {
     expect(report.purged).toBe(503);
     expect(await queued()).toEqual([]);
   });
+
+  it("does not queue again the targets of a prefetch task that failed: the purge was done", async () => {
+    const edgeone = new FakePurger("edgeone", {
+      tasks: (query) =>
+        urls(2).map((target) => ({
+          taskId: query.taskId ?? "",
+          target,
+          type: "prefetch_url" as const,
+          status: "failed" as const,
+          createdAt: 0,
+          failType: "originPullFailed",
+        })),
+    });
+    const { backlog, deps, queued, sent, lines } = setup({ edgeone });
+    await backlog.defer(
+      [
+        {
+          provider: "edgeone",
+          scope: ZONE,
+          type: "prefetch_url",
+          targets: urls(2),
+          reason: "Queued",
+          message: "",
+        },
+      ],
+      "req-1",
+    );
+    await drainBacklog(deps());
+    expect(edgeone.purges.map((call) => call.type)).toEqual(["prefetch_url"]);
+
+    const next = await drainBacklog(deps());
+    expect(next).toMatchObject({ confirmed: 1, requeued: 0 });
+    expect(await queued()).toEqual([]);
+    expect(await sent()).toEqual([]);
+    expect(edgeone.purges).toHaveLength(1);
+    expect(lines.some((line) => line.msg === "prefetch task failed; not retried")).toBe(true);
+  });
 });
