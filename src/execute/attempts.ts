@@ -64,21 +64,27 @@ export const MIN_CALL_MS = 1_000;
  * the API's RequestId as `apiRequestId`, and `outcome`, "ok" or the error code), so that
  * `PURGE_LOG_LEVEL=debug` shows every request an invocation made.
  */
+/** What a purge request adds to a plain call. */
+export interface RequestExtras<T> {
+  /**
+   * After a call that may have arrived although it failed (`mayHaveArrived`), asked before it is sent
+   * again: the result the provider would have answered, when it can be found out (a purge task that
+   * exists), so that the work is not done twice; `undefined` when not found.
+   */
+  readonly recover?: (sentAt: number, options: CallOptions) => Promise<T | undefined>;
+  /** Targets the call carries, for the debug line (a purge request; not a quota read). */
+  readonly targets?: number;
+}
+
 export async function callWithRetries<T>(
   context: AttemptContext,
   lane: LaneKey,
   action: string,
   call: (options: CallOptions) => Promise<T>,
-  /**
-   * After a call that may have arrived although it failed (`mayHaveArrived`), asked before anything
-   * else: the result the provider would have answered, when it can be found out (a purge task that
-   * exists), so that the work is not sent twice; `undefined` when not found.
-   */
-  recover?: (sentAt: number, options: CallOptions) => Promise<T | undefined>,
-  /** Targets the call carries, for the debug line (a purge request; not a quota read). */
-  targets?: number,
+  extras: RequestExtras<T> = {},
 ): Promise<Outcome<T>> {
   const { clock, deadline, requestTimeoutMs, maxAttempts, log } = context;
+  const { recover, targets } = extras;
   const minCallMs = Math.min(requestTimeoutMs, MIN_CALL_MS);
   const latestStart = deadline - minCallMs;
   // Only the lane's key: callers pass the whole `Lane`, whose target list does not belong in every line.

@@ -25,7 +25,14 @@ import type {
 import { type ApiError, failureScope, mayHaveArrived, quotaKind } from "../report/errors";
 import { hintFor } from "../report/hints";
 import type { Logger } from "../report/log";
-import { type AttemptContext, callWithRetries, isRateLimit, MIN_CALL_MS, type Outcome } from "./attempts";
+import {
+  type AttemptContext,
+  callWithRetries,
+  isRateLimit,
+  MIN_CALL_MS,
+  type Outcome,
+  type RequestExtras,
+} from "./attempts";
 import { laneKeyOf } from "./lane";
 import { fallbackQuota, type LaneQuota, laneId, type QuotaBook } from "./quota";
 import { createRateLimiter, type RateLimiter } from "./rate-limit";
@@ -127,8 +134,10 @@ async function executeLane(lane: Lane, run: Run): Promise<void> {
       lane,
       action,
       (options) => purger.submit(lane.scope, batch, { ...options, type }),
-      (sentAt, options) => findAccepted(purger, lane, batch, sentAt, options),
-      batch.length,
+      {
+        recover: (sentAt, options) => findAccepted(purger, lane, batch, sentAt, options),
+        targets: batch.length,
+      },
     );
     if (outcome.kind === "deadline") {
       const unanswered = outcome.lastError !== undefined && mayHaveArrived(outcome.lastError.code);
@@ -227,23 +236,18 @@ async function refreshQuota(lane: Lane, purger: Purger, run: Run): Promise<LaneQ
   return undefined;
 }
 
-/** One request with retries (attempts.ts), its calls counted. */
+/** One request with retries (attempts.ts), its calls counted (a task lookup counts as one). */
 async function attempt<T>(
   run: Run,
   lane: LaneKey,
   action: string,
   call: (options: CallOptions) => Promise<T>,
-  recover?: (sentAt: number, options: CallOptions) => Promise<T | undefined>,
-  targets?: number,
+  { recover, targets }: RequestExtras<T> = {},
 ): Promise<Outcome<T>> {
-  const outcome = await callWithRetries(
-    run.attempts,
-    lane,
-    action,
-    call,
-    recover && countingCalls(run, recover),
-    targets,
-  );
+  const outcome = await callWithRetries(run.attempts, lane, action, call, {
+    ...(recover ? { recover: countingCalls(run, recover) } : {}),
+    ...(targets === undefined ? {} : { targets }),
+  });
   run.apiCalls += outcome.attempts;
   return outcome;
 }

@@ -50,8 +50,7 @@ describe("the per-request debug line", () => {
         }
         return { requestId: "req-ok", taskId: "job-1", failed: [] };
       },
-      undefined,
-      2,
+      { targets: 2 },
     );
 
     expect(outcome.kind).toBe("ok");
