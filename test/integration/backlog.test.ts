@@ -3,46 +3,19 @@
  * EdgeOne SDK against the emulator, which holds the backlog's objects. Assertions are on what the
  * emulator received and holds.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { type Emulator, startEmulator } from "../../src/emulator";
-import { coldStart, EMULATOR_CREDENTIALS } from "../support/built-function";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { Emulator } from "../../src/emulator";
+import { BACKLOG_BUCKET, backlogInstance, useBacklogEmulator } from "../support/backlog-harness";
 import { ckafkaEvent, cosEvent, cosRecord, timerEvent } from "../support/events";
 
-const BUCKET = "examplebucket-1250000000";
+const BUCKET = BACKLOG_BUCKET;
+const useEmulator = useBacklogEmulator();
 let emulator: Emulator;
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(() => emulator.stop());
 beforeEach(() => {
-  vi.stubEnv("http_proxy", undefined);
-  vi.stubEnv("ZoneId", "zone-emulator");
-  vi.stubEnv("eoDomains", "www.example.com");
-  emulator.reset({ config: true, cos: true });
+  emulator = useEmulator();
 });
 
-function instance(settings: Record<string, string> = {}) {
-  const env = {
-    ZoneId: "zone-emulator",
-    eoDomains: "www.example.com",
-    TEO_ENDPOINT: emulator.url,
-    COS_ENDPOINT: emulator.url,
-    PURGE_BACKLOG_BUCKET: BUCKET,
-    PURGE_BACKLOG_REGION: "ap-guangzhou",
-    PURGE_API_TIMEOUT_MS: "2000",
-    ...EMULATOR_CREDENTIALS,
-    ...settings,
-  };
-  const lines: Record<string, unknown>[] = [];
-  const handler = coldStart().createHandler({ env, write: (line) => lines.push(JSON.parse(line)) });
-  let invocations = 0;
-  const invoke = (event: unknown, timeLimitMs = 30_000) => {
-    invocations += 1;
-    return handler(event, { request_id: `req-${invocations}`, time_limit_in_ms: timeLimitMs });
-  };
-  return { invoke, lines };
-}
+const instance = (settings: Record<string, string> = {}) => backlogInstance(emulator, settings);
 
 const files = (count: number, folder = "") =>
   Array.from({ length: count }, (_, i) => cosRecord({ key: `${folder}f-${String(i).padStart(4, "0")}.png` }));

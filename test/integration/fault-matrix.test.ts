@@ -5,26 +5,19 @@
  * against the emulator. After the faulty phase the faults are lifted and timer drains run until the
  * backlog is empty; then the emulator's call log must show each planned URL accepted exactly once.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { type Emulator, type FaultInput, startEmulator } from "../../src/emulator";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { Emulator, FaultInput } from "../../src/emulator";
 import type { Summary } from "../../src/report/report";
-import { coldStart, EMULATOR_CREDENTIALS } from "../support/built-function";
+import { BACKLOG_BUCKET, backlogInstance, useBacklogEmulator } from "../support/backlog-harness";
 import { cosEvent, cosRecord, timerEvent } from "../support/events";
 
-const BUCKET = "examplebucket-1250000000";
+const BUCKET = BACKLOG_BUCKET;
 const ZONE = { zoneId: "zone-emulator", domains: ["www.example.com"] };
 const FILES = 6;
+const useEmulator = useBacklogEmulator();
 let emulator: Emulator;
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(() => emulator.stop());
 beforeEach(() => {
-  vi.stubEnv("http_proxy", undefined);
-  vi.stubEnv("ZoneId", "zone-emulator");
-  vi.stubEnv("eoDomains", "www.example.com");
-  emulator.reset({ config: true, cos: true });
+  emulator = useEmulator();
   // Tasks end at once, so that a drain can confirm what the previous one sent.
   emulator.configure({ tasks: { processingMs: 0 } });
 });
@@ -36,25 +29,14 @@ const later = (aheadMs: number) => ({
 });
 
 function instance(mode: "direct" | "queue", clock?: ReturnType<typeof later>) {
-  const env = {
-    ZoneId: "zone-emulator",
-    eoDomains: "www.example.com",
-    TEO_ENDPOINT: emulator.url,
-    COS_ENDPOINT: emulator.url,
-    PURGE_BACKLOG_BUCKET: BUCKET,
-    PURGE_BACKLOG_REGION: "ap-guangzhou",
+  const settings = {
     PURGE_API_TIMEOUT_MS: "1000",
     PURGE_MAX_ATTEMPTS: "3",
     PURGE_MODE: mode,
     PURGE_WINDOW_MS: "200",
-    ...EMULATOR_CREDENTIALS,
   };
-  const handler = coldStart().createHandler({ env, write: () => {}, ...(clock ? { clock } : {}) });
-  let invocations = 0;
-  return (event: unknown): Promise<Summary> => {
-    invocations += 1;
-    return handler(event, { request_id: `${mode}-${invocations}`, time_limit_in_ms: 30_000 });
-  };
+  const { invoke } = backlogInstance(emulator, settings, clock);
+  return invoke;
 }
 
 const records = () => Array.from({ length: FILES }, (_, i) => cosRecord({ key: `f-${i}.png` }));

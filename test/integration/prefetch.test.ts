@@ -3,53 +3,24 @@
  * the emulator, which answers CreatePrefetchTask / PushUrlsCache with their own quotas and holds the
  * backlog. Assertions are on the calls the emulator received, in order, and the objects it holds.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { type CallRecord, type Emulator, startEmulator } from "../../src/emulator";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { CallRecord, Emulator } from "../../src/emulator";
 import type { Summary } from "../../src/report/report";
-import { coldStart, EMULATOR_CREDENTIALS } from "../support/built-function";
+import { BACKLOG_BUCKET, backlogInstance, useBacklogEmulator } from "../support/backlog-harness";
 import { cosEvent, cosRecord, timerEvent } from "../support/events";
 
-const BUCKET = "examplebucket-1250000000";
+const BUCKET = BACKLOG_BUCKET;
 const PURGES = new Set(["CreatePurgeTask", "PurgeUrlsCache"]);
 const PREFETCHES = new Set(["CreatePrefetchTask", "PushUrlsCache"]);
+const useEmulator = useBacklogEmulator();
 let emulator: Emulator;
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(() => emulator.stop());
 beforeEach(() => {
-  vi.stubEnv("http_proxy", undefined);
-  vi.stubEnv("ZoneId", "zone-emulator");
-  vi.stubEnv("eoDomains", "www.example.com");
-  emulator.reset({ config: true, cos: true });
+  emulator = useEmulator();
 });
 
-/** A new warm instance of the built function; `lines` collects what it logged. */
-function instance(settings: Record<string, string> = {}) {
-  const edgeone = "cdnHosts" in settings ? {} : { ZoneId: "zone-emulator", eoDomains: "www.example.com" };
-  const env = {
-    ...edgeone,
-    TEO_ENDPOINT: emulator.url,
-    CDN_ENDPOINT: emulator.url,
-    COS_ENDPOINT: emulator.url,
-    PURGE_BACKLOG_BUCKET: BUCKET,
-    PURGE_BACKLOG_REGION: "ap-guangzhou",
-    PURGE_API_TIMEOUT_MS: "2000",
-    PURGE_MODE: "direct",
-    PURGE_PREFETCH: "**/*.apk,**/*.mp4",
-    ...EMULATOR_CREDENTIALS,
-    ...settings,
-  };
-  const lines: Record<string, unknown>[] = [];
-  const handler = coldStart().createHandler({ env, write: (line) => lines.push(JSON.parse(line)) });
-  let invocations = 0;
-  const invoke = (event: unknown) => {
-    invocations += 1;
-    return handler(event, { request_id: `req-${invocations}`, time_limit_in_ms: 30_000 });
-  };
-  return { invoke, lines };
-}
+/** A new warm instance of the built function, warming .apk and .mp4; `lines` collects what it logged. */
+const instance = (settings: Record<string, string> = {}) =>
+  backlogInstance(emulator, { PURGE_MODE: "direct", PURGE_PREFETCH: "**/*.apk,**/*.mp4", ...settings });
 
 const www = (path: string) => `https://www.example.com/${path}`;
 const uploads = (...keys: string[]) => keys.map((key) => cosRecord({ key }));

@@ -1,0 +1,71 @@
+/**
+ * The backlog tests' common ground: one emulator for the file (its COS holds the backlog), reset with
+ * its objects before each test, and warm instances of the built function configured as a user would,
+ * with the backlog in the emulator's `examplebucket-1250000000`.
+ */
+import { afterAll, beforeAll, beforeEach, vi } from "vitest";
+import type { Clock } from "../../src/clock";
+import { type Emulator, startEmulator } from "../../src/emulator";
+import type { Summary } from "../../src/report/report";
+import { coldStart, EMULATOR_CREDENTIALS } from "./built-function";
+
+export const BACKLOG_BUCKET = "examplebucket-1250000000";
+
+/** Starts the file's emulator; call at the top of a test file. The getter gives the running one. */
+export function useBacklogEmulator(): () => Emulator {
+  let emulator: Emulator | undefined;
+  beforeAll(async () => {
+    emulator = await startEmulator();
+  });
+  afterAll(() => emulator?.stop());
+  beforeEach(() => {
+    // The SDK sends even loopback traffic through a lowercase http_proxy (tencent-cloud.md §6).
+    vi.stubEnv("http_proxy", undefined);
+    // dist/index.js reads process.env when it loads, as on SCF; a valid set keeps those loads quiet.
+    vi.stubEnv("ZoneId", "zone-emulator");
+    vi.stubEnv("eoDomains", "www.example.com");
+    emulator?.reset({ config: true, cos: true });
+  });
+  return () => {
+    if (emulator === undefined) throw new Error("the emulator starts in beforeAll");
+    return emulator;
+  };
+}
+
+export interface Instance {
+  readonly invoke: (event: unknown, timeLimitMs?: number) => Promise<Summary>;
+  /** Every line the instance logged, parsed. */
+  readonly lines: Record<string, unknown>[];
+}
+
+/**
+ * A new warm instance of dist/index.js on `emulator`: EdgeOne zone-emulator serving www.example.com
+ * (unless `settings` configure cdnHosts), the backlog in the emulator's COS, then `settings`.
+ */
+export function backlogInstance(
+  emulator: Emulator,
+  settings: Record<string, string> = {},
+  clock?: Clock,
+): Instance {
+  const edgeone = "cdnHosts" in settings ? {} : { ZoneId: "zone-emulator", eoDomains: "www.example.com" };
+  const env = {
+    ...edgeone,
+    TEO_ENDPOINT: emulator.url,
+    CDN_ENDPOINT: emulator.url,
+    COS_ENDPOINT: emulator.url,
+    PURGE_BACKLOG_BUCKET: BACKLOG_BUCKET,
+    PURGE_BACKLOG_REGION: "ap-guangzhou",
+    PURGE_API_TIMEOUT_MS: "2000",
+    ...EMULATOR_CREDENTIALS,
+    ...settings,
+  };
+  const lines: Record<string, unknown>[] = [];
+  const write = (line: string) => lines.push(JSON.parse(line));
+  const handler = coldStart().createHandler({ env, write, ...(clock ? { clock } : {}) });
+  let invocations = 0;
+  const invoke = (event: unknown, timeLimitMs = 30_000) => {
+    invocations += 1;
+    return handler(event, { request_id: `req-${invocations}`, time_limit_in_ms: timeLimitMs });
+  };
+  return { invoke, lines };
+}
