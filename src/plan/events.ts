@@ -2,8 +2,9 @@
  * Trigger event → the object changes it reports.
  *
  * Every record ends up in exactly one of `changes`, `skipped` (deliberately not purged) or `rejected`
- * (unreadable), so one bad record never hides the good ones beside it. Only an event that is not a
- * trigger event at all throws. Nothing in an event can change configuration: templates that let event
+ * (unreadable), so one bad record never hides the good ones beside it: whatever reading a record throws
+ * rejects that record, and a rejected value is quoted within a bounded size and depth. Only an event
+ * that is not a trigger event at all throws. Nothing in an event can change configuration: templates that let event
  * fields override settings let whoever can write the event choose what gets purged.
  */
 
@@ -57,15 +58,72 @@ class Malformed extends Error {
 const isObject = (value: unknown): value is Json =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
+/** Deepest nesting written out in a rejection; deeper levels show as `[…]` / `{…}`. */
+const MAX_VALUE_DEPTH = 10;
+
+/**
+ * The value of a rejected field, short enough to log. Objects are written as JSON by `boundedJson`,
+ * never `JSON.stringify`: a record holding an array nested 6,000 deep (12 KB of JSON, which `JSON.parse`
+ * reads happily) overflows the stack of a recursive serializer, and a cyclic object makes it throw.
+ */
 function preview(value: unknown): unknown {
-  const text = typeof value === "object" && value !== null ? JSON.stringify(value) : value;
-  if (typeof text !== "string" || text.length <= MAX_VALUE_CHARS) return text;
-  return `${text.slice(0, MAX_VALUE_CHARS)}… (${text.length} chars)`;
+  if (typeof value === "object" && value !== null) {
+    const text = boundedJson(value, MAX_VALUE_CHARS + 1);
+    return text.length <= MAX_VALUE_CHARS ? text : `${text.slice(0, MAX_VALUE_CHARS)}… (cut)`;
+  }
+  if (typeof value !== "string" || value.length <= MAX_VALUE_CHARS) return value;
+  return `${value.slice(0, MAX_VALUE_CHARS)}… (${value.length} chars)`;
+}
+
+/**
+ * JSON of `value`, stopped once it is `limit` characters long and written `[…]` / `{…}` below
+ * `MAX_VALUE_DEPTH` levels, so the time, the memory and the stack it takes are bounded whatever the value.
+ */
+function boundedJson(value: unknown, limit: number): string {
+  let out = "";
+  const write = (text: string): boolean => {
+    out += text;
+    return out.length < limit;
+  };
+  const walk = (item: unknown, depth: number): boolean => {
+    if (Array.isArray(item)) {
+      if (depth >= MAX_VALUE_DEPTH) return write("[…]");
+      if (!write("[")) return false;
+      for (let i = 0; i < item.length; i += 1) {
+        if ((i > 0 && !write(",")) || !walk(item[i], depth + 1)) return false;
+      }
+      return write("]");
+    }
+    if (isObject(item)) {
+      if (depth >= MAX_VALUE_DEPTH) return write("{…}");
+      if (!write("{")) return false;
+      let first = true;
+      for (const [key, field] of Object.entries(item)) {
+        if (!write(`${first ? "" : ","}${JSON.stringify(key)}:`) || !walk(field, depth + 1)) return false;
+        first = false;
+      }
+      return write("}");
+    }
+    return write(typeof item === "bigint" ? String(item) : (JSON.stringify(item) ?? "null"));
+  };
+  walk(value, 0);
+  return out;
 }
 
 function malformed(place: Place, field: string, value: unknown, problem: string): Malformed {
   const path = field === "" ? place.path : `${place.path}.${field}`;
   return new Malformed({ record: place.record, field: path, value: preview(value), problem });
+}
+
+/** A record the reader failed on in a way it did not foresee: rejected with what was thrown. */
+function unreadable(place: Place, error: unknown): RejectedRecord {
+  const thrown = error instanceof Error ? `${error.name}: ${error.message}` : String(preview(error));
+  return {
+    record: place.record,
+    field: place.path,
+    value: undefined,
+    problem: `could not be read (${thrown})`,
+  };
 }
 
 /** The value at a dotted path, or undefined when any step is missing or not an object. */
@@ -112,13 +170,11 @@ function readKey(record: Json, place: Place): { key: string; bucket: string } {
   }
   for (const [part, found] of Object.entries({ appid, name })) {
     const stated = peek(record, `cos.cosBucket.${part}`);
-    if (stated === undefined || String(stated) === found) continue;
-    throw malformed(
-      place,
-      field,
-      raw,
-      `starts with "${found}" but cos.cosBucket.${part} is "${String(stated)}"`,
-    );
+    const scalar = typeof stated === "string" || typeof stated === "number";
+    if (stated === undefined || (scalar && String(stated) === found)) continue;
+    // Never `String(stated)` of an object: an array nested thousands deep overflows the stack in `join`.
+    const shown = scalar ? `"${preview(String(stated))}"` : String(preview(stated));
+    throw malformed(place, field, raw, `starts with "${found}" but cos.cosBucket.${part} is ${shown}`);
   }
   if (key === "") throw malformed(place, field, raw, "no object key after /<appid>/<bucket>/");
   return { key, bucket: `${name}-${appid}` };
@@ -252,8 +308,8 @@ export function parseEvent(
     try {
       readRecord(value, place);
     } catch (error) {
-      if (!(error instanceof Malformed)) throw error;
-      rejected.push(error.rejected);
+      // Whatever one record makes the reader throw (a bug of ours included) rejects that record only.
+      rejected.push(error instanceof Malformed ? error.rejected : unreadable(place, error));
     }
   };
   const readCos = (value: unknown, place: Place) => {

@@ -21,10 +21,14 @@ const SECRET_FIELD = /secret|token|password|authorization|signature|credential/i
 /** A Tencent Cloud SecretId (AKID + 32 more characters) inside any text. */
 const SECRET_ID = /AKID[A-Za-z0-9]{8,}/g;
 
+/** Deepest nesting written; below it an object shows as "[…]" (a deeply nested value cannot overflow the stack). */
+const MAX_DEPTH = 8;
+
 /** Masks secrets in a value about to be logged: by field name, and SecretIds inside strings. */
 export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === "string") return value.replace(SECRET_ID, "AKID***");
-  if (value === null || typeof value !== "object" || depth > 8) return value;
+  if (value === null || typeof value !== "object") return value;
+  if (depth > MAX_DEPTH) return "[…]";
   if (value instanceof Error) return redact({ name: value.name, message: value.message }, depth + 1);
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   const out: Record<string, unknown> = {};
@@ -49,7 +53,14 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const base = options.base ?? {};
   const emit = (level: Level, msg: string, fields?: Fields) => {
     if (LEVELS[level] < threshold) return;
-    write(JSON.stringify(redact({ level, msg, ...base, ...fields })));
+    let line: string;
+    try {
+      line = JSON.stringify(redact({ level, msg, ...base, ...fields }));
+    } catch (error) {
+      // A field JSON cannot hold (a BigInt): the line still says what happened, and logging never throws.
+      line = JSON.stringify(redact({ level, msg, ...base, logError: String(error) }));
+    }
+    write(line);
   };
   return {
     debug: (msg, fields) => emit("debug", msg, fields),

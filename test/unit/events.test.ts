@@ -237,6 +237,44 @@ describe("parseEvent on malformed records", () => {
     expect(value).toMatch(/^x{200}… \(5000 chars\)$/);
   });
 
+  it("quotes an object value as JSON cut to about 200 characters, however deep or wide", () => {
+    let deep: unknown = [];
+    for (let level = 0; level < 100_000; level += 1) deep = [deep];
+    const wide = Object.fromEntries(Array.from({ length: 1_000 }, (_, i) => [`k${i}`, i]));
+    const wideName = broken((r) => (r.event.eventName = wide));
+    const values = parseEvent(cosEvent(deep, wideName), purgeAll).rejected.map((record) => record.value);
+
+    expect(values[0]).toBe(`${"[".repeat(10)}[…]${"]".repeat(10)}`);
+    expect(values[1]).toMatch(/^\{"k0":0,"k1":1,.{150,}… \(cut\)$/);
+    expect(String(values[1]).length).toBeLessThan(220);
+  });
+
+  it("rejects a record whose reading throws anything, and reads the records beside it", () => {
+    const cyclic = cosRecord({ key: "cyclic.png" });
+    (cyclic.cos.cosBucket as Record<string, unknown>).appid = cyclic;
+    const throwing = Object.defineProperty({}, "event", {
+      enumerable: true,
+      get() {
+        throw new TypeError("no reading this");
+      },
+    });
+    const parsed = parseEvent(cosEvent(cosRecord({ key: "a.png" }), cyclic, throwing), purgeAll);
+
+    expect(parsed.changes.map((change) => change.key)).toEqual(["a.png"]);
+    expect(parsed.rejected).toEqual([
+      expect.objectContaining({
+        record: "1",
+        problem: expect.stringMatching(/cosBucket\.appid is \{"cos":/),
+      }),
+      {
+        record: "2",
+        field: "Records[2]",
+        value: undefined,
+        problem: "could not be read (TypeError: no reading this)",
+      },
+    ]);
+  });
+
   it("does not mistake an inherited property for an event family", () => {
     const record = broken((r) => (r.event.eventName = "cos:constructor:Put"));
     expect(parseEvent(cosEvent(record), purgeAll).rejected[0]?.field).toBe("Records[0].event.eventName");

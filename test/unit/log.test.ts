@@ -44,3 +44,20 @@ describe("createLogger", () => {
     ]);
   });
 });
+
+describe("createLogger with values JSON cannot write", () => {
+  it("writes a field nested 100,000 deep cut to eight levels, and a BigInt as the error it is", () => {
+    const lines: string[] = [];
+    const log = createLogger({ write: (line) => lines.push(line) });
+    let deep: unknown = [];
+    for (let level = 0; level < 100_000; level += 1) deep = [deep];
+
+    log.error("deep", { deep });
+    log.error("bigint", { count: 10n });
+
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      { level: "error", msg: "deep", deep: [[[[[[[["[…]"]]]]]]]] },
+      { level: "error", msg: "bigint", logError: expect.stringMatching(/BigInt/) },
+    ]);
+  });
+});
