@@ -26,7 +26,14 @@ import { createCdnPurger } from "./providers/cdn";
 import { credentialsFromEnv } from "./providers/credentials";
 import { createEdgeOnePurger } from "./providers/edgeone";
 import { createLogger, type Logger } from "./report/log";
-import { isIncomplete, PurgeFailedError, type Summary, summarize, summarizeDrain } from "./report/report";
+import {
+  describeRejected,
+  isIncomplete,
+  PurgeFailedError,
+  type Summary,
+  summarize,
+  summarizeDrain,
+} from "./report/report";
 
 /** The fields of SCF's `context` this function reads. */
 export interface ScfContext {
@@ -104,7 +111,7 @@ export function createHandler(options: HandlerOptions = {}): Handler {
       const report = await drainBacklog(drainDeps(execute, backlog, requestId, config));
       return finishDrain(report, { requestId, log, durationMs: clock.now() - started, parsed });
     }
-    for (const record of parsed.rejected) log.error("event record rejected", { ...record });
+    if (parsed.rejected.length > 0) log.error("event records rejected", describeRejected(parsed.rejected));
 
     const plan = planPurges(parsed.changes, config);
     const skipped = [...parsed.skipped, ...plan.skipped];

@@ -25,6 +25,12 @@ import { CosPurgeError } from "./errors";
 /** Lists in the summary are cut here: one CLS line should stay readable (and under its size limit). */
 const LIST_LIMIT = 20;
 
+/** Rejected records quoted in full in the rejection log line and in the Error. */
+const SAMPLE_LIMIT = 3;
+
+/** Distinct kinds of rejection counted one by one in the rejection log line; the rest add up under "other". */
+const KIND_LIMIT = 20;
+
 export interface SummaryInput {
   readonly requestId: string;
   readonly event: ParsedEvent;
@@ -90,7 +96,11 @@ export interface Summary {
   /** `queued`: everything went to the backlog for the next drain; `direct`: purged at once. */
   readonly route: Delivery["route"];
   readonly dryRun: boolean;
+  /** Records deliberately not purged, all of them; `skipped` lists the first 20. */
+  readonly skippedCount: number;
   readonly skipped: readonly SkippedRecord[];
+  /** Records that could not be read, all of them; `rejected` lists the first 20. */
+  readonly rejectedCount: number;
   readonly rejected: readonly RejectedRecord[];
   readonly failures: readonly FailureSummary[];
   readonly deferrals: readonly DeferralSummary[];
@@ -135,7 +145,9 @@ export function summarize(input: SummaryInput): Summary {
     failed: count(failures),
     route,
     dryRun: input.dryRun,
+    skippedCount: input.skipped.length,
     skipped: input.skipped.slice(0, LIST_LIMIT),
+    rejectedCount: input.event.rejected.length,
     rejected: input.event.rejected.slice(0, LIST_LIMIT),
     failures: failures.map(summarizeFailure),
     deferrals: deferred.map(summarizeDeferral),
@@ -206,7 +218,9 @@ export function summarizeDrain(
     failed: count(failures),
     route: "queued",
     dryRun: false,
+    skippedCount: 0,
     skipped: [],
+    rejectedCount: 0,
     rejected: [],
     failures: failures.map(summarizeFailure),
     deferrals: [],
@@ -244,7 +258,33 @@ function summarizeDeferral({ targets, message: _message, ...deferral }: Deferral
 
 /** True when the invocation must end in an Error: a target not purged, or a record we could not read. */
 export function isIncomplete(summary: Summary): boolean {
-  return summary.failed > 0 || summary.rejected.length > 0;
+  return summary.failed > 0 || summary.rejectedCount > 0;
+}
+
+/**
+ * The one log line about the records an event could not be read in, however many: how many, how many
+ * of each kind (the field, without record numbers, and the problem, without the values), and the
+ * first few in full. 20,000 unreadable records are one line, not 20,000.
+ */
+export function describeRejected(rejected: readonly RejectedRecord[]): {
+  count: number;
+  kinds: Record<string, number>;
+  samples: readonly RejectedRecord[];
+} {
+  const kinds = new Map<string, number>();
+  for (const record of rejected) {
+    const field = record.field.replace(/\[\d+\]/g, "[]");
+    // The problem without what follows ";" or "(" (what is accepted, a parser's message), nor values.
+    const problem = (record.problem.split(/[;(]/)[0] ?? "").replace(/"[^"]*"/g, '"…"').split(/[[{]/)[0];
+    const kind = `${field}: ${problem?.trim()}`.slice(0, 120);
+    const counted = kinds.has(kind) || kinds.size < KIND_LIMIT ? kind : "other";
+    kinds.set(counted, (kinds.get(counted) ?? 0) + 1);
+  }
+  return {
+    count: rejected.length,
+    kinds: Object.fromEntries(kinds),
+    samples: rejected.slice(0, SAMPLE_LIMIT),
+  };
 }
 
 /**
@@ -267,8 +307,8 @@ function describeIncomplete(summary: Summary): string {
   if (summary.failed > 0) {
     parts.push(`${summary.failed} of ${summary.planned} URLs not purged (${countByCode(summary.failures)})`);
   }
-  if (summary.rejected.length > 0) {
-    parts.push(`${summary.rejected.length} event record(s) could not be read`);
+  if (summary.rejectedCount > 0) {
+    parts.push(`${summary.rejectedCount} event record(s) could not be read`);
   }
   const lines = [`cos-purge: ${parts.join("; ")}.`];
   for (const failure of summary.failures.slice(0, 3)) {
@@ -280,8 +320,11 @@ function describeIncomplete(summary: Summary): string {
         (failure.hint ? ` Fix: ${failure.hint}` : ""),
     );
   }
-  for (const record of summary.rejected.slice(0, 3)) {
+  for (const record of summary.rejected.slice(0, SAMPLE_LIMIT)) {
     lines.push(`Record ${record.record}: ${record.field}: ${record.problem}`);
+  }
+  if (summary.rejectedCount > SAMPLE_LIMIT) {
+    lines.push(`And ${summary.rejectedCount - SAMPLE_LIMIT} more unreadable records (the summary lists 20).`);
   }
   return lines.join("\n");
 }

@@ -132,3 +132,41 @@ describe("one record of any shape stops nothing beside it", () => {
     expect(stderr).not.toMatch(/call stack/);
   });
 });
+
+describe("many records not purged", () => {
+  it("counts 20,000 unreadable records in the Error and the summary, and logs them in one line", async () => {
+    const unreadable = Array.from({ length: 20_000 }, () => ({}));
+    const error = await failureOf(edgeone()(cosEvent(cosRecord({ key: "batch/0.png" }), ...unreadable)));
+
+    expect(purgeCalls().map((call) => call.params.Targets)).toEqual([batchUrls(1)]);
+    expect(error.message).toContain("20000 event record(s) could not be read");
+    expect(error.message).toContain("And 19997 more unreadable records");
+    expect(error.summary).toMatchObject({ records: 20_001, purged: 1, rejectedCount: 20_000 });
+    expect(error.summary.rejected).toHaveLength(20);
+    const lines = logs.map((line) => JSON.parse(line));
+    expect(lines.filter((line) => /reject/.test(line.msg))).toEqual([
+      {
+        level: "error",
+        msg: "event records rejected",
+        requestId: "req-test",
+        count: 20_000,
+        kinds: { "Records[].event.eventName: missing": 20_000 },
+        samples: [
+          expect.objectContaining({ record: "1" }),
+          expect.objectContaining({ record: "2" }),
+          expect.objectContaining({ record: "3" }),
+        ],
+      },
+    ]);
+    expect(logs.join("\n").length).toBeLessThan(20_000);
+  });
+
+  it("counts the records skipped beyond the 20 it lists", async () => {
+    const folders = Array.from({ length: 25 }, (_, i) => cosRecord({ key: `folder-${i}/` }));
+    const summary = await edgeone()(cosEvent(cosRecord({ key: "batch/0.png" }), ...folders));
+
+    expect(purgeCalls().map((call) => call.params.Targets)).toEqual([batchUrls(1)]);
+    expect(summary).toMatchObject({ records: 26, purged: 1, skippedCount: 25, rejectedCount: 0 });
+    expect(summary.skipped).toHaveLength(20);
+  });
+});
