@@ -26,6 +26,7 @@ import { createCdnPurger } from "./providers/cdn";
 import { credentialsFromEnv } from "./providers/credentials";
 import { createEdgeOnePurger } from "./providers/edgeone";
 import { createLogger, type Logger } from "./report/log";
+import { secretsIn } from "./report/redact";
 import {
   describeRejected,
   isIncomplete,
@@ -89,6 +90,7 @@ export function createHandler(options: HandlerOptions = {}): Handler {
     const log = createLogger({
       level: config.logLevel,
       base: { requestId },
+      env,
       ...(options.write ? { write: options.write } : {}),
     });
     const timeLimit = context.time_limit_in_ms ?? DEFAULT_TIME_LIMIT_MS;
@@ -109,7 +111,8 @@ export function createHandler(options: HandlerOptions = {}): Handler {
       const backlog = backlogs();
       if (backlog === undefined) throw timerWithoutBucket(log);
       const report = await drainBacklog(drainDeps(execute, backlog, requestId, config));
-      return finishDrain(report, { requestId, log, durationMs: clock.now() - started, parsed });
+      const durationMs = clock.now() - started;
+      return finishDrain(report, { requestId, log, durationMs, parsed, secrets: secretsIn(env) });
     }
     if (parsed.rejected.length > 0) log.error("event records rejected", describeRejected(parsed.rejected));
 
@@ -155,6 +158,7 @@ export function createHandler(options: HandlerOptions = {}): Handler {
       dryRun: config.dryRun,
       durationMs: clock.now() - started,
       ...(config.prefetch.length > 0 ? { prefetch } : {}),
+      secrets: secretsIn(env),
     });
     if (isIncomplete(summary)) {
       log.error("purge summary", { ...summary });
@@ -176,7 +180,13 @@ function unansweredIn(failures: Delivery["failures"]): Map<string, number> {
 
 function finishDrain(
   report: DrainReport,
-  context: { requestId: string; log: Logger; durationMs: number; parsed: ParsedEvent },
+  context: {
+    requestId: string;
+    log: Logger;
+    durationMs: number;
+    parsed: ParsedEvent;
+    secrets: readonly string[];
+  },
 ): Summary {
   logDrain(report, context.log);
   const summary = summarizeDrain(report, context);

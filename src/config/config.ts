@@ -10,7 +10,7 @@
 import type { ZodMiniType } from "zod/mini";
 import type { Config, Site } from "../model";
 import { CosPurgeError } from "../report/errors";
-import { redact } from "../report/log";
+import { maskSecrets, secretsIn } from "../report/redact";
 import { DOCS, FAMILIES, type Family, SCALARS, type Scalar } from "./settings";
 
 export { SETTINGS, type SettingDoc } from "./settings";
@@ -48,9 +48,7 @@ const MAX_SHOWN = 120;
 
 function describeProblem({ variable, value, problem, accepted }: ConfigProblem): string {
   if (value === undefined) return `- ${variable}: ${problem}. Accepted: ${accepted}.`;
-  // A pasted SecretId is masked the way the logger masks it.
-  const text = String(redact(value));
-  const shown = text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text;
+  const shown = value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value;
   return `- ${variable}=${JSON.stringify(shown)}: ${problem}. Accepted: ${accepted}.`;
 }
 
@@ -186,7 +184,14 @@ export function loadConfig(env: Env = process.env): Config {
   }
   problems.push(...typoProblems(env));
 
-  const [first, ...rest] = problems;
+  // A key pasted into a setting (eoDomains=<the SecretKey>) is quoted in the value and the problem: masked
+  // by value, with the environment's own secrets, and any SecretId by its shape.
+  const secrets = secretsIn(env);
+  const [first, ...rest] = problems.map((found) => ({
+    ...found,
+    value: found.value === undefined ? undefined : maskSecrets(found.value, secrets),
+    problem: maskSecrets(found.problem, secrets),
+  }));
   if (first !== undefined || !scalars.success) {
     // A failed parse always left its issues among the problems, so `first` is defined here.
     throw new ConfigError([first as ConfigProblem, ...rest]);

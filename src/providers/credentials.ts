@@ -7,6 +7,7 @@
  * an underscore, which SCF does not set: tencent-cloud.md §2.)
  */
 import { CosPurgeError } from "../report/errors";
+import { CREDENTIAL_VARIABLES } from "../report/redact";
 
 export interface Credentials {
   readonly secretId: string;
@@ -15,25 +16,49 @@ export interface Credentials {
   readonly token?: string;
 }
 
-const VARIABLES = {
-  secretId: "TENCENTCLOUD_SECRETID",
-  secretKey: "TENCENTCLOUD_SECRETKEY",
-  token: "TENCENTCLOUD_SESSIONTOKEN",
-} as const;
+type Part = keyof typeof CREDENTIAL_VARIABLES;
 
 /**
- * Reads the credentials from `env`.
+ * What in a value no Tencent Cloud key or token holds: they are printable ASCII without blanks. Such a
+ * value was pasted or quoted wrong, and caught here it fails at once, as a credentials error: the
+ * SecretId and the token travel in HTTP headers, where node-fetch refuses it with a message quoting the
+ * whole value, which would pass for a network error and be retried.
+ */
+const FLAWS = [
+  { pattern: /[\r\n]/, found: "a line break" },
+  { pattern: /\s/, found: "a blank (space, tab or the like)" },
+  { pattern: /\P{ASCII}/u, found: "a character outside ASCII" },
+  { pattern: /[^\x21-\x7e]/, found: "a control character" },
+] as const;
+
+/**
+ * Reads the credentials from `env`. Never puts a value in a message, only the variable's name.
  *
- * @throws CosPurgeError with code `MissingCredentials` naming the missing variables (never a value)
- * and what to do: bind an execution role whose policy allows the purge actions.
+ * @throws CosPurgeError with code `MissingCredentials` naming the missing variables and what to do:
+ * bind an execution role whose policy allows the purge actions; or `InvalidCredentials.<part>`
+ * (`.SecretId`, `.SecretKey`, `.SessionToken`) when a value holds what no key holds.
  */
 export function credentialsFromEnv(env: Record<string, string | undefined> = process.env): Credentials {
-  const read = (name: string): string | undefined => env[name]?.trim() || undefined;
-  const secretId = read(VARIABLES.secretId);
-  const secretKey = read(VARIABLES.secretKey);
-  const token = read(VARIABLES.token);
+  const read = (part: Part): string | undefined => {
+    const value = env[CREDENTIAL_VARIABLES[part]]?.trim() || undefined;
+    const flaw = value === undefined ? undefined : FLAWS.find((entry) => entry.pattern.test(value));
+    if (flaw !== undefined) {
+      throw new CosPurgeError(
+        `${CREDENTIAL_VARIABLES[part]} holds ${flaw.found}, which no Tencent Cloud key or token contains: ` +
+          "the value was pasted or quoted wrong. Nothing was sent with it.",
+        { code: `InvalidCredentials.${part}` },
+      );
+    }
+    return value;
+  };
+  const secretId = read("SecretId");
+  const secretKey = read("SecretKey");
+  const token = read("SessionToken");
   if (secretId === undefined || secretKey === undefined) {
-    const missing = [secretId ? [] : VARIABLES.secretId, secretKey ? [] : VARIABLES.secretKey].flat();
+    const missing = [
+      secretId ? [] : CREDENTIAL_VARIABLES.SecretId,
+      secretKey ? [] : CREDENTIAL_VARIABLES.SecretKey,
+    ].flat();
     throw new CosPurgeError(
       `No credentials: ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not set. ` +
         "Bind an execution role to the function (SCF then sets these variables) whose policy allows " +

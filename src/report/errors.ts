@@ -8,15 +8,18 @@
  */
 
 import type { ErrorClass, Provider } from "../model";
-import { redact } from "./log";
+import { maskSecrets } from "./redact";
 
-/** Base of every error this project throws: a stable `code` to search the logs for, and `cause`. */
+/**
+ * Base of every error this project throws: a stable `code` to search the logs for, and `cause`. The
+ * message is masked (redact.ts): whatever it quotes, no secret of the environment leaves in it.
+ */
 export class CosPurgeError extends Error {
   override readonly name: string = "CosPurgeError";
   readonly code: string;
 
   constructor(message: string, options: { readonly code: string; readonly cause?: unknown }) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(maskSecrets(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.code = options.code;
   }
 }
@@ -75,7 +78,7 @@ export class ApiError extends CosPurgeError {
  * a network error or timeout carries neither (the SDK wraps it into a message-only exception).
  *
  * Only the code, the message and the request id are copied, never the thrown object itself: it is not
- * ours, and nothing of the client's configuration may reach a log through it. SecretIds are masked in
+ * ours, and nothing of the client's configuration may reach a log through it. Secrets are masked in
  * the message all the same.
  */
 export function toApiError(provider: Provider, action: string, err: unknown): ApiError {
@@ -83,7 +86,7 @@ export function toApiError(provider: Provider, action: string, err: unknown): Ap
   const text = (value: unknown): string | undefined =>
     typeof value === "string" && value !== "" ? value : undefined;
   const fields = (typeof err === "object" && err !== null ? err : {}) as Record<string, unknown>;
-  const message = String(redact(text(fields.message) ?? String(err)));
+  const message = maskSecrets(text(fields.message) ?? String(err));
   const requestId = text(fields.requestId);
   const base = { provider, action, message, requestId };
 
@@ -139,7 +142,8 @@ const CLASSIFICATION = [
   { pattern: /^LimitExceeded\.PackNotAllow$/, class: "fatal", scope: "lane" },
   { pattern: /^LimitExceeded\..*(Quota|Limit)/, class: "quota", scope: "batch" },
   { pattern: /^AuthFailure/, class: "fatal", scope: "provider" },
-  { pattern: /^MissingCredentials$/, class: "fatal", scope: "provider" },
+  // Ours, raised before any call (credentials.ts): no variable changes while the instance runs.
+  { pattern: /^(MissingCredentials$|InvalidCredentials\.)/, class: "fatal", scope: "provider" },
   // CDN: a sub-account may be allowed some domains and not others; other batches may hold other domains.
   { pattern: /^UnauthorizedOperation\.CdnHostUnauthorized$/, class: "fatal", scope: "batch" },
   { pattern: /^UnauthorizedOperation/, class: "fatal", scope: "provider" },

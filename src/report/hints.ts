@@ -3,6 +3,7 @@
  * Tables, like the classification in errors.ts; a code not listed gets a generic hint.
  */
 import type { Provider } from "../model";
+import { CREDENTIAL_VARIABLES } from "./redact";
 
 /** What a hint needs to know about a provider: its name, CAM actions, and the variables naming its sites. */
 const PROVIDER_FACTS = {
@@ -24,7 +25,19 @@ const domainNotOnZone = (p: Facts): string =>
   `A domain is not on the zone: check that ${p.sites} name domains served by the zone (and the right zone).`;
 
 /** First match wins. Quota hints carry no numbers: the failure's message has them. */
-const HINTS: readonly { readonly pattern: RegExp; readonly hint: (p: Facts) => string }[] = [
+const HINTS: readonly { readonly pattern: RegExp; readonly hint: (p: Facts, code: string) => string }[] = [
+  {
+    pattern: /^InvalidCredentials\./,
+    hint: (_, code) => {
+      const part = code.slice(code.indexOf(".") + 1) as keyof typeof CREDENTIAL_VARIABLES;
+      const variable = CREDENTIAL_VARIABLES[part] ?? "the credential variable the message names";
+      return (
+        `Set ${variable} again to the value exactly as issued, on one line, without quotes or blanks ` +
+        "(permanent keys have no session token: leave TENCENTCLOUD_SESSIONTOKEN unset for them). On SCF " +
+        "these variables come from the execution role: rebind the role."
+      );
+    },
+  },
   {
     pattern: /^MissingCredentials$/,
     hint: (p) =>
@@ -140,7 +153,7 @@ export function hintFor(code: string, provider: Provider): string {
   const facts = PROVIDER_FACTS[provider];
   const rule = HINTS.find((entry) => entry.pattern.test(code));
   return rule
-    ? rule.hint(facts)
+    ? rule.hint(facts, code)
     : `Unknown ${facts.name} error code: look it up in the API's error code list, and report it if cos-purge should handle it.`;
 }
 

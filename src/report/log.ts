@@ -1,7 +1,10 @@
 /**
  * One JSON object per line on stdout: SCF ships stdout to CLS, where each field is searchable.
- * Values that look like credentials are masked before anything is written (see `redact`).
+ * Secrets are masked before anything is written (see redact.ts).
  */
+import { redact, secretsIn } from "./redact";
+
+export { redact } from "./redact";
 
 export type Level = "debug" | "info" | "warn" | "error";
 
@@ -16,28 +19,6 @@ export interface Logger {
 
 const LEVELS: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-/** Field names whose values are secrets wherever they appear. */
-const SECRET_FIELD = /secret|token|password|authorization|signature|credential/i;
-/** A Tencent Cloud SecretId (AKID + 32 more characters) inside any text. */
-const SECRET_ID = /AKID[A-Za-z0-9]{8,}/g;
-
-/** Deepest nesting written; below it an object shows as "[…]" (a deeply nested value cannot overflow the stack). */
-const MAX_DEPTH = 8;
-
-/** Masks secrets in a value about to be logged: by field name, and SecretIds inside strings. */
-export function redact(value: unknown, depth = 0): unknown {
-  if (typeof value === "string") return value.replace(SECRET_ID, "AKID***");
-  if (value === null || typeof value !== "object") return value;
-  if (depth > MAX_DEPTH) return "[…]";
-  if (value instanceof Error) return redact({ name: value.name, message: value.message }, depth + 1);
-  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    out[key] = SECRET_FIELD.test(key) && item !== null && item !== "" ? "***" : redact(item, depth + 1);
-  }
-  return out;
-}
-
 export interface LoggerOptions {
   /** Lowest level written; default "info". */
   level?: Level;
@@ -45,6 +26,8 @@ export interface LoggerOptions {
   write?: (line: string) => void;
   /** Fields added to every line (the SCF request id). */
   base?: Fields;
+  /** Environment whose secret values are masked, besides `process.env` (the handler's, when given one). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -53,12 +36,14 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const base = options.base ?? {};
   const emit = (level: Level, msg: string, fields?: Fields) => {
     if (LEVELS[level] < threshold) return;
+    // Read per line: the keys in the environment rotate on a warm instance.
+    const secrets = secretsIn(options.env);
     let line: string;
     try {
-      line = JSON.stringify(redact({ level, msg, ...base, ...fields }));
+      line = JSON.stringify(redact({ level, msg, ...base, ...fields }, secrets));
     } catch (error) {
       // A field JSON cannot hold (a BigInt): the line still says what happened, and logging never throws.
-      line = JSON.stringify(redact({ level, msg, ...base, logError: String(error) }));
+      line = JSON.stringify(redact({ level, msg, ...base, logError: String(error) }, secrets));
     }
     write(line);
   };

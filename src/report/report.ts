@@ -21,6 +21,7 @@ import {
   type Spelling,
 } from "../model";
 import { CosPurgeError } from "./errors";
+import { redact, secretsIn } from "./redact";
 
 /** Lists in the summary are cut here: one CLS line should stay readable (and under its size limit). */
 const LIST_LIMIT = 20;
@@ -43,6 +44,8 @@ export interface SummaryInput {
   readonly durationMs: number;
   /** The planned prefetch targets, when `PURGE_PREFETCH` is set (even to none of this event's keys). */
   readonly prefetch?: readonly PlannedTarget[];
+  /** Values masked wherever they appear in the summary: `secretsIn(env)` of the handler's environment. */
+  readonly secrets?: readonly string[];
 }
 
 export interface FailureSummary extends Omit<Failure, "targets"> {
@@ -131,9 +134,13 @@ function countSpellings(planned: readonly PlannedTarget[]): Partial<Record<Spell
   return counts;
 }
 
+/**
+ * The summary of an invocation. Masked like a log line (redact.ts), since it is returned, logged, and
+ * printed by the CLI: an SDK message in a failure may quote a credential.
+ */
 export function summarize(input: SummaryInput): Summary {
   const { execution, failures, deferred, route, drain } = input.delivery;
-  return {
+  const summary: Summary = {
     requestId: input.requestId,
     source: input.event.source,
     records: input.event.records,
@@ -168,6 +175,7 @@ export function summarize(input: SummaryInput): Summary {
       ? { prefetch: summarizePrefetch(input.prefetch.length, input.delivery.prefetch) }
       : {}),
   };
+  return redact(summary, input.secrets ?? secretsIn()) as Summary;
 }
 
 function summarizePrefetch(planned: number, delivery: PrefetchDelivery | undefined): PrefetchSummary {
@@ -188,7 +196,13 @@ function summarizePrefetch(planned: number, delivery: PrefetchDelivery | undefin
 /** The summary of an invocation that only drained the backlog (a timer event). */
 export function summarizeDrain(
   report: DrainReport,
-  context: { readonly requestId: string; readonly durationMs: number; readonly parsed: ParsedEvent },
+  context: {
+    readonly requestId: string;
+    readonly durationMs: number;
+    readonly parsed: ParsedEvent;
+    /** As in `SummaryInput`. */
+    readonly secrets?: readonly string[];
+  },
 ): Summary {
   const isPrefetch = (lane: LaneKey) => lane.type === "prefetch_url";
   const failures = report.failures.filter((failure) => !isPrefetch(failure));
@@ -206,7 +220,7 @@ export function summarizeDrain(
     quota: report.quota.filter(isPrefetch),
     apiCalls: 0,
   };
-  return {
+  const summary: Summary = {
     requestId: context.requestId,
     source: context.parsed.source,
     records: context.parsed.records,
@@ -233,6 +247,7 @@ export function summarizeDrain(
     // A drain's API calls are not told apart by type: all of them are in `apiCalls` above.
     ...(prefetch.planned > 0 ? { prefetch } : {}),
   };
+  return redact(summary, context.secrets ?? secretsIn()) as Summary;
 }
 
 function summarizeDrainReport(report: DrainReport): DrainSummary {
