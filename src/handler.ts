@@ -40,7 +40,10 @@ import {
 export interface ScfContext {
   readonly request_id?: string;
   readonly function_name?: string;
+  /** The function's time limit; the invocation started a moment before the handler was called. */
   readonly time_limit_in_ms?: number;
+  /** Time left at the moment of the call, as Lambda-style contexts report it; used without `time_limit_in_ms`. */
+  readonly getRemainingTimeInMillis?: () => number;
 }
 
 export type Handler = (event: unknown, context?: ScfContext) => Promise<Summary>;
@@ -57,7 +60,7 @@ export interface HandlerOptions {
   readonly openStore?: OpenStore;
 }
 
-/** Used when `context.time_limit_in_ms` is missing (local runs): SCF's default timeout is 3 s, ours 60 s. */
+/** Used when the context says nothing of time (local runs): SCF's default timeout is 3 s, ours 60 s. */
 const DEFAULT_TIME_LIMIT_MS = 60_000;
 
 /**
@@ -93,7 +96,7 @@ export function createHandler(options: HandlerOptions = {}): Handler {
       env,
       ...(options.write ? { write: options.write } : {}),
     });
-    const timeLimit = context.time_limit_in_ms ?? DEFAULT_TIME_LIMIT_MS;
+    const timeLimit = timeLeft(context);
     const deadline = started + timeLimit - reserveFor(timeLimit);
     const execute: ExecuteDeps = {
       purgers,
@@ -222,6 +225,21 @@ function timerWithoutBucket(log: Logger): ConfigError {
   ]);
   log.error("timer event: no backlog to drain", { error });
   return error;
+}
+
+/**
+ * The time this invocation may take from now: `time_limit_in_ms`, else what `getRemainingTimeInMillis()`
+ * says is left (read once, here, at the start), else `DEFAULT_TIME_LIMIT_MS`.
+ */
+function timeLeft(context: ScfContext): number {
+  if (context.time_limit_in_ms !== undefined) return context.time_limit_in_ms;
+  try {
+    const remaining = Number(context.getRemainingTimeInMillis?.());
+    if (Number.isFinite(remaining)) return Math.max(0, remaining);
+  } catch {
+    // A context whose clock fails says nothing of time: as if it had none.
+  }
+  return DEFAULT_TIME_LIMIT_MS;
 }
 
 /**
