@@ -12,7 +12,7 @@ import { type DrainReport, drainBacklog } from "./backlog/drain";
 import { backlogOpener, cosStoreOpener, drainDeps, type OpenStore } from "./backlog/open";
 import { drainWithinWindow } from "./backlog/window";
 import { type Clock, systemClock } from "./clock";
-import { ConfigError, loadConfig } from "./config/config";
+import { ConfigError, configWarnings, loadConfig } from "./config/config";
 import type { ExecuteDeps } from "./execute/execute";
 import { PurgeLedger } from "./execute/ledger";
 import { QuotaBook } from "./execute/quota";
@@ -79,6 +79,8 @@ export function createHandler(options: HandlerOptions = {}): Handler {
   const env = options.env ?? process.env;
   const clock = options.clock ?? systemClock;
   const config = loadConfig(env);
+  const coldStartLog = createLogger({ env, ...(options.write ? { write: options.write } : {}) });
+  for (const warning of configWarnings(config)) coldStartLog.warn("configuration warning", { ...warning });
   const purgers = options.purgers ?? createPurgers(config, env);
   const quota = new QuotaBook(clock);
   // One limiter per instance: the 20 requests/second hold across back-to-back warm invocations too.

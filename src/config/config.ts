@@ -11,7 +11,7 @@ import type { ZodMiniType } from "zod/mini";
 import type { Config, Site } from "../model";
 import { CosPurgeError } from "../report/errors";
 import { maskSecrets, secretsIn } from "../report/redact";
-import { DOCS, FAMILIES, type Family, SCALARS, type Scalar } from "./settings";
+import { DOCS, FAMILIES, type Family, LOCAL_HOST, SCALARS, type Scalar } from "./settings";
 
 export { SETTINGS, type SettingDoc } from "./settings";
 
@@ -116,6 +116,18 @@ function parseSites(env: Env, problems: ConfigProblem[]): Site[] {
     if (zoneId === undefined) continue;
     for (const location of locations ?? []) add({ provider: "edgeone", zoneId, ...location, variable });
   }
+  // ZoneId<suffix> applies to eoDomains<suffix> only: without it, the zone would be silently unused.
+  const domainVariables = new Set(members(env, "eoDomains").map((member) => member.variable));
+  for (const [variable, zoneId] of zones) {
+    const domains = `eoDomains${variable.slice("ZoneId".length)}`;
+    if (variable === "ZoneId" || domainVariables.has(domains)) continue;
+    problems.push({
+      variable,
+      value: zoneId,
+      problem: `no ${domains} holds this zone's domains, so it would apply to none`,
+      accepted: `${domains} set to the zone's domains (${variable} applies to ${domains} only), or no ${variable}`,
+    });
+  }
   for (const member of members(env, "cdnHosts")) {
     for (const location of parseMember(FAMILIES.cdnHosts, DOCS.cdnHosts.accepted, member, problems) ?? []) {
       add({ provider: "cdn", ...location, variable: member.variable });
@@ -147,6 +159,29 @@ function deepFreeze<T>(value: T): T {
     for (const item of Object.values(value)) deepFreeze(item);
   }
   return value;
+}
+
+/** A setting that works but is likely a mistake outside a test: logged once at cold start. */
+export interface ConfigWarning {
+  readonly variable: string;
+  readonly warning: string;
+}
+
+/**
+ * What in a valid configuration deserves a warning: a `localhost` domain, accepted for tests against a
+ * local emulator, is never served by EdgeOne or CDN.
+ */
+export function configWarnings(config: Config): ConfigWarning[] {
+  return config.sites.flatMap((site) =>
+    new URL(site.origin).hostname === LOCAL_HOST
+      ? [
+          {
+            variable: site.variable,
+            warning: `${site.origin} is not a public domain: purging it only makes sense against a local emulator`,
+          },
+        ]
+      : [],
+  );
 }
 
 /**

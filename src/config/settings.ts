@@ -44,15 +44,36 @@ const LOG_LEVELS = ["debug", "info", "warn", "error"] as const satisfies readonl
 /** Dot-separated labels of letters, digits and inner hyphens (after `new URL` lowercased it). */
 const HOST = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/;
 const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
+/** `https:/x.com`, `https:x.com`, `https:\\x.com`: a scheme without its `//` (`x.com:8080` is a port). */
+const SCHEME_WITHOUT_SLASHES = /^([A-Za-z][A-Za-z0-9+-]*):(?!\/\/|\d)/;
+/** `http//x.com`: a scheme without its colon, which `new URL` would read as the host "http". */
+const SCHEME_WITHOUT_COLON = /^(https?)\/\//i;
+const IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
 /** Comma-separated patterns; a comma inside `{...}` belongs to the pattern (`*.{png,jpg}`). */
 const GLOB_LIST = /(?:\{[^{}]*\}|[^,])+/g;
+/** A `%` that starts no escape (`%zz`, a trailing `%`): no cache holds such a path under one spelling. */
+const BAD_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
+
+/** The one single-label host accepted in a domain list, for tests against a local emulator (with a warning). */
+export const LOCAL_HOST = "localhost";
 
 const words = (text: string): string[] => text.split(/[\s,]+/).filter((word) => word !== "");
 
-/** A host name or http(s) URL (`www.example.com`, `http://127.0.0.1:8080/static`), or what is wrong with it. */
+/**
+ * A host name or http(s) URL (`www.example.com`, `http://127.0.0.1:8080/static`), or what is wrong with it.
+ * `new URL` alone accepts too much: `https:/x.com` and `http//x.com` both parse, as hosts "x.com" and
+ * "http", and `123` becomes the address 0.0.0.123; each is refused here with what to write instead.
+ */
 function parseLocation(token: string): URL | string {
   const scheme = SCHEME.exec(token)?.[1]?.toLowerCase();
   if (scheme !== undefined && scheme !== "http" && scheme !== "https") return `"${scheme}:" is not http(s)`;
+  if (scheme === undefined) {
+    const slashless = SCHEME_WITHOUT_SLASHES.exec(token)?.[1]?.toLowerCase();
+    if (slashless === "http" || slashless === "https") return `write "${slashless}://" before the host`;
+    if (slashless !== undefined) return `"${slashless}:" is not http(s)`;
+    const colonless = SCHEME_WITHOUT_COLON.exec(token)?.[1]?.toLowerCase();
+    if (colonless !== undefined) return `the scheme has no colon: write "${colonless}://" before the host`;
+  }
   if (/[?#]/.test(token)) return "a query (?) or fragment (#) cannot be part of it";
   let url: URL;
   try {
@@ -65,7 +86,31 @@ function parseLocation(token: string): URL | string {
   if (!HOST.test(url.hostname)) {
     return `"${url.hostname}" is not a host name (letters, digits, hyphens, dots)`;
   }
+  const typed = (scheme === undefined ? token : token.slice(scheme.length + 3)).split(/[/:]/)[0] ?? "";
+  if (IPV4.test(url.hostname) && typed.toLowerCase() !== url.hostname) {
+    return `"${typed}" reads as the IP address ${url.hostname}: write a host name or all four numbers`;
+  }
   return url;
+}
+
+/**
+ * A domain to purge: a location whose host has a dot (or is `localhost`), and whose base path is a path
+ * a URL can have. Returns the problem instead when it is not one.
+ */
+function parseSite(token: string): { origin: string; basePath: string } | string {
+  const url = parseLocation(token);
+  if (typeof url === "string") return url;
+  if (!url.hostname.includes(".") && url.hostname !== LOCAL_HOST) {
+    return `"${url.hostname}" is a single label, not a domain name like www.example.com (only "${LOCAL_HOST}" is accepted, for local tests)`;
+  }
+  const basePath = url.pathname.replace(/\/+$/, "");
+  const badEscape = BAD_ESCAPE.exec(basePath);
+  if (badEscape !== null) {
+    const found = basePath.slice(badEscape.index, badEscape.index + 3);
+    return `the base path ${basePath} holds "${found}", which is no escape: a "%" is followed by two hex digits (write %25 for "%" itself)`;
+  }
+  if (basePath.includes("//")) return `the base path ${basePath} has an empty segment (//)`;
+  return { origin: url.origin, basePath };
 }
 
 /**
@@ -87,11 +132,9 @@ const siteList = pipe(
   envString(),
   transform((text: string, ctx) =>
     words(text).flatMap((token) => {
-      const url = parseLocation(token);
-      if (typeof url !== "string") {
-        return [{ origin: url.origin, basePath: url.pathname.replace(/\/+$/, "") }];
-      }
-      invalid(ctx, token === text ? url : `"${token}": ${url}`);
+      const site = parseSite(token);
+      if (typeof site !== "string") return [site];
+      invalid(ctx, token === text ? site : `"${token}": ${site}`);
       return [];
     }),
   ),
@@ -262,7 +305,8 @@ export interface SettingDoc {
   readonly description: string;
 }
 
-const DOMAINS = "host names or http(s) URLs, optionally with a base path, separated by commas or spaces";
+const DOMAINS =
+  "host names with a dot (or localhost, for local tests) or http(s) URLs, optionally with a base path, separated by commas or spaces";
 
 /** Documentation of every setting; typed by the schemas' names, so none can go undocumented. */
 export const DOCS: Readonly<Record<Family | Scalar, Omit<SettingDoc, "name">>> = {
@@ -270,7 +314,7 @@ export const DOCS: Readonly<Record<Family | Scalar, Omit<SettingDoc, "name">>> =
     default: "",
     accepted: "an EdgeOne zone id: zone- followed by letters and digits",
     description:
-      "EdgeOne zone of the eoDomains domains; ZoneId_1, ZoneId2… apply to eoDomains_1, eoDomains2….",
+      "EdgeOne zone of the eoDomains domains; ZoneId_1, ZoneId2… apply to eoDomains_1, eoDomains2… (which must be set).",
   },
   eoDomains: {
     default: "",

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { string } from "zod/mini";
-import { ConfigError, loadConfig, SETTINGS } from "../../src/config/config";
+import { ConfigError, configWarnings, loadConfig, SETTINGS } from "../../src/config/config";
 import { FAMILIES, SCALARS } from "../../src/config/settings";
 import { CosPurgeError } from "../../src/report/errors";
 
@@ -251,6 +251,60 @@ describe("loadConfig errors", () => {
     expect(error.message).toContain(error.accepted);
   });
 
+  it.each([
+    ["eoDomains", "https:/x.com", 'write "https://" before the host'],
+    ["eoDomains", "https:x.com", 'write "https://" before the host'],
+    ["eoDomains", "http:\\\\x.com", 'write "http://" before the host'],
+    ["eoDomains", "http//x.com", 'the scheme has no colon: write "http://" before the host'],
+    ["cdnHosts", "HTTPS//x.com", 'the scheme has no colon: write "https://" before the host'],
+    ["eoDomains", "mailto:x@example.com", '"mailto:" is not http(s)'],
+    ["eoDomains", "blog", '"blog" is a single label, not a domain name'],
+    ["cdnHosts", "https://intranet/static", '"intranet" is a single label'],
+    ["eoDomains", "123", '"123" reads as the IP address 0.0.0.123'],
+    ["eoDomains", "www.example.com/a%zz", 'holds "%zz", which is no escape'],
+    ["cdnHosts", "www.example.com/static/100%", 'holds "%", which is no escape'],
+    ["eoDomains", "www.example.com//static", "has an empty segment (//)"],
+    ["TEO_ENDPOINT", "http//127.0.0.1:8080", "the scheme has no colon"],
+  ])("rejects the malformed location %s=%j, saying what is wrong: %s", (variable, value, problem) => {
+    const error = configError({ ...edgeone, [variable]: value });
+    expect(error).toMatchObject({ variable, value });
+    expect(error.message).toContain(`${variable}=${JSON.stringify(value)}: `);
+    expect(error.message).toContain(problem);
+    expect(error.message).toContain(`Accepted: ${error.accepted}`);
+  });
+
+  it.each([
+    ["eoDomains", "localhost", "https://localhost", ""],
+    ["eoDomains", "http://localhost:8080/static", "http://localhost:8080", "/static"],
+    ["cdnHosts", "127.0.0.1:8080", "https://127.0.0.1:8080", ""],
+    ["eoDomains", "www.example.com/a%20b", "https://www.example.com", "/a%20b"],
+  ])("accepts %s=%j for local tests and escaped base paths", (variable, value, origin, basePath) => {
+    const sites = loadConfig({ ...edgeone, [variable]: value }).sites;
+    expect(sites).toContainEqual(expect.objectContaining({ variable, origin, basePath }));
+  });
+
+  it("accepts a single-label API endpoint (a container's name), which only the domains refuse", () => {
+    expect(loadConfig({ ...edgeone, TEO_ENDPOINT: "http://emulator:8080" }).teoEndpoint).toEqual({
+      protocol: "http://",
+      host: "emulator:8080",
+    });
+  });
+
+  it.each([
+    [{ ZoneId_blog: "zone-blog" }],
+    [{ ZoneId_blog: "zone-blog", eoDomains_blog: " " }],
+    [{ ZoneId_blog: "zone-blog", eoDomains_bolg: "blog.example.com" }],
+  ])("rejects a ZoneId<suffix> with no eoDomains<suffix> to apply to: %j", (env) => {
+    const error = configError({ ...edgeone, ...env });
+    const problem = error.problems.find((found) => found.variable === "ZoneId_blog");
+    expect(problem).toMatchObject({
+      value: "zone-blog",
+      problem: "no eoDomains_blog holds this zone's domains, so it would apply to none",
+      accepted: expect.stringContaining("eoDomains_blog set to the zone's domains"),
+    });
+    expect(error.message).toContain('ZoneId_blog="zone-blog": no eoDomains_blog');
+  });
+
   it("lists every problem in one error", () => {
     const error = configError({ ...edgeone, CDN_AREA: "china", PURGE_DRY_RUN: "maybe", ZoneId_1: "bad" });
     expect(error.problems.map((problem) => problem.variable).sort()).toEqual([
@@ -346,5 +400,22 @@ describe("SETTINGS", () => {
   it("states the defaults loadConfig applies", () => {
     const written = Object.fromEntries(SETTINGS.map((setting) => [setting.name, setting.default]));
     expect(loadConfig({ ...written, ...edgeone })).toEqual(loadConfig(edgeone));
+  });
+});
+
+describe("configWarnings", () => {
+  it("warns of a localhost domain, naming its variable, and of nothing else", () => {
+    const config = loadConfig({
+      ...edgeone,
+      eoDomains: "www.example.com 127.0.0.1",
+      cdnHosts_1: "localhost",
+    });
+    expect(configWarnings(config)).toEqual([
+      {
+        variable: "cdnHosts_1",
+        warning: expect.stringMatching(/^https:\/\/localhost is not a public domain/),
+      },
+    ]);
+    expect(configWarnings(loadConfig(edgeone))).toEqual([]);
   });
 });

@@ -36,7 +36,9 @@ const config = fc
     PURGE_URL_SPELLINGS: fc.constantFrom("chromium", "browser", "browser,rfc3986", "all"),
     PURGE_INDEX_DOCUMENT: fc.constantFrom("", "index.html"),
   })
-  .map((env) => loadConfig({ ZoneId: "zone-aaa", ZoneId_1: "zone-bbb", ...env }));
+  .map((env) =>
+    loadConfig({ ZoneId: "zone-aaa", ...(env.eoDomains_1 ? { ZoneId_1: "zone-bbb" } : {}), ...env }),
+  );
 
 const reachable = (change: ObjectChange) =>
   !change.key.split("/").some((segment) => segment === "." || segment === "..");
