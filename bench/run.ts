@@ -22,9 +22,12 @@ import { parseEvent } from "../src/plan/events";
 import { planPurges } from "../src/plan/plan";
 import type { Summary } from "../src/report/report";
 import { coldStart, EMULATOR_CREDENTIALS } from "../test/support/built-function";
+import { type Figures, figuresComment, withFigures } from "./figures";
 
 const ROOT = resolve(__dirname, "..");
 const DIST = resolve(ROOT, "dist/index.js");
+/** Built by `npm run package`, which `npm run bench` runs first. */
+const ZIP = resolve(ROOT, "dist/cos-purge.zip");
 
 for (const name of ["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"]) delete process.env[name];
 // dist/index.js reads its configuration when it loads (coldStart below); give it a valid one.
@@ -76,6 +79,8 @@ interface Row {
   readonly target: string;
 }
 const rows: Row[] = [];
+/** What README.md quotes (bench/figures.ts), filled in as it is measured. */
+const figures: { -readonly [K in keyof Figures]?: Figures[K] } = {};
 const report = (measure: string, result: string, target: string) => {
   rows.push({ measure, result, target });
   console.log(`${measure}: ${result}  (target: ${target})`);
@@ -104,9 +109,12 @@ async function repeat(times: number, measure: () => Promise<number>): Promise<nu
 function bundleSize(): void {
   const bytes = statSync(DIST).size;
   const gzip = gzipSync(readFileSync(DIST)).length;
+  const zip = statSync(ZIP).size;
+  figures.bundleKiB = Math.round(bytes / 1024);
+  figures.zipKiB = Math.round(zip / 1024);
   report(
     "dist/index.js size",
-    `${kib(bytes)} (${kib(gzip)} gzipped)`,
+    `${kib(bytes)} (${kib(gzip)} gzipped); dist/cos-purge.zip ${kib(zip)}`,
     "no node_modules needed; smaller loads faster",
   );
 }
@@ -120,6 +128,7 @@ async function coldStarts(emulator: RemoteEmulator, runs = 15): Promise<void> {
   };
   const requireOnly = `const t=process.hrtime.bigint();require(${JSON.stringify(DIST)});console.log(Number(process.hrtime.bigint()-t)/1e6)`;
   const requireTimes = await repeat(runs, () => freshProcess(requireOnly, env));
+  figures.requireMs = Math.round(median(requireTimes) * 10) / 10;
   report(
     "cold start: require(dist/index.js)",
     ms(median(requireTimes)),
@@ -131,6 +140,7 @@ async function coldStarts(emulator: RemoteEmulator, runs = 15): Promise<void> {
 f.main_handler(${event},{time_limit_in_ms:10000}).then(()=>console.log(Number(process.hrtime.bigint()-t)/1e6));`;
   // The function logs its summary line on stdout; the time is the last line.
   const firstTimes = await repeat(runs, () => freshProcess(firstPurge, env));
+  figures.firstPurgeMs = Math.round(median(firstTimes) * 10) / 10;
   report(
     "cold start: require + first invocation (SDK load, quota read, purge)",
     ms(median(firstTimes)),
@@ -295,9 +305,14 @@ its rate limit of 20 requests/second per action on. Cold starts are fresh \`node
 include Node's own start-up of the module system but not the process itself.
 
 ${table}
+
+${figuresComment(figures as Figures)}
 `,
   );
-  console.log("\nBENCHMARKS.md written");
+  // README.md quotes some of these; its sentence is rewritten from them (test/unit/bench-figures.test.ts).
+  const readme = resolve(ROOT, "README.md");
+  writeFileSync(readme, withFigures(readFileSync(readme, "utf8"), figures as Figures));
+  console.log("\nBENCHMARKS.md and README.md written");
 }
 
 main().catch((error: unknown) => {
