@@ -265,7 +265,35 @@ function machine(): string {
   return `${cpu}, ${cpus().length} cores, ${mib(totalmem())} RAM, Node ${process.version}, ${process.platform}`;
 }
 
+/**
+ * `npm run bench -- --readme`: only what README.md quotes (size, cold starts), in a few seconds. Their
+ * rows and the figures comment of BENCHMARKS.md are replaced; the other rows stay as last measured.
+ */
+async function readmeFiguresOnly(): Promise<void> {
+  const emulator = await startRemoteEmulator();
+  try {
+    bundleSize();
+    await coldStarts(emulator);
+  } finally {
+    emulator.stop();
+  }
+  const path = resolve(ROOT, "BENCHMARKS.md");
+  let benchmarks = readFileSync(path, "utf8");
+  for (const row of rows) {
+    const line = `| ${row.measure} | ${row.result} | ${row.target} |`;
+    const start = benchmarks.indexOf(`| ${row.measure} |`);
+    if (start < 0) throw new Error(`BENCHMARKS.md has no row "${row.measure}": run the whole bench`);
+    benchmarks = benchmarks.slice(0, start) + line + benchmarks.slice(benchmarks.indexOf("\n", start));
+  }
+  benchmarks = benchmarks.replace(/<!-- figures: .* -->/, figuresComment(figures as Figures));
+  writeFileSync(path, benchmarks);
+  const readme = resolve(ROOT, "README.md");
+  writeFileSync(readme, withFigures(readFileSync(readme, "utf8"), figures as Figures));
+  console.log("\nBENCHMARKS.md (size and cold start rows) and README.md written");
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes("--readme")) return readmeFiguresOnly();
   const emulator = await startRemoteEmulator();
   try {
     bundleSize();
