@@ -64,7 +64,9 @@ it("cuts a slow call at the deadline getRemainingTimeInMillis() implies, not at 
   // Deadline: 2.5 s less 0.5 s. The quota was read, then one purge call was made and abandoned at the
   // deadline (the emulator records a call when it answers, 8 s later), no retry was started, and the
   // URL waits in the backlog as its outcome is unknown.
-  expect(Date.now() - started).toBeLessThan(2_400);
+  // Under the 5 s API timeout that a 60 s budget would have let the call run to (the backlog write after
+  // the deadline adds a little, more on a loaded machine).
+  expect(Date.now() - started).toBeLessThan(4_000);
   expect(callsMade()).toEqual(["teo DescribeContentQuota", "cos PutObject"]);
   expect(summary).toMatchObject({ apiCalls: 2, purged: 0, deferred: 1 });
   expect(summary.deferrals).toEqual([expect.objectContaining({ reason: "OutcomeUnknown" })]);
