@@ -23,7 +23,8 @@ export const EXIT_HELP = `Exit codes:
   3  credentials or permission (none set, rejected, or the CAM policy lacks an action)`;
 
 /** Codes of errors that only new credentials or a wider CAM policy can fix. */
-const CREDENTIALS = /^(MissingCredentials$|AuthFailure|UnauthorizedOperation(?!\.OperationTooOften$))/;
+const CREDENTIALS =
+  /^(MissingCredentials$|InvalidCredentials|AuthFailure|UnauthorizedOperation(?!\.OperationTooOften$))/;
 /** Codes of a bad command line, setting or input. */
 const USAGE = /^(UsageError|InvalidConfig|InvalidEvent|ERR_PARSE_ARGS_\w+)$/;
 

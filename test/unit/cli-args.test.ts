@@ -60,6 +60,7 @@ describe("exit codes", () => {
     expect(exitCodeFor({ code: "InvalidConfig" })).toBe(2);
     expect(exitCodeFor({ code: "InvalidEvent" })).toBe(2);
     expect(exitCodeFor({ code: "MissingCredentials" })).toBe(3);
+    expect(exitCodeFor({ code: "InvalidCredentials.SessionToken" })).toBe(3);
     expect(exitCodeFor({ code: "UnauthorizedOperation.CamUnauthorized" })).toBe(3);
     expect(exitCodeFor({ code: "UnauthorizedOperation.OperationTooOften" })).toBe(1);
     const incomplete = (codes: string[]) => ({
