@@ -10,6 +10,7 @@
 import { type Delivery, deliver, nothingExecuted, Pressure } from "./backlog/deliver";
 import { type DrainReport, drainBacklog } from "./backlog/drain";
 import { backlogOpener, cosStoreOpener, drainDeps, type OpenStore } from "./backlog/open";
+import { rememberPurged, skipPurgedBefore } from "./backlog/retries";
 import { drainWithinWindow } from "./backlog/window";
 import { type Clock, systemClock } from "./clock";
 import { ConfigError, configWarnings, loadConfig } from "./config/config";
@@ -17,7 +18,6 @@ import type { ExecuteDeps } from "./execute/execute";
 import { PurgeLedger } from "./execute/ledger";
 import { QuotaBook } from "./execute/quota";
 import { createRateLimiter } from "./execute/rate-limit";
-import { acceptedEarlier } from "./execute/recheck";
 import type { Config, ParsedEvent, Provider, Purger } from "./model";
 import { parseEvent } from "./plan/events";
 import { planPurges, toLanes } from "./plan/plan";
@@ -123,12 +123,10 @@ export function createHandler(options: HandlerOptions = {}): Handler {
 
     const plan = planPurges(parsed.changes, config);
     const skipped = [...parsed.skipped, ...plan.skipped];
-    const partition = ledger.partition(plan.targets, parsed.changes);
-    const earlier = await acceptedEarlier(ledger.unansweredOf(partition.toPurge, parsed.changes), execute);
-    const toPurge = partition.toPurge.filter((target) => !earlier.has(target));
-    const alreadyPurged = [...partition.alreadyPurged, ...earlier];
-    const prefetch = planPrefetches(parsed.changes, toPurge, config);
     const backlog = backlogs(parsed.changes[0]);
+    const retry = { ...execute, ledger, backlog };
+    const { toPurge, alreadyPurged } = await skipPurgedBefore(plan.targets, parsed.changes, retry);
+    const prefetch = planPrefetches(parsed.changes, toPurge, config);
     const delivery: Delivery = config.dryRun
       ? { route: "direct", execution: nothingExecuted(), deferred: [], failures: [] }
       : await deliver(toLanes(toPurge), {
@@ -146,11 +144,6 @@ export function createHandler(options: HandlerOptions = {}): Handler {
               windowMs: config.windowMs,
             }),
         });
-    ledger.remember(plan.targets, parsed.changes, [
-      ...delivery.execution.purged,
-      ...[...earlier].map((t) => t.url),
-    ]);
-    ledger.rememberUnanswered(toPurge, parsed.changes, unansweredIn(delivery.failures));
     if (delivery.drain) logDrain(delivery.drain, log);
 
     const summary = summarize({
@@ -165,22 +158,15 @@ export function createHandler(options: HandlerOptions = {}): Handler {
       ...(config.prefetch.length > 0 ? { prefetch } : {}),
       secrets: secretsIn(env),
     });
-    if (isIncomplete(summary)) {
+    const failing = isIncomplete(summary);
+    await rememberPurged(plan.targets, parsed.changes, delivery, { ...retry, failing, alreadyPurged });
+    if (failing) {
       log.error("purge summary", { ...summary });
       throw new PurgeFailedError(summary);
     }
     log.info("purge summary", { ...summary });
     return summary;
   };
-}
-
-/** URL → when it was sent, for the failures whose call was never answered (a retry must look first). */
-function unansweredIn(failures: Delivery["failures"]): Map<string, number> {
-  const sent = new Map<string, number>();
-  for (const failure of failures) {
-    if (failure.sentAt !== undefined) for (const url of failure.targets) sent.set(url, failure.sentAt);
-  }
-  return sent;
 }
 
 function finishDrain(

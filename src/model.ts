@@ -51,6 +51,8 @@ export interface ObjectChange {
    * A platform retry of the same delivery carries the same value, so it is the idempotency key.
    */
   readonly version: string;
+  /** When COS reported the change (epoch ms), if the record says: tells a late retry from a new event. */
+  readonly eventTime?: number;
 }
 
 /** A record deliberately not purged (folder marker, restore event, excluded key...). Not a failure. */

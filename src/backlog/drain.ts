@@ -21,6 +21,7 @@ import { isDeferrable } from "./deferral";
 import { type BacklogEntry, FOLDERS, keyTime, laneOf, type SentRecord } from "./entries";
 import { confirmSent, journaledPurgers, queuedId, SourceIndex } from "./journal";
 import { acquireLease, type LeaseState } from "./lease";
+import { sweepMarkers } from "./markers";
 import { executePurgesFirst, isPrefetch } from "./prefetch";
 
 export interface DrainDeps extends ExecuteDeps {
@@ -98,6 +99,7 @@ async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
   const attempts: AttemptContext = { ...deps, limiter: deps.limiter ?? createRateLimiter(clock) };
   const withLimiter = { ...deps, limiter: attempts.limiter };
   const confirmation = await confirmSent({ ...withLimiter, attempts });
+  await sweepMarkers(backlog, clock.now()).catch(() => 0);
 
   const { entries, unreadable } = await backlog.readQueue();
   for (const { key, problem } of unreadable)

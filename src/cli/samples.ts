@@ -51,7 +51,14 @@ let requests = 0;
 
 /** One COS trigger record; defaults describe a fresh upload to examplebucket-1250000000 in Guangzhou. */
 export function cosRecord(options: CosRecordOptions): CosRecord {
-  const { key, appid = APPID, bucket = BUCKET, eventTime = 1_700_000_000, size = 1024 } = options;
+  // Now by default: a fresh event, as COS sends it (an old one may be SCF's retry: backlog/markers.ts).
+  const {
+    key,
+    appid = APPID,
+    bucket = BUCKET,
+    eventTime = Math.floor(Date.now() / 1000),
+    size = 1024,
+  } = options;
   requests += 1;
   const requestId = options.requestId === undefined ? `req-${requests}` : options.requestId;
   // Like COS's own `url`: percent-encoded key (tencent-cloud.md §1), on the bucket's default host.

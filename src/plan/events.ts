@@ -231,6 +231,17 @@ function readVersion(record: Json): string {
   return typeof time === "number" || typeof time === "string" ? String(time) : "";
 }
 
+const optional = <K extends string, V>(key: K, value: V | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
+
+/** `event.eventTime` as epoch ms: Unix seconds in current events, an ISO string in older ones. */
+function readEventTime(record: Json): number | undefined {
+  const time = peek(record, "event.eventTime");
+  if (typeof time === "number" && Number.isFinite(time)) return time * 1000;
+  const parsed = typeof time === "string" ? Date.parse(time) : Number.NaN;
+  return Number.isNaN(parsed) ? undefined : parsed;
+}
+
 function readCosRecord(
   value: unknown,
   place: Place,
@@ -252,6 +263,7 @@ function readCosRecord(
     region: readRegion(record),
     record: place.record,
     version: readVersion(record),
+    ...optional("eventTime", readEventTime(record)),
   };
 }
 

@@ -143,4 +143,29 @@ describe("the backlog, against the emulator", () => {
     const folders = emulator.calls().filter((call) => call.params.Type === "purge_prefix");
     expect(folders.map((call) => call.params.Targets)).toEqual([["https://www.example.com/"]]);
   });
+
+  it("SCF's retry of a failed event on another instance does not purge again what the first purged", async () => {
+    // foreign.example.org is not on the zone: EdgeOne refuses it in FailedList, the invocation fails.
+    const settings = { PURGE_MODE: "direct", eoDomains: "www.example.com foreign.example.org" };
+    const event = cosEvent(cosRecord({ key: "a.png", eventTime: Math.floor(Date.now() / 1000) - 70 }));
+    await expect(instance(settings).invoke(event)).rejects.toThrow(/not purged/);
+    const first = accepted();
+    expect(first).toContain("https://www.example.com/a.png");
+    expect(
+      emulator.objects(BUCKET).filter((object) => object.key.startsWith(".cos-purge/done/")),
+    ).toHaveLength(1);
+
+    emulator.reset(); // calls forgotten, the marker kept
+    await expect(instance(settings).invoke(event)).rejects.toThrow(/not purged/);
+    const sent = emulator
+      .calls()
+      .filter((call) => call.action === "CreatePurgeTask")
+      .flatMap((call) => call.params.Targets as string[]);
+    expect(sent).toEqual(["https://foreign.example.org/a.png"]);
+  });
+
+  it("a fresh event never reads a marker: a lone upload costs no COS request", async () => {
+    await instance({ PURGE_MODE: "direct" }).invoke(cosEvent(cosRecord({ key: "fresh.png" })));
+    expect(emulator.calls().filter((call) => call.service === "cos")).toEqual([]);
+  });
 });

@@ -29,6 +29,7 @@ describe("parseEvent on COS trigger events", () => {
           region: "ap-chengdu",
           record: "0",
           version: "NWMxOWY4MGFfMjViMjU4NjRfMTUyMV8yNzhhZjM=",
+          eventTime: 1_545_205_770_000,
         },
       ],
       skipped: [],
