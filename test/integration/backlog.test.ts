@@ -168,4 +168,33 @@ describe("the backlog, against the emulator", () => {
     await instance({ PURGE_MODE: "direct" }).invoke(cosEvent(cosRecord({ key: "fresh.png" })));
     expect(emulator.calls().filter((call) => call.service === "cos")).toEqual([]);
   });
+
+  it("auto: back-to-back uploads on one instance are a burst, queued and drained together in one call", async () => {
+    const { invoke } = instance({ PURGE_MODE: "auto", PURGE_WINDOW_MS: "400" });
+    const lone = await invoke(cosEvent(cosRecord({ key: "first.png" })));
+    expect(lone.route).toBe("direct");
+    const burst = files(8, "burst/");
+    const summaries = await Promise.all(burst.map((record) => invoke(cosEvent(record))));
+
+    expect(summaries.every((summary) => summary.route === "queued" && summary.failed === 0)).toBe(true);
+    const calls = emulator.calls().filter((call) => call.action === "CreatePurgeTask");
+    expect(calls).toHaveLength(2); // the lone upload, then one drain for the whole burst
+    expect([...(calls[1]?.params.Targets as string[])].sort()).toEqual(burst.map(urlOf).sort());
+    expect(queueObjects()).toEqual([]);
+  });
+
+  it("auto: a rate-limit refusal queues the rest at once instead of retrying against other instances", async () => {
+    emulator.configure({
+      faults: [{ action: "CreatePurgeTask", kind: "error", code: "RequestLimitExceeded", times: 1 }],
+    });
+    const { invoke } = instance({ PURGE_MODE: "auto", PURGE_WINDOW_MS: "300" });
+    const summary = await invoke(cosEvent(...files(3)));
+
+    const calls = emulator.calls().filter((call) => call.action === "CreatePurgeTask");
+    // Refused once, then not retried by the invocation: the window's drain purged the three.
+    expect(calls.map((call) => call.error)).toEqual(["RequestLimitExceeded", null]);
+    expect(summary).toMatchObject({ route: "direct", purged: 0, deferred: 3, failed: 0 });
+    expect(summary.deferrals[0]).toMatchObject({ reason: "RequestLimitExceeded" });
+    expect(summary.drain).toMatchObject({ status: "drained", purged: 3 });
+  });
 });
