@@ -179,7 +179,7 @@ describe("the backlog, against the emulator", () => {
     expect(summaries.every((summary) => summary.route === "queued" && summary.failed === 0)).toBe(true);
     const calls = emulator.calls().filter((call) => call.action === "CreatePurgeTask");
     expect(calls).toHaveLength(2); // the lone upload, then one drain for the whole burst
-    expect([...(calls[1]?.params.Targets as string[])].sort()).toEqual(burst.map(urlOf).sort());
+    expect([...((calls[1]?.params.Targets ?? []) as string[])].sort()).toEqual(burst.map(urlOf).sort());
     expect(queueObjects()).toEqual([]);
   });
 
