@@ -111,7 +111,7 @@ export async function backlogCommand(
   if (listing.entries === 0) out("The backlog is empty.\n");
   else {
     out(
-      `${listing.targets} targets in ${listing.entries} entries; the oldest has waited ${formatDuration(listing.oldestAgeMs)}.\n`,
+      `${plural(listing.targets, "target")} in ${plural(listing.entries, "entry", "entries")}; the oldest has waited ${formatDuration(listing.oldestAgeMs)}.\n`,
     );
     out(
       table(
@@ -171,9 +171,9 @@ export async function backlogDrainCommand(
     );
   } else {
     out(
-      `Drained ${report.entries} entries: ${report.purged} of ${report.targets} targets purged in ${jobs.length} requests, ` +
-        `${report.waiting} still waiting, ${count(report.failures)} failed for good; ` +
-        `${report.confirmed} earlier submissions confirmed, ${report.requeued} targets of failed tasks queued again.\n`,
+      `Drained ${plural(report.entries, "entry", "entries")}: ${report.purged} of ${plural(report.targets, "target")} purged in ` +
+        `${plural(jobs.length, "request")}, ${report.waiting} still waiting, ${count(report.failures)} failed for good; ` +
+        `${plural(report.confirmed, "earlier submission")} confirmed, ${report.requeued} targets of failed tasks queued again.\n`,
     );
     for (const folder of report.collapsed.slice(0, 20))
       out(`  collapsed ${folder.count} URLs into ${folder.prefix}\n`);
@@ -182,6 +182,8 @@ export async function backlogDrainCommand(
   if (report.failures.length > 0) return exitCodeForFailures(report.failures.map((failure) => failure.code));
   return report.waiting > 0 ? EXIT.notDone : EXIT.done;
 }
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 const count = (groups: readonly { readonly targets: readonly string[] }[]): number =>
   groups.reduce((sum, group) => sum + group.targets.length, 0);

@@ -59,7 +59,7 @@ describe("cos-purge backlog", () => {
     expect((await cli(["backlog"], env())).stdout).toContain("The backlog is empty.");
     await fillBacklog();
     const { stdout } = await cli(["backlog"], env());
-    expect(stdout).toMatch(/3 targets in 1 entries/);
+    expect(stdout).toMatch(/3 targets in 1 entry;/);
     expect(stdout).toContain("QuotaExhausted");
   });
 
@@ -72,7 +72,7 @@ describe("cos-purge backlog", () => {
     emulator.reset({ config: true }); // a new day, with the default quota (COS objects are kept)
     const drained = await cli(["backlog", "drain"], env());
     expect(drained.code).toBe(0);
-    expect(drained.stdout).toMatch(/3 of 3 targets purged in 1 requests/);
+    expect(drained.stdout).toMatch(/3 of 3 targets purged in 1 request,/);
     const purged = emulator
       .calls()
       .filter((call) => call.action === "CreatePurgeTask" && call.error === null)
