@@ -57,6 +57,13 @@ describe("dist/index.js", () => {
     expect(filesOf(name)).toEqual([]);
   });
 
+  it("leaves the COS SDK to dist/cos-sdk.js, loaded by the first backlog access only", () => {
+    for (const name of ["cos-nodejs-sdk-v5", "cos-request", "sshpk", "psl", "tough-cookie"]) {
+      expect(filesOf(name)).toEqual([]);
+    }
+    expect(bundle.text).toContain('import("./cos-sdk.js")');
+  });
+
   it("takes zod/mini alone: neither the classic API nor any locale", () => {
     expect(filesOf("zod").filter((file) => /\/v4\/(classic|locales)\//.test(file))).toEqual([]);
     expect(filesOf("zod").some((file) => file.includes("/v4/mini/"))).toBe(true);
