@@ -230,6 +230,14 @@ export interface Execution {
   readonly quota: readonly QuotaReport[];
   /** Total API calls made (purge and quota), for the summary. */
   readonly apiCalls: number;
+  /** Folder purges that stood for many URLs (collapse), when any. */
+  readonly collapsed?: readonly CollapsedFolderReport[];
+}
+
+/** One folder purge that stood for `count` URLs of its zone or area. */
+export interface CollapsedFolderReport extends LaneKey {
+  readonly prefix: string;
+  readonly count: number;
 }
 
 /** An API endpoint: host (with port when not the default) and protocol, as the SDK's httpProfile wants them. */

@@ -171,11 +171,6 @@ async function executeCollapsed(lanes: readonly Lane[], deps: CollapseDeps): Pro
   const limiter = deps.limiter ?? createRateLimiter(deps.clock);
   const withLimiter = { ...deps, limiter };
   const { planned, folders, quotaCalls } = await collapseLanes(lanes, withLimiter, withLimiter);
-  if (folders.length > 0) {
-    deps.log.info("collapsed into folder purges", {
-      folders: folders.slice(0, 20).map(({ prefix, targets }) => ({ prefix, count: targets.length })),
-    });
-  }
   const execution = expandFolders(await executePlan(planned, withLimiter), folders);
   return { ...execution, apiCalls: execution.apiCalls + quotaCalls };
 }

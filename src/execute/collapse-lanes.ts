@@ -4,7 +4,7 @@
  * today's folder and URL quotas as the provider reports them. Used by the drain and by an invocation
  * carrying many files (a CKafka batch).
  */
-import type { Execution, Failure, Lane, LaneKey } from "../model";
+import type { CollapsedFolderReport, Execution, Failure, Lane, LaneKey } from "../model";
 import { type CollapseSettings, collapseTargets } from "../plan/collapse";
 import { type AttemptContext, callWithRetries } from "./attempts";
 import type { ExecuteDeps } from "./execute";
@@ -12,10 +12,7 @@ import { laneKeyOf } from "./lane";
 import { fallbackQuota } from "./quota";
 
 /** A folder purge that stood for `count` URLs of a URL lane. */
-export interface Collapse extends LaneKey {
-  readonly prefix: string;
-  readonly count: number;
-}
+export type Collapse = CollapsedFolderReport;
 
 /** A folder chosen: its folder lane (type `purge_prefix`), its URL, and the URL targets it stands for. */
 export interface CollapsedFolder extends LaneKey {
@@ -93,7 +90,13 @@ export function expandFolders(execution: Execution, folders: readonly CollapsedF
     const { type: _type, ...rest } = failure;
     return { ...rest, targets: urls };
   });
-  return { ...execution, purged, failures };
+  const collapsed = folders.map(({ prefix, targets, provider, scope }) => ({
+    provider,
+    scope,
+    prefix,
+    count: targets.length,
+  }));
+  return { ...execution, purged, failures, collapsed };
 }
 
 /** How many targets the lane may take today: the provider's word, or one request's worth when it cannot say. */

@@ -120,6 +120,8 @@ export interface Summary {
   readonly targets?: readonly { readonly url: string; readonly spellings: readonly Spelling[] }[];
   /** The drain this invocation ran, when it ran one. */
   readonly drain?: DrainSummary;
+  /** Folder purges that stood for many URLs (PURGE_COLLAPSE_MIN_FILES), the first 20. */
+  readonly collapsed?: Execution["collapsed"];
   /** Prefetch (`PURGE_PREFETCH`): present when it is on, or when a drain handled prefetches. */
   readonly prefetch?: PrefetchSummary;
 }
@@ -171,6 +173,7 @@ export function summarize(input: SummaryInput): Summary {
         }
       : {}),
     ...(drain ? { drain: summarizeDrainReport(drain) } : {}),
+    ...(execution.collapsed?.length ? { collapsed: execution.collapsed.slice(0, LIST_LIMIT) } : {}),
     ...(input.prefetch
       ? { prefetch: summarizePrefetch(input.prefetch.length, input.delivery.prefetch) }
       : {}),

@@ -126,6 +126,14 @@ describe("the backlog, against the emulator", () => {
       ["purge_prefix", ["https://www.example.com/assets/js/"]],
     ]);
     expect(summary).toMatchObject({ planned: 123, purged: 123, failed: 0, deferred: 0 });
+    expect(summary.collapsed).toEqual([
+      {
+        provider: "edgeone",
+        scope: "zone-emulator",
+        prefix: "https://www.example.com/assets/js/",
+        count: 120,
+      },
+    ]);
   });
 
   it("collapse: the root is never purged as a folder unless PURGE_COLLAPSE_ROOT allows it", async () => {
