@@ -115,7 +115,10 @@ export function createHandler(options: HandlerOptions = {}): Handler {
     if (parsed.source === "timer") {
       const backlog = backlogs();
       if (backlog === undefined) throw timerWithoutBucket(log);
-      const report = await drainBacklog(drainDeps(execute, backlog, requestId, config));
+      const report = await drainBacklog({
+        ...drainDeps(execute, backlog, requestId, config),
+        yieldToWindow: true,
+      });
       const durationMs = clock.now() - started;
       return finishDrain(report, { requestId, log, durationMs, parsed, secrets: secretsIn(env) });
     }
@@ -142,6 +145,8 @@ export function createHandler(options: HandlerOptions = {}): Handler {
             drainWithinWindow({
               ...drainDeps(execute, backlog, requestId, config),
               windowMs: config.windowMs,
+              // auto answers for latency (a few windows), queue for calls (fuller batches).
+              maxHoldMs: (config.mode === "queue" ? 20 : 4) * config.windowMs,
             }),
         });
     if (delivery.drain) logDrain(delivery.drain, log);

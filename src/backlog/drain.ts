@@ -20,7 +20,7 @@ import type { Backlog, Stored, Unreadable } from "./backlog";
 import { isDeferrable } from "./deferral";
 import { type BacklogEntry, FOLDERS, keyTime, laneOf, type SentRecord } from "./entries";
 import { confirmSent, journaledPurgers, queuedId, SourceIndex } from "./journal";
-import { acquireLease, type LeaseState } from "./lease";
+import { acquireLease, type LeaseState, leaseHolder } from "./lease";
 import { sweepMarkers } from "./markers";
 import { executePurgesFirst, isPrefetch } from "./prefetch";
 
@@ -33,6 +33,11 @@ export interface DrainDeps extends ExecuteDeps {
   readonly collapse?: CollapseSettings;
   /** Submit only full batches, keeping the rest queued for a fuller one (uploads are still arriving). */
   readonly fullBatchesOnly?: boolean;
+  /**
+   * Do nothing while an invocation holds the drain window (window.ts): it is gathering a burst into
+   * full batches, which a drain now would cut into partial ones. The timer's drains set it.
+   */
+  readonly yieldToWindow?: boolean;
 }
 
 /** What one drain did; logged as the "drain summary" line. */
@@ -79,6 +84,10 @@ const BOOKKEEPING_MS = 2_000;
 export async function drainBacklog(deps: DrainDeps): Promise<DrainReport> {
   const { backlog, clock } = deps;
   const ttl = Math.max(BOOKKEEPING_MS, deps.deadline - clock.now());
+  if (deps.yieldToWindow) {
+    const window = await leaseHolder(backlog.objects, clock, `${backlog.prefix}${FOLDERS.lease}window/`);
+    if (window !== undefined) return { ...emptyReport("busy"), holder: window };
+  }
   const name = `${backlog.prefix}${FOLDERS.lease}drain/`;
   const lease = await acquireLease(backlog.objects, clock, name, deps.owner, ttl);
   if (lease.held === undefined) {

@@ -56,6 +56,22 @@ function readState(text: string | undefined): LeaseState | undefined {
   }
 }
 
+/** The holder of lease `name` now, or undefined when it is free (never taken, released or expired). */
+export async function leaseHolder(
+  store: ObjectStore,
+  clock: Clock,
+  name: string,
+): Promise<LeaseState | undefined> {
+  const generations = (await store.list(name)).filter((object) =>
+    /^\d+$/.test(object.key.slice(name.length)),
+  );
+  const highest = generations.at(-1);
+  if (highest === undefined) return undefined;
+  const state = readState(await store.get(highest.key));
+  if (state === undefined || state.released || state.expiresAt <= clock.now()) return undefined;
+  return state;
+}
+
 /**
  * Tries once to take the lease `name` (a folder key ending in `/`) for `ttlMs`.
  *

@@ -4,9 +4,10 @@
  *
  * The first invocation to queue takes the window lease and waits `windowMs`, longer while uploads keep
  * arriving (the queue's newest entry is younger than the quiet period), at most 4 windows; then it
- * drains everything queued. The others find the lease taken and return at once. While uploads are still
- * arriving it submits only full batches and keeps the rest for its next round, which is what brings a
- * burst close to `ceil(URLs / Batch)` calls.
+ * drains everything queued. The others find the lease taken and return at once, and the timer's drains
+ * stand aside while it holds the window. While uploads are still arriving it submits only full batches
+ * and keeps the rest for its next round, for at most `maxHoldMs`: that is what brings a burst close to
+ * `ceil(URLs / Batch)` calls.
  *
  * No upload is left behind: an invocation queues its entry before it tries the lease, and the holder
  * looks at the queue again after releasing it. An entry that arrived after the holder's last drain is
@@ -18,6 +19,11 @@ import { acquireLease } from "./lease";
 
 export interface WindowDeps extends DrainDeps {
   readonly windowMs: number;
+  /**
+   * The longest a queued entry waits for a fuller batch while uploads keep coming: a few windows where
+   * latency matters (`auto`), longer where calls do (`queue`). Then whatever is queued goes out.
+   */
+  readonly maxHoldMs: number;
 }
 
 /** Time a drain needs after the wait: one or two purge calls plus the bookkeeping. */
@@ -39,8 +45,9 @@ export async function drainWithinWindow(deps: WindowDeps): Promise<DrainReport |
     if (lease.held === undefined) break;
     try {
       while (clock.now() + DRAIN_TIME_MS < deps.deadline) {
-        const { ongoing } = await waitForQuiet(deps);
-        const report = await drainBacklog({ ...deps, fullBatchesOnly: ongoing });
+        const { ongoing, oldest } = await waitForQuiet(deps);
+        const hold = ongoing && clock.now() - oldest < deps.maxHoldMs;
+        const report = await drainBacklog({ ...deps, fullBatchesOnly: hold });
         reports.push(report);
         if (report.status === "busy") {
           await clock.sleep(Math.min(deps.windowMs, 1_000));
@@ -62,7 +69,7 @@ export async function drainWithinWindow(deps: WindowDeps): Promise<DrainReport |
  * Waits one window, then while the newest entry is younger than the quiet period, up to four windows
  * or the time the drain needs before the deadline.
  */
-async function waitForQuiet(deps: WindowDeps): Promise<{ ongoing: boolean }> {
+async function waitForQuiet(deps: WindowDeps): Promise<{ ongoing: boolean; oldest: number }> {
   const { clock, windowMs } = deps;
   const quietMs = Math.max(250, windowMs / 4);
   const start = clock.now();
@@ -70,9 +77,9 @@ async function waitForQuiet(deps: WindowDeps): Promise<{ ongoing: boolean }> {
   await clock.sleep(Math.min(windowMs, latest - start));
   for (;;) {
     const now = clock.now();
-    const newest = Math.max(0, ...(await deps.backlog.listQueue()).map((object) => keyTime(object.key) ?? 0));
-    const ongoing = now - newest < quietMs;
-    if (!ongoing || now + quietMs > latest) return { ongoing };
+    const times = (await deps.backlog.listQueue()).map((object) => keyTime(object.key) ?? now);
+    const ongoing = now - Math.max(0, ...times) < quietMs;
+    if (!ongoing || now + quietMs > latest) return { ongoing, oldest: Math.min(now, ...times) };
     await clock.sleep(quietMs);
   }
 }
