@@ -145,8 +145,8 @@ export function createHandler(options: HandlerOptions = {}): Handler {
             drainWithinWindow({
               ...drainDeps(execute, backlog, requestId, config),
               windowMs: config.windowMs,
-              // auto answers for latency (a few windows), queue for calls (fuller batches).
-              maxHoldMs: (config.mode === "queue" ? 20 : 4) * config.windowMs,
+              // auto answers for latency (two windows), queue for calls (fuller batches).
+              maxHoldMs: (config.mode === "queue" ? 20 : 2) * config.windowMs,
             }),
         });
     if (delivery.drain) logDrain(delivery.drain, log);

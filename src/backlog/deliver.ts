@@ -96,9 +96,18 @@ export async function deliver(lanes: readonly Lane[], deps: DeliverDeps): Promis
       message: deps.mode === "queue" ? "PURGE_MODE=queue" : "uploads in a burst: queued for the next drain",
     }));
     const unsaved = await deferOrFail(deps.backlog, deferrals, deps.requestId);
-    if (unsaved.length > 0) return { route: "queued", execution: nothingExecuted(), ...apart([], unsaved) };
-    const drain = await drainSoonNoting(deps);
-    return { route: "queued", execution: nothingExecuted(), ...apart(deferrals, []), ...drain };
+    if (unsaved.length === 0) {
+      const drain = await drainSoonNoting(deps);
+      return { route: "queued", execution: nothingExecuted(), ...apart(deferrals, []), ...drain };
+    }
+    // The backlog cannot be written (no COS permission yet, an outage). `queue` was asked for and fails
+    // for SCF to retry; `auto` purges at once instead: never worse than `direct`.
+    if (deps.mode === "queue")
+      return { route: "queued", execution: nothingExecuted(), ...apart([], unsaved) };
+    deps.log.warn("backlog not writable; purging at once", {
+      code: unsaved[0]?.code,
+      error: unsaved[0]?.message,
+    });
   }
 
   const execution = await executeCollapsed(lanes, { ...deps, yieldOnRateLimit: deps.mode === "auto" });

@@ -9,10 +9,9 @@
  * sent record the next drain resolves.
  */
 import type { AttemptContext } from "../execute/attempts";
-import { type Collapse, collapseLanes } from "../execute/collapse-lanes";
+import { type Collapse, collapseLanes, readLaneQuota } from "../execute/collapse-lanes";
 import type { ExecuteDeps } from "../execute/execute";
 import { laneKeyOf } from "../execute/lane";
-import { fallbackQuota } from "../execute/quota";
 import { createRateLimiter } from "../execute/rate-limit";
 import type { Execution, Failure, Lane, LaneKey } from "../model";
 import type { CollapseSettings } from "../plan/collapse";
@@ -121,9 +120,13 @@ async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
     sources.addFolder(lane, prefix, targets);
     return { ...laneKeyOf({ ...lane, type: "purge_url" }), prefix, count: targets.length };
   });
-  const { submit, heldBack } = deps.fullBatchesOnly
-    ? fullBatches(planned, deps)
-    : { submit: planned, heldBack: 0 };
+  const {
+    submit,
+    heldBack,
+    calls: batchCalls,
+  } = deps.fullBatchesOnly
+    ? await fullBatches(planned, withLimiter, attempts)
+    : { submit: planned, heldBack: 0, calls: 0 };
   const journal = journaledPurgers({ ...withLimiter }, sources);
   // Prefetch lanes after the purge lanes, never for a URL still queued for purging (prefetch.ts).
   const execution = await executePurgesFirst(
@@ -194,20 +197,28 @@ async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
       left.length === 0 ? 0 : Math.max(0, now - Math.min(...left.map((entry) => entry.firstDeferredAt))),
     jobs: execution.jobs,
     quota: execution.quota,
-    apiCalls: execution.apiCalls + confirmation.apiCalls + quotaCalls,
+    apiCalls: execution.apiCalls + confirmation.apiCalls + quotaCalls + batchCalls,
   };
 }
 
 /** Each lane cut to whole batches of its known (or default) batch size; how many targets were held back. */
-function fullBatches(lanes: readonly Lane[], deps: DrainDeps): { submit: Lane[]; heldBack: number } {
+async function fullBatches(
+  lanes: readonly Lane[],
+  deps: DrainDeps,
+  attempts: AttemptContext,
+): Promise<{ submit: Lane[]; heldBack: number; calls: number }> {
   let heldBack = 0;
-  const submit = lanes.map((lane) => {
-    const batch = (deps.quota.known(lane) ?? fallbackQuota(lane)).batch;
-    const whole = Math.floor(lane.targets.length / batch) * batch;
+  let calls = 0;
+  const submit: Lane[] = [];
+  for (const lane of lanes) {
+    // The provider's Batch, not a default: cutting at a smaller one would send two half batches.
+    const read = await readLaneQuota(lane, deps, attempts);
+    calls += read.calls;
+    const whole = Math.floor(lane.targets.length / read.quota.batch) * read.quota.batch;
     heldBack += lane.targets.length - whole;
-    return { ...lane, targets: lane.targets.slice(0, whole) };
-  });
-  return { submit: submit.filter((lane) => lane.targets.length > 0), heldBack };
+    if (whole > 0) submit.push({ ...lane, targets: lane.targets.slice(0, whole) });
+  }
+  return { submit, heldBack, calls };
 }
 
 /** The queue's lanes: each lane's distinct targets, first queued first; `sources` learns where each came from. */

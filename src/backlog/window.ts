@@ -3,7 +3,7 @@
  * burst of uploads costs one drain, not one purge call per file, and waits seconds, not until the timer.
  *
  * The first invocation to queue takes the window lease and waits `windowMs`, longer while uploads keep
- * arriving (the queue's newest entry is younger than the quiet period), at most 4 windows; then it
+ * arriving (the queue's newest entry is younger than the quiet period), at most `maxHoldMs`; then it
  * drains everything queued. The others find the lease taken and return at once, and the timer's drains
  * stand aside while it holds the window. While uploads are still arriving it submits only full batches
  * and keeps the rest for its next round, for at most `maxHoldMs`: that is what brings a burst close to
@@ -66,14 +66,14 @@ export async function drainWithinWindow(deps: WindowDeps): Promise<DrainReport |
 }
 
 /**
- * Waits one window, then while the newest entry is younger than the quiet period, up to four windows
+ * Waits one window, then while the newest entry is younger than the quiet period, up to `maxHoldMs`
  * or the time the drain needs before the deadline.
  */
 async function waitForQuiet(deps: WindowDeps): Promise<{ ongoing: boolean; oldest: number }> {
   const { clock, windowMs } = deps;
   const quietMs = Math.max(250, windowMs / 4);
   const start = clock.now();
-  const latest = Math.min(start + 4 * windowMs, deps.deadline - DRAIN_TIME_MS);
+  const latest = Math.min(start + Math.max(windowMs, deps.maxHoldMs), deps.deadline - DRAIN_TIME_MS);
   await clock.sleep(Math.min(windowMs, latest - start));
   for (;;) {
     const now = clock.now();

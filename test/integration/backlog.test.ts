@@ -205,4 +205,17 @@ describe("the backlog, against the emulator", () => {
     expect(summary.deferrals[0]).toMatchObject({ reason: "RequestLimitExceeded" });
     expect(summary.drain).toMatchObject({ status: "drained", purged: 3 });
   });
+
+  it("auto: when the backlog cannot be written, a burst is purged at once, never worse than direct", async () => {
+    emulator.configure({
+      faults: [{ service: "cos", action: "PutObject", kind: "error", code: "AccessDenied" }],
+    });
+    const { invoke, lines } = instance({ PURGE_MODE: "auto" });
+    await invoke(cosEvent(cosRecord({ key: "one.png" })));
+    const second = await invoke(cosEvent(cosRecord({ key: "two.png" }))); // a burst: would queue
+
+    expect(second).toMatchObject({ route: "direct", purged: 1, failed: 0 });
+    expect(accepted().sort()).toEqual(["https://www.example.com/one.png", "https://www.example.com/two.png"]);
+    expect(lines.some((line) => line.msg === "backlog not writable; purging at once")).toBe(true);
+  });
 });
