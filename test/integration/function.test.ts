@@ -4,27 +4,20 @@
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { type CallRecord, type Emulator, startEmulator } from "../../src/emulator";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { CallRecord, Emulator } from "../../src/emulator";
 import type { Summary } from "../../src/report/report";
 import { coldStart, EMULATOR_CREDENTIALS } from "../support/built-function";
+import { useEmulator } from "../support/emulator-harness";
 import { ckafkaEvent, cosEvent, cosRecord, timerEvent } from "../support/events";
 
 let emulator: Emulator;
 let logs: string[];
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(() => emulator.stop());
+const currentEmulator = useEmulator();
 beforeEach(() => {
-  // The SDK sends even loopback traffic through a lowercase http_proxy (tencent-cloud.md §6).
-  vi.stubEnv("http_proxy", undefined);
-  emulator.reset({ config: true, cos: true });
+  emulator = currentEmulator();
   logs = [];
-  // dist/index.js reads process.env when it loads, as on SCF; a valid set keeps those loads quiet.
-  vi.stubEnv("ZoneId", "zone-emulator");
-  vi.stubEnv("eoDomains", "www.example.com");
 });
 
 /** A handler from the bundle, configured as a user would: environment variables only. */

@@ -8,10 +8,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { type CallRecord, type Emulator, startEmulator } from "../../src/emulator";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { CallRecord, Emulator } from "../../src/emulator";
 import type { Summary } from "../../src/report/report";
 import { coldStart, EMULATOR_CREDENTIALS } from "../support/built-function";
+import { useEmulator } from "../support/emulator-harness";
 import { ckafkaEvent, cosEvent, cosRecord } from "../support/events";
 
 const CLI = resolve(__dirname, "../../dist/cli.js");
@@ -20,16 +21,10 @@ const run = promisify(execFile);
 let emulator: Emulator;
 let logs: string[];
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(() => emulator.stop());
+const currentEmulator = useEmulator();
 beforeEach(() => {
-  vi.stubEnv("http_proxy", undefined);
-  emulator.reset({ config: true });
+  emulator = currentEmulator();
   logs = [];
-  vi.stubEnv("ZoneId", "zone-emulator");
-  vi.stubEnv("eoDomains", "www.example.com");
 });
 
 function edgeone() {

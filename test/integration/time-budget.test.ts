@@ -2,26 +2,21 @@
  * How much time an invocation takes from SCF's `context`: `time_limit_in_ms`, else
  * `getRemainingTimeInMillis()`, else 60 s. Driven through the built function against the emulator.
  */
-import { afterAll, beforeAll, beforeEach, expect, it, vi } from "vitest";
-import { type Emulator, startEmulator } from "../../src/emulator";
+import { beforeEach, expect, it } from "vitest";
+import type { Emulator } from "../../src/emulator";
 import type { ScfContext } from "../../src/handler";
 import type { Summary } from "../../src/report/report";
 import { coldStart, EMULATOR_CREDENTIALS } from "../support/built-function";
+import { useEmulator } from "../support/emulator-harness";
 import { cosEvent, cosRecord } from "../support/events";
 
 let emulator: Emulator;
 let logs: string[];
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(() => emulator.stop());
+const currentEmulator = useEmulator();
 beforeEach(() => {
-  vi.stubEnv("http_proxy", undefined);
-  emulator.reset({ config: true });
+  emulator = currentEmulator();
   logs = [];
-  vi.stubEnv("ZoneId", "zone-emulator");
-  vi.stubEnv("eoDomains", "www.example.com");
 });
 
 function invoke(context: ScfContext, settings: Record<string, string> = {}): Promise<Summary> {

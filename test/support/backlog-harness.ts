@@ -3,34 +3,14 @@
  * its objects before each test, and warm instances of the built function configured as a user would,
  * with the backlog in the emulator's `examplebucket-1250000000`.
  */
-import { afterAll, beforeAll, beforeEach, vi } from "vitest";
 import type { Clock } from "../../src/clock";
-import { type Emulator, startEmulator } from "../../src/emulator";
+import type { Emulator } from "../../src/emulator";
 import type { Summary } from "../../src/report/report";
 import { coldStart, EMULATOR_CREDENTIALS } from "./built-function";
 
-export const BACKLOG_BUCKET = "examplebucket-1250000000";
+export { useEmulator as useBacklogEmulator } from "./emulator-harness";
 
-/** Starts the file's emulator; call at the top of a test file. The getter gives the running one. */
-export function useBacklogEmulator(): () => Emulator {
-  let emulator: Emulator | undefined;
-  beforeAll(async () => {
-    emulator = await startEmulator();
-  });
-  afterAll(() => emulator?.stop());
-  beforeEach(() => {
-    // The SDK sends even loopback traffic through a lowercase http_proxy (tencent-cloud.md §6).
-    vi.stubEnv("http_proxy", undefined);
-    // dist/index.js reads process.env when it loads, as on SCF; a valid set keeps those loads quiet.
-    vi.stubEnv("ZoneId", "zone-emulator");
-    vi.stubEnv("eoDomains", "www.example.com");
-    emulator?.reset({ config: true, cos: true });
-  });
-  return () => {
-    if (emulator === undefined) throw new Error("the emulator starts in beforeAll");
-    return emulator;
-  };
-}
+export const BACKLOG_BUCKET = "examplebucket-1250000000";
 
 export interface Instance {
   readonly invoke: (event: unknown, timeLimitMs?: number) => Promise<Summary>;
