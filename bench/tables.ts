@@ -26,6 +26,8 @@ const codes = (counts: Record<string, number>) =>
 
 /** Batch of the emulator's default EdgeOne quota: the floor of a burst is ⌈URLs / Batch⌉ calls. */
 const BATCH = 2_000;
+/** What the function assumes for EdgeOne `purge_url` until it has read the quota (PROVIDER_LIMITS). */
+const FALLBACK_BATCH = 1_000;
 
 export interface Target {
   readonly target: string;
@@ -147,9 +149,8 @@ function targets(runs: readonly ScenarioRun[], lone: LoneUpload): Target[] {
       {
         ok: f.p95 < 15_000,
         miss:
-          `p95 ${s(f.p95)}: while uploads keep arriving, the drain window submits only full batches ` +
-          `(${n(BATCH)} URLs) and holds the rest back, for as long as the burst lasts (src/backlog/window.ts: ` +
-          "`fullBatchesOnly: ongoing`, repeated until the holder's deadline; no age limit)" +
+          `p95 ${s(f.p95)}: while uploads keep arriving, the drain window holds partial batches back for a ` +
+          `fuller one (${n(BATCH)} URLs; src/backlog/window.ts, \`fullBatchesOnly\`)` +
           (first
             ? `; the first drained call was answered ${s(first.at)} after the first upload, with ${n(first.targets)} URLs`
             : ""),
@@ -169,15 +170,27 @@ function targets(runs: readonly ScenarioRun[], lone: LoneUpload): Target[] {
     const f = queue.figures;
     const floor = Math.ceil(f.urls / BATCH);
     const ok = f.purgeCalls <= 1.2 * floor;
-    const sizes = queue.run.calls
+    const calls = queue.run.calls
       .filter((c) => c.action === "CreatePurgeTask" && c.error === null)
       .map((c) => {
         const at = Date.parse(c.time) - queue.run.startedAt;
         const timer = queue.run.timers.some(
           (fire) => fire.at - queue.run.startedAt <= at && at <= fire.end - queue.run.startedAt,
         );
-        return `${n((c.params.Targets as string[]).length)} URLs at ${s(at)}${timer ? " (during a timer drain)" : ""}`;
+        return { at, timer, size: (c.params.Targets as string[]).length };
       });
+    const causes = [
+      calls.some((call) => call.timer)
+        ? `the timer drain (every ${TIMER_EVERY_MS / 1000} s) submits whatever is queued, partial batches ` +
+          "included, while the window's drain holds them back for a full one"
+        : "",
+      calls.some((call) => !call.timer && call.size === FALLBACK_BATCH)
+        ? `the window's drain cut its "full" batches at ${n(FALLBACK_BATCH)} URLs, the provider default it ` +
+          "assumes while the instance has not read the quota (src/backlog/drain.ts `fullBatches`: " +
+          "`quota.known(lane) ?? fallbackQuota(lane)`), then sent them in the real Batch of 2,000, leaving a " +
+          "remainder call"
+        : "",
+    ].filter(Boolean);
     list.push({
       target: "Burst, `queue`: purge calls ≤ 1.2 × the floor for the whole upload (drain windows included)",
       measured: `${f.purgeCalls} calls; floor ⌈${n(f.urls)} / ${n(BATCH)}⌉ = ${floor}`,
@@ -186,8 +199,8 @@ function targets(runs: readonly ScenarioRun[], lone: LoneUpload): Target[] {
         ? {}
         : {
             why:
-              `the calls carried ${sizes.join(", ")}; the timer drain (every ${TIMER_EVERY_MS / 1000} s) submits ` +
-              "whatever is queued, partial batches included, while the window's drain holds them back for a full one",
+              `the calls carried ${calls.map((call) => `${n(call.size)} URLs at ${s(call.at)}${call.timer ? " (during a timer drain)" : ""}`).join(", ")}` +
+              (causes.length > 0 ? `; ${causes.join("; ")}` : ""),
           }),
     });
   }
