@@ -229,7 +229,7 @@ function targets(runs: readonly ScenarioRun[], lone: LoneUpload): Target[] {
             why:
               `${n(ownUnits)} of the URL units went in ${own.length} calls of one invocation's own URLs` +
               (strategy === "auto"
-                ? " (each instance's first upload is not yet a burst, so `auto` purges it at once, and collapse applies only in drains)"
+                ? " (each instance's first upload is not yet a burst, so `auto` purges it at once, and one file never fills a folder to collapse)"
                 : "") +
               `; the other ${n(f.unitsUrl - ownUnits)} are URLs a drain saw fewer than ${COLLAPSE_MIN_FILES} of under one folder`,
           }),
