@@ -8,15 +8,7 @@
 import type { Clock } from "../clock";
 import { laneKeyOf } from "../execute/lane";
 import type { LaneKey } from "../model";
-import {
-  type BacklogEntry,
-  FOLDERS,
-  keyTime,
-  readEntry,
-  readSent,
-  recordKey,
-  type SentRecord,
-} from "./entries";
+import { type BacklogEntry, FOLDERS, readEntry, readSent, recordKey, type SentRecord } from "./entries";
 import { type ListedObject, mapLimit, type ObjectStore } from "./store";
 
 /** COS requests in flight at once while reading or rewriting many records. */
@@ -169,10 +161,6 @@ export class Backlog {
     await this.store.delete(key, this.call);
   }
 
-  async removeSent(key: string): Promise<void> {
-    await this.store.delete(key, this.call);
-  }
-
   /**
    * Removes `done` targets from the entries at `keys`: an entry left empty is deleted, one that lost
    * targets is rewritten, others are not touched. Idempotent, so a drain that died half-way can redo it.
@@ -209,10 +197,4 @@ export class Backlog {
     });
     return { entries, unreadable };
   }
-}
-
-/** Age of the oldest listed record, in ms (0 when none). */
-export function oldestAge(listed: readonly ListedObject[], now: number): number {
-  const times = listed.map((object) => keyTime(object.key) ?? object.lastModified);
-  return times.length === 0 ? 0 : Math.max(0, now - Math.min(...times));
 }

@@ -139,5 +139,4 @@ export function readSent(text: string): SentRecord | string {
   };
 }
 
-/** The lane of a record, as an id for grouping: `provider scope type`. */
-export const laneOf = (lane: LaneKey): string => `${lane.provider} ${lane.scope} ${lane.type ?? "purge_url"}`;
+export { laneOf } from "../execute/lane";

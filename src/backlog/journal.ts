@@ -9,7 +9,7 @@
  */
 import { type AttemptContext, callWithRetries } from "../execute/attempts";
 import { TASK_CLOCK_SKEW_MS } from "../execute/execute";
-import { laneKeyOf } from "../execute/lane";
+import { laneKeyOf, withSubmit } from "../execute/lane";
 import type { LaneKey, Provider, Purger, TaskRecord } from "../model";
 import { mayHaveArrived, toApiError } from "../report/errors";
 import { hintFor } from "../report/hints";
@@ -99,42 +99,35 @@ export function journaledPurgers(
   const written: { key: string; record: SentRecord }[] = [];
   const purgers: Partial<Record<Provider, Purger>> = {};
   for (const [provider, purger] of Object.entries(deps.purgers) as [Provider, Purger][]) {
-    purgers[provider] = {
-      provider,
-      actions: purger.actions,
-      quotaActions: purger.quotaActions,
-      describeQuota: (scope, options) => purger.describeQuota(scope, options),
-      describeTasks: (query, options) => purger.describeTasks(query, options),
-      async submit(scope, targets, options) {
-        const lane = laneKeyOf({ provider, scope, ...(options?.type ? { type: options.type } : {}) });
-        const record: SentRecord = {
-          ...lane,
-          targets: [...targets],
-          covers: sources.covers(lane, targets),
-          entryKeys: sources.entryKeys(lane, targets),
-          createdAt: deps.clock.now(),
-        };
-        const key = await deps.backlog.writeSent(record);
-        let receipt: Awaited<ReturnType<Purger["submit"]>>;
-        try {
-          receipt = await purger.submit(scope, targets, options);
-        } catch (error) {
-          // Refused for certain: nothing was sent, the record goes. Maybe sent: the next drain looks.
-          if (!mayHaveArrived(toApiError(provider, purger.actions[lane.type ?? "purge_url"], error).code)) {
-            await deps.backlog.removeSent(key).catch(() => undefined);
-          }
-          throw error;
+    purgers[provider] = withSubmit(purger, async (scope, targets, options) => {
+      const lane = laneKeyOf({ provider, scope, ...(options?.type ? { type: options.type } : {}) });
+      const record: SentRecord = {
+        ...lane,
+        targets: [...targets],
+        covers: sources.covers(lane, targets),
+        entryKeys: sources.entryKeys(lane, targets),
+        createdAt: deps.clock.now(),
+      };
+      const key = await deps.backlog.writeSent(record);
+      let receipt: Awaited<ReturnType<Purger["submit"]>>;
+      try {
+        receipt = await purger.submit(scope, targets, options);
+      } catch (error) {
+        // Refused for certain: nothing was sent, the record goes. Maybe sent: the next drain looks.
+        if (!mayHaveArrived(toApiError(provider, purger.actions[lane.type ?? "purge_url"], error).code)) {
+          await deps.backlog.remove(key).catch(() => undefined);
         }
-        const done = { ...record, taskId: receipt.taskId };
-        written.push({ key, record: done });
-        await deps.backlog
-          .writeSent(done, key)
-          .catch((error: unknown) =>
-            deps.log.warn("task id not recorded; the next drain looks it up", { key, error }),
-          );
-        return receipt;
-      },
-    };
+        throw error;
+      }
+      const done = { ...record, taskId: receipt.taskId };
+      written.push({ key, record: done });
+      await deps.backlog
+        .writeSent(done, key)
+        .catch((error: unknown) =>
+          deps.log.warn("task id not recorded; the next drain looks it up", { key, error }),
+        );
+      return receipt;
+    });
   }
   return { purgers, written };
 }
@@ -227,7 +220,7 @@ async function confirmOne(
     // Cannot tell: sent again (harmless) rather than dropped. A drain's targets are still queued.
     if (!record.taskId && record.requeueIfMissing)
       requeue(record.targets, "OutcomeUnknown", "task not found");
-    await backlog.removeSent(key);
+    await backlog.remove(key);
     return;
   }
 
@@ -249,7 +242,7 @@ async function confirmOne(
     if (record.requeueIfMissing)
       requeue(missing, "OutcomeUnknown", "the call was not answered and no task was found");
     if (found.size === 0) {
-      await backlog.removeSent(key);
+      await backlog.remove(key);
       return;
     }
     // A folder record found in part is left to be sent again whole: its covers cannot be split.
@@ -286,7 +279,7 @@ async function confirmOne(
   } else tally.confirmed += 1;
   if (verdict.kind === "running")
     log.warn("purge task still running after an hour; no longer followed", { ...lane, key });
-  await backlog.removeSent(key);
+  await backlog.remove(key);
 }
 
 type Verdict =

@@ -4,6 +4,7 @@
  *
  *     purging  1200/5000 URLs  400/s  ETA 10s
  */
+import { withSubmit } from "../execute/lane";
 import type { Provider, Purger } from "../model";
 
 export interface Progress {
@@ -77,18 +78,12 @@ export function countSubmissions(
   purgers: Partial<Record<Provider, Purger>>,
   add: (n: number) => void,
 ): Partial<Record<Provider, Purger>> {
-  const wrap = (purger: Purger): Purger => ({
-    provider: purger.provider,
-    actions: purger.actions,
-    quotaActions: purger.quotaActions,
-    describeQuota: (scope, callOptions) => purger.describeQuota(scope, callOptions),
-    describeTasks: (query, callOptions) => purger.describeTasks(query, callOptions),
-    async submit(scope, targets, callOptions) {
+  const wrap = (purger: Purger): Purger =>
+    withSubmit(purger, async (scope, targets, callOptions) => {
       const receipt = await purger.submit(scope, targets, callOptions);
       add(targets.length);
       return receipt;
-    },
-  });
+    });
   return Object.fromEntries(
     Object.entries(purgers).map(([provider, purger]) => [provider, purger && wrap(purger)]),
   );

@@ -8,7 +8,7 @@ import type { CollapsedFolderReport, Execution, Failure, Lane, LaneKey } from ".
 import { type CollapseSettings, collapseTargets } from "../plan/collapse";
 import { type AttemptContext, callWithRetries } from "./attempts";
 import type { ExecuteDeps } from "./execute";
-import { laneKeyOf } from "./lane";
+import { laneKeyOf, laneOf } from "./lane";
 import { fallbackQuota, type LaneQuota } from "./quota";
 
 /** A folder purge that stood for `count` URLs of a URL lane. */
@@ -24,8 +24,6 @@ export interface CollapseDeps extends ExecuteDeps {
   readonly collapse?: CollapseSettings;
 }
 
-const laneId = (lane: LaneKey) => `${lane.provider} ${lane.scope} ${lane.type ?? "purge_url"}`;
-
 /** Splits lanes into folder purges and URLs left (see the module comment). */
 export async function collapseLanes(
   lanes: readonly Lane[],
@@ -37,7 +35,7 @@ export async function collapseLanes(
     return { planned: [...lanes], folders: [], quotaCalls: 0 };
   const planned = new Map<string, { lane: LaneKey; targets: string[] }>();
   const add = (lane: LaneKey, targets: readonly string[]) => {
-    const id = laneId(lane);
+    const id = laneOf(lane);
     const known = planned.get(id) ?? { lane: laneKeyOf(lane), targets: [] };
     planned.set(id, known);
     for (const target of targets) if (!known.targets.includes(target)) known.targets.push(target);
@@ -76,8 +74,8 @@ export async function collapseLanes(
  */
 export function expandFolders(execution: Execution, folders: readonly CollapsedFolder[]): Execution {
   if (folders.length === 0) return execution;
-  const byFolder = new Map(folders.map((folder) => [`${laneId(folder)}\n${folder.prefix}`, folder]));
-  const urlsOf = (lane: LaneKey, target: string) => byFolder.get(`${laneId(lane)}\n${target}`)?.targets;
+  const byFolder = new Map(folders.map((folder) => [`${laneOf(folder)}\n${folder.prefix}`, folder]));
+  const urlsOf = (lane: LaneKey, target: string) => byFolder.get(`${laneOf(lane)}\n${target}`)?.targets;
   const prefixes = new Set(folders.map((folder) => folder.prefix));
   const purged = execution.purged.flatMap((target) => {
     if (!prefixes.has(target)) return [target];

@@ -1,4 +1,7 @@
-import type { LaneKey } from "../model";
+import type { LaneKey, Purger } from "../model";
+
+/** A lane as an id for grouping and maps: `provider scope type`, `purge_url` spelled out. */
+export const laneOf = (lane: LaneKey): string => `${lane.provider} ${lane.scope} ${lane.type ?? "purge_url"}`;
 
 /**
  * A lane's own fields (not its targets), `type` left out for `purge_url`, the default: what failures,
@@ -7,4 +10,19 @@ import type { LaneKey } from "../model";
 export function laneKeyOf(lane: LaneKey): LaneKey {
   const { provider, scope, type } = lane;
   return type === undefined || type === "purge_url" ? { provider, scope } : { provider, scope, type };
+}
+
+/**
+ * `purger` with its `submit` replaced (to journal or count each submission), everything else passed
+ * through. Written out rather than spread: a purger may be a class instance, whose methods a spread drops.
+ */
+export function withSubmit(purger: Purger, submit: Purger["submit"]): Purger {
+  return {
+    provider: purger.provider,
+    actions: purger.actions,
+    quotaActions: purger.quotaActions,
+    describeQuota: (scope, options) => purger.describeQuota(scope, options),
+    describeTasks: (query, options) => purger.describeTasks(query, options),
+    submit,
+  };
 }

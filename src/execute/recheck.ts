@@ -6,6 +6,7 @@
 import type { Clock } from "../clock";
 import type { PlannedTarget, Provider, Purger } from "../model";
 import { TASK_CLOCK_SKEW_MS } from "./execute";
+import { laneOf } from "./lane";
 
 export interface RecheckDeps {
   readonly purgers: Partial<Record<Provider, Purger>>;
@@ -24,8 +25,7 @@ export async function acceptedEarlier(
 ): Promise<Set<PlannedTarget>> {
   const lanes = new Map<string, PlannedTarget[]>();
   for (const target of unanswered.keys()) {
-    const id = `${target.provider} ${target.scope} ${target.type ?? "purge_url"}`;
-    lanes.set(id, [...(lanes.get(id) ?? []), target]);
+    lanes.set(laneOf(target), [...(lanes.get(laneOf(target)) ?? []), target]);
   }
   const found = new Set<PlannedTarget>();
   for (const targets of lanes.values()) {
