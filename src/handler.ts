@@ -261,6 +261,7 @@ export function createPurgers(
             endpoint: config.cdnEndpoint,
             requestTimeoutMs: config.requestTimeoutMs,
             credentials,
+            prefetchArea: config.prefetchArea,
           }),
         }
       : {}),
