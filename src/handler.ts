@@ -198,6 +198,10 @@ function logDrain(report: DrainReport, log: Logger): void {
   const { jobs, quota, failures, collapsed, unreadable, ...counts } = report;
   log.info("drain summary", {
     ...counts,
+    // Top-level scalars, the only fields CLS indexes (alarm-fields.ts).
+    ...(failures[0]
+      ? { firstFailureCode: failures[0].code, firstFailureProvider: failures[0].provider }
+      : {}),
     jobs: jobs.length,
     failed: failures.reduce((sum, failure) => sum + failure.targets.length, 0),
     collapsed: collapsed.slice(0, 20),
@@ -261,6 +265,7 @@ export function createPurgers(
             endpoint: config.cdnEndpoint,
             requestTimeoutMs: config.requestTimeoutMs,
             credentials,
+            prefetchArea: config.prefetchArea,
           }),
         }
       : {}),

@@ -21,6 +21,8 @@ export const SPELLINGS = ["chromium", "whatwg", "webkit", "requests", "component
 export type Spelling = (typeof SPELLINGS)[number];
 
 export type CdnArea = "mainland" | "overseas";
+/** Where CDN `PushUrlsCache` warms: `global` is both areas (and draws on both areas' push quota). */
+export type CdnPrefetchArea = CdnArea | "global";
 
 /** Lowest level of the lines the function logs (`PURGE_LOG_LEVEL`). */
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -255,6 +257,11 @@ export interface Config {
   readonly cdnEndpoint: Endpoint;
   /** CDN `Area` for PurgeUrlsCache; "" lets CDN purge wherever the domain is accelerated. */
   readonly cdnArea: CdnArea | "";
+  /**
+   * CDN `Area` of PushUrlsCache, always sent: without it CDN warms mainland only (API 228/33600).
+   * `PURGE_PREFETCH_AREA`, else `cdnArea`, else "global".
+   */
+  readonly prefetchArea: CdnPrefetchArea;
   /** Bucket folder served at the domain root: only keys under it purge, with it removed. "" = none. */
   readonly keyPrefix: string;
   /** Glob patterns on the object key (after keyPrefix is removed). Empty include = everything. */

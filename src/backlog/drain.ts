@@ -15,6 +15,7 @@ import { laneKeyOf } from "../execute/lane";
 import { createRateLimiter } from "../execute/rate-limit";
 import type { Execution, Failure, Lane, LaneKey } from "../model";
 import type { CollapseSettings } from "../plan/collapse";
+import { countCodes } from "../report/alarm-fields";
 import type { Backlog, Stored, Unreadable } from "./backlog";
 import { isDeferrable } from "./deferral";
 import { type BacklogEntry, FOLDERS, keyTime, laneOf, type SentRecord } from "./entries";
@@ -276,13 +277,18 @@ function alarmOverdue(deps: DrainDeps, left: readonly BacklogEntry[]): void {
   if (overdue.length === 0) return;
   const reasons: Record<string, number> = {};
   for (const entry of overdue) reasons[entry.reason] = (reasons[entry.reason] ?? 0) + entry.targets.length;
+  const oldest = overdue.reduce((a, b) => (b.firstDeferredAt < a.firstDeferredAt ? b : a));
   deps.log.error("backlog overdue", {
     entries: overdue.length,
     targets: overdue.reduce((sum, entry) => sum + entry.targets.length, 0),
-    oldestAgeMs: Math.max(...overdue.map((entry) => now - entry.firstDeferredAt)),
+    oldestAgeMs: now - oldest.firstDeferredAt,
     mostTries: Math.max(...overdue.map((entry) => entry.tries)),
+    // CLS indexes only top-level strings and numbers (alarm-fields.ts): `reasons` is for reading.
+    reason: oldest.reason,
+    provider: oldest.provider,
+    reasonCodes: countCodes(Object.entries(reasons).map(([code, count]) => ({ code, count }))),
     reasons,
-    hint: "Purges have waited longer than PURGE_BACKLOG_ALARM_AGE_MS or failed more than PURGE_BACKLOG_ALARM_TRIES drains; `cos-purge backlog` lists them with their reasons.",
+    hint: "Purges have waited longer than PURGE_BACKLOG_ALARM_HOURS or failed more than PURGE_BACKLOG_ALARM_TRIES drains; `cos-purge backlog` lists them with their reasons.",
   });
 }
 

@@ -9,7 +9,7 @@ import { type AttemptContext, callWithRetries } from "../execute/attempts";
 import { createRateLimiter } from "../execute/rate-limit";
 import { createPurgers } from "../handler";
 import type { CdnArea, Config, LaneKey, Provider, Purger } from "../model";
-import { type ApiError, classifyApiError, failureScope } from "../report/errors";
+import { type ApiError, classifyApiError, stopKey, stopKeysOf } from "../report/errors";
 import { hintFor } from "../report/hints";
 import { createLogger } from "../report/log";
 import { toStderr } from "./output";
@@ -71,13 +71,14 @@ export function apiSession(config: Config, env: Record<string, string | undefine
   };
   const purgers = createPurgers(config, env);
   const failures: CallFailure[] = [];
-  const stopped = new Set<Provider>();
+  const stopped = new Set<string>();
   return {
     purgers,
     failures,
     async call(lane, action, run) {
       const purger = purgers[lane.provider];
-      if (purger === undefined || stopped.has(lane.provider)) return undefined;
+      const call = { provider: lane.provider, action, scope: lane.scope };
+      if (purger === undefined || stopKeysOf(call).some((key) => stopped.has(key))) return undefined;
       const outcome = await callWithRetries(context, lane, action, (options) =>
         run(purger, options.timeoutMs),
       );
@@ -88,7 +89,8 @@ export function apiSession(config: Config, env: Record<string, string | undefine
       }
       failures.push({ lane, error: outcome.error });
       const { code } = outcome.error;
-      if (classifyApiError(code) === "fatal" && failureScope(code) === "provider") stopped.add(lane.provider);
+      const stops = classifyApiError(code) === "fatal" ? stopKey(code, call) : undefined;
+      if (stops !== undefined) stopped.add(stops);
       return undefined;
     },
   };

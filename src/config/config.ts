@@ -241,6 +241,7 @@ export function loadConfig(env: Env = process.env): Config {
     include: s.PURGE_INCLUDE,
     exclude: s.PURGE_EXCLUDE,
     prefetch: s.PURGE_PREFETCH,
+    prefetchArea: s.PURGE_PREFETCH_AREA || s.CDN_AREA || "global",
     purgeOn: s.PURGE_EVENTS,
     indexDocument: s.PURGE_INDEX_DOCUMENT,
     spellings: s.PURGE_URL_SPELLINGS,

@@ -257,6 +257,9 @@ export const SCALARS = object(
     PURGE_INCLUDE: globList,
     PURGE_EXCLUDE: globList,
     PURGE_PREFETCH: globList,
+    PURGE_PREFETCH_AREA: literal(["mainland", "overseas", "global", ""], {
+      error: "not a CDN prefetch area",
+    }),
     PURGE_EVENTS: choiceList(CHANGE_KINDS),
     PURGE_INDEX_DOCUMENT: envString().check(
       regex(/^[^/]*$/, { error: "a file name has no slash" }),
@@ -362,6 +365,12 @@ export const DOCS: Readonly<Record<Family | Scalar, Omit<SettingDoc, "name">>> =
     accepted: "comma-separated globs on the key without PURGE_KEY_PREFIX, like **/*.apk,**/*.mp4",
     description:
       "Created keys matching one of these globs are warmed (EdgeOne CreatePrefetchTask, CDN PushUrlsCache) once their purge was accepted (see Prefetch); empty means off.",
+  },
+  PURGE_PREFETCH_AREA: {
+    default: "",
+    accepted: '"mainland", "overseas", "global", or empty',
+    description:
+      "Where CDN PushUrlsCache warms (CDN without an Area warms mainland only); empty means CDN_AREA when set, else global. EdgeOne warms where the zone serves.",
   },
   PURGE_EVENTS: {
     default: "created,removed",

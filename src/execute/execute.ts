@@ -5,8 +5,8 @@
  *
  * Providers run concurrently; within a provider, lanes and requests go one at a time. At the default
  * quotas a lane is at most ~10 requests (10,000 URLs a day, 1000 per request), so sequential costs a few
- * seconds at worst, and it makes "stop at the first auth or daily-quota error" exact: one failed call,
- * not one per request in flight.
+ * seconds at worst, and it makes "stop at the first auth, permission or daily-quota error" exact: one
+ * failed call, not one per request in flight.
  */
 
 import type { Clock } from "../clock";
@@ -22,7 +22,14 @@ import type {
   PurgeReceipt,
   Purger,
 } from "../model";
-import { type ApiError, failureScope, mayHaveArrived, quotaKind } from "../report/errors";
+import {
+  type ApiError,
+  failureScope,
+  mayHaveArrived,
+  quotaKind,
+  stopKey,
+  stopKeysOf,
+} from "../report/errors";
 import { hintFor } from "../report/hints";
 import type { Logger } from "../report/log";
 import {
@@ -66,8 +73,11 @@ interface Run {
   readonly failures: Failure[];
   readonly jobs: Job[];
   apiCalls: number;
-  /** Per provider, the failure that every further call would repeat (auth, permission). */
-  readonly stopped: Map<Provider, FailureFields>;
+  /**
+   * The failures every further call would repeat, by `stopKey`: refused credentials per provider, a
+   * refused permission per provider, action and zone or area (the other actions may be allowed).
+   */
+  readonly stopped: Map<string, FailureFields>;
   /** Lanes whose quota was read from the provider during this execution. */
   readonly refreshed: Set<string>;
 }
@@ -123,8 +133,9 @@ async function executeLane(lane: Lane, run: Run): Promise<void> {
   let dailyErrors = 0;
   while (next < targets.length) {
     const rest = targets.slice(next);
-    const stop = run.stopped.get(provider);
-    if (stop) return fail(run, lane, rest, blockedBy(stop));
+    const stop = stopKeysOf({ provider, action, scope: lane.scope }).map((key) => run.stopped.get(key));
+    const cause = stop.find((failure) => failure !== undefined);
+    if (cause) return fail(run, lane, rest, blockedBy(cause));
     const room = quota.dailyAvailable ?? Number.POSITIVE_INFINITY;
     if (room <= 0) return fail(run, lane, rest, exhausted(quota, targets.length, accepted, rest.length));
 
@@ -193,9 +204,10 @@ async function executeLane(lane: Lane, run: Run): Promise<void> {
       if (run.deps.yieldOnRateLimit && isRateLimit(error.code)) {
         return fail(run, lane, targets.slice(next), blockedBy(failure));
       }
-      const scope = failureScope(error.code);
-      if (outcome.class === "fatal" && scope === "provider") run.stopped.set(provider, failure);
-      if (outcome.class === "fatal" && scope === "lane")
+      if (outcome.class !== "fatal") continue;
+      const stops = stopKey(error.code, { provider, action, scope: lane.scope });
+      if (stops !== undefined) run.stopped.set(stops, failure);
+      if (stops !== undefined || failureScope(error.code) === "lane")
         return fail(run, lane, targets.slice(next), blockedBy(failure));
     }
   }

@@ -3,6 +3,8 @@
  * `PurgePathCache` (folders) and `PushUrlsCache` (prefetch), `DescribePurgeQuota` / `DescribePushQuota`
  * for their quotas, and `DescribePurgeTasks` / `DescribePushTasks` to read what became of them. The
  * scope of a lane is the area: "mainland", "overseas", or "" for wherever each domain is accelerated.
+ * A prefetch always names its area (`prefetchArea`): without one, PushUrlsCache warms mainland only
+ * ("不填充情况下，默认为 mainland", API 228/33600), which leaves an overseas audience cold.
  */
 import type {
   Quota as CdnQuota,
@@ -12,21 +14,30 @@ import type {
   DescribePushTasksResponse,
   PurgeUrlsCacheResponse,
 } from "tencentcloud-sdk-nodejs-cdn/tencentcloud/services/cdn/v20180606/cdn_models";
-import type { PurgeReceipt, Purger, Quota, TaskRecord, TaskStatus, TaskType } from "../model";
+import type {
+  CdnPrefetchArea,
+  PurgeReceipt,
+  Purger,
+  Quota,
+  TaskRecord,
+  TaskStatus,
+  TaskType,
+} from "../model";
 import { ApiError } from "../report/errors";
+import type { CdnAction } from "./permissions";
 import { type AdapterOptions, callApi, clientConfig, onFirstUse, send } from "./sdk";
 
 const ACTIONS = {
   purge_url: "PurgeUrlsCache",
   purge_prefix: "PurgePathCache",
   prefetch_url: "PushUrlsCache",
-} as const satisfies Record<TaskType, string>;
+} as const satisfies Record<TaskType, CdnAction>;
 
 const QUOTA_ACTIONS = {
   purge_url: "DescribePurgeQuota",
   purge_prefix: "DescribePurgeQuota",
   prefetch_url: "DescribePushQuota",
-} as const satisfies Record<TaskType, string>;
+} as const satisfies Record<TaskType, CdnAction>;
 
 /** Where each type's quota is in its quota answer. */
 const QUOTA_FIELD = {
@@ -54,14 +65,17 @@ const fromCdnTime = (text: string): number => Date.parse(`${text.replace(" ", "T
 /**
  * Builds the CDN adapter; the SDK loads on the first call. Build one per warm instance.
  */
-export function createCdnPurger(options: AdapterOptions): Purger {
+export function createCdnPurger(
+  options: AdapterOptions & { readonly prefetchArea: CdnPrefetchArea },
+): Purger {
   const client = onFirstUse(async () => {
     const { Client } = await import(
       "tencentcloud-sdk-nodejs-cdn/tencentcloud/services/cdn/v20180606/cdn_client"
     );
     return new Client(clientConfig(options));
   });
-  const call = async <R>(action: string, request: object, timeout?: { timeoutMs?: number }) =>
+  // Only actions of the permissions table (permissions.ts), from which the CAM policy is generated.
+  const call = async <R>(action: CdnAction, request: object, timeout?: { timeoutMs?: number }) =>
     callApi("cdn", action, options, async () => send<R>(await client(), action, request, timeout));
 
   return {
@@ -83,13 +97,15 @@ export function createCdnPurger(options: AdapterOptions): Purger {
       );
       const field = QUOTA_FIELD[type];
       const all: CdnQuota[] = response[field] ?? [];
-      const quotas = all.filter((entry) => area === "" || entry.Area === area);
+      // A prefetch goes where `prefetchArea` says; `global` warms, and charges, both areas.
+      const where = type === "prefetch_url" ? options.prefetchArea : area;
+      const quotas = all.filter((entry) => where === "" || where === "global" || entry.Area === where);
       if (quotas.length === 0) {
         throw new ApiError({
           provider: "cdn",
           action,
           code: "QuotaNotReported",
-          message: `no ${field} quota${area ? ` for area ${area}` : ""}`,
+          message: `no ${field} quota${where ? ` for area ${where}` : ""}`,
           requestId: response.RequestId,
         });
       }
@@ -103,7 +119,7 @@ export function createCdnPurger(options: AdapterOptions): Purger {
 
     async submit(area, targets, { type = "purge_url", ...timeout } = {}): Promise<PurgeReceipt> {
       const list = [...targets];
-      const where = area ? { Area: area } : {};
+      const where = type === "prefetch_url" ? { Area: options.prefetchArea } : area ? { Area: area } : {};
       const request =
         type === "purge_prefix"
           ? // `flush` refreshes only what changed under the folder; `delete` would drop everything.
@@ -116,7 +132,7 @@ export function createCdnPurger(options: AdapterOptions): Purger {
 
     async describeTasks(query, timeout = {}): Promise<TaskRecord[]> {
       const prefetch = query.type === "prefetch_url";
-      const action = prefetch ? "DescribePushTasks" : "DescribePurgeTasks";
+      const action: CdnAction = prefetch ? "DescribePushTasks" : "DescribePurgeTasks";
       // A task id or a start time is required.
       const select =
         query.taskId !== undefined

@@ -15,16 +15,17 @@ import type {
 } from "tencentcloud-sdk-nodejs-teo/tencentcloud/services/teo/v20220901/teo_models";
 import type { PurgeReceipt, Purger, Quota, TaskRecord, TaskStatus, TaskType } from "../model";
 import { ApiError } from "../report/errors";
+import type { TeoAction } from "./permissions";
 import { type AdapterOptions, callApi, clientConfig, onFirstUse, send } from "./sdk";
 
 const ACTIONS = {
   purge_url: "CreatePurgeTask",
   purge_prefix: "CreatePurgeTask",
   prefetch_url: "CreatePrefetchTask",
-} as const satisfies Record<TaskType, string>;
+} as const satisfies Record<TaskType, TeoAction>;
 
 /** One call reports every type's quota: purge types in `PurgeQuota`, `prefetch_url` in `PrefetchQuota`. */
-const QUOTA_ACTION = "DescribeContentQuota";
+const QUOTA_ACTION: TeoAction = "DescribeContentQuota";
 
 /** `DescribePurgeTasks` and `DescribePrefetchTasks` accept at most a 7-day range (tencent-cloud.md §3). */
 const MAX_RANGE_MS = 7 * 86_400_000;
@@ -42,7 +43,8 @@ export function createEdgeOnePurger(options: AdapterOptions): Purger {
     );
     return new Client(clientConfig(options));
   });
-  const call = async <R>(action: string, request: object, timeout?: { timeoutMs?: number }) =>
+  // Only actions of the permissions table (permissions.ts), from which the CAM policy is generated.
+  const call = async <R>(action: TeoAction, request: object, timeout?: { timeoutMs?: number }) =>
     callApi("edgeone", action, options, async () => send<R>(await client(), action, request, timeout));
 
   return {
@@ -92,7 +94,7 @@ export function createEdgeOnePurger(options: AdapterOptions): Purger {
 
     async describeTasks(query, timeout = {}): Promise<TaskRecord[]> {
       const prefetch = query.type === "prefetch_url";
-      const action = prefetch ? "DescribePrefetchTasks" : "DescribePurgeTasks";
+      const action: TeoAction = prefetch ? "DescribePrefetchTasks" : "DescribePurgeTasks";
       // ZoneId plus a job-id filter or a time range are required (since 2024-05, tencent-cloud.md §3).
       const until = query.until ?? Date.now();
       const range =

@@ -115,8 +115,11 @@ function isTransportError(fields: Record<string, unknown>): boolean {
   return fields.name === "FetchError" || (typeof fields.code === "string" && /^E[A-Z_]+$/.test(fields.code));
 }
 
-/** What else a fatal error condemns: only this request, the rest of its lane, or every call to the provider. */
-export type FailureScope = "batch" | "lane" | "provider";
+/**
+ * What else a fatal error condemns: only this request, the rest of its lane, every further call of the
+ * same action in the same zone or area, or every call to the provider.
+ */
+export type FailureScope = "batch" | "lane" | "action" | "provider";
 
 interface ClassRule {
   readonly pattern: RegExp;
@@ -126,8 +129,9 @@ interface ClassRule {
 
 /**
  * First match wins, so exceptions precede their families. Codes come from tencent-cloud.md §3–5.
- * `scope` matters only for fatal errors: a permission error will fail every request to the provider, a
- * missing zone every request of the lane, a bad URL only its own request.
+ * `scope` matters only for fatal errors: refused credentials will fail every request to the provider, a
+ * refused permission every request of that action (CAM grants per action, and EdgeOne per zone too:
+ * `qcs::teo::uin/<uin>:zone/<ZoneId>`), a missing zone every request of the lane, a bad URL only its own request.
  */
 const CLASSIFICATION = [
   // Per-second limits (20 requests/s per action): waiting helps.
@@ -146,7 +150,8 @@ const CLASSIFICATION = [
   { pattern: /^(MissingCredentials$|InvalidCredentials\.)/, class: "fatal", scope: "provider" },
   // CDN: a sub-account may be allowed some domains and not others; other batches may hold other domains.
   { pattern: /^UnauthorizedOperation\.CdnHostUnauthorized$/, class: "fatal", scope: "batch" },
-  { pattern: /^UnauthorizedOperation/, class: "fatal", scope: "provider" },
+  // A policy may allow CreatePurgeTask and not CreatePrefetchTask, PurgeUrlsCache and not PurgePathCache.
+  { pattern: /^UnauthorizedOperation/, class: "fatal", scope: "action" },
   // The code for an unknown ZoneId is unconfirmed (tencent-cloud.md §3): any of the candidates.
   { pattern: /ZoneNotFound$|^ResourceNotFound$/, class: "fatal", scope: "lane" },
   {
@@ -176,6 +181,29 @@ export function classifyApiError(code: string): ErrorClass {
 export function failureScope(code: string): FailureScope {
   return ruleFor(code).scope;
 }
+
+/**
+ * The key under which a fatal `code` stops further calls (`provider` or `action` scope), so that the
+ * executor and the CLI stop the same calls; `undefined` when it stops none beyond its own lane.
+ */
+export function stopKey(code: string, call: StoppableCall): string | undefined {
+  const scope = failureScope(code);
+  if (scope === "provider") return call.provider;
+  if (scope === "action") return actionKey(call);
+  return undefined;
+}
+
+/** The keys an earlier failure may have stopped `call` under (see `stopKey`). */
+export const stopKeysOf = (call: StoppableCall): readonly string[] => [call.provider, actionKey(call)];
+
+/** One API action in one zone (EdgeOne) or area (CDN). */
+interface StoppableCall {
+  readonly provider: Provider;
+  readonly action: string;
+  readonly scope: string;
+}
+
+const actionKey = (call: StoppableCall): string => `${call.provider} ${call.action} ${call.scope}`;
 
 /**
  * Which quota a quota error is about: too many targets in one request (`batch`: split smaller) or in

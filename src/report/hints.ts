@@ -3,23 +3,30 @@
  * Tables, like the classification in errors.ts; a code not listed gets a generic hint.
  */
 import type { Provider } from "../model";
+import { CDN_ACTIONS, TEO_ACTIONS } from "../providers/permissions";
 import { CREDENTIAL_VARIABLES } from "./redact";
 
 /** What a hint needs to know about a provider: its name, CAM actions, and the variables naming its sites. */
 const PROVIDER_FACTS = {
   edgeone: {
     name: "EdgeOne",
-    camActions: ["teo:CreatePurgeTask", "teo:DescribeContentQuota"],
+    camActions: Object.keys(TEO_ACTIONS).map((action) => `teo:${action}`),
+    policyFile: "docs/cam/edgeone.json",
     sites: "eoDomains* and ZoneId*",
   },
-  cdn: { name: "CDN", camActions: ["cdn:PurgeUrlsCache", "cdn:DescribePurgeQuota"], sites: "cdnHosts*" },
+  cdn: {
+    name: "CDN",
+    camActions: Object.keys(CDN_ACTIONS).map((action) => `cdn:${action}`),
+    policyFile: "docs/cam/cdn.json",
+    sites: "cdnHosts*",
+  },
 } as const;
 
 type Facts = (typeof PROVIDER_FACTS)[Provider];
 
 const policyFor = (p: Facts): string =>
-  `allow ${p.camActions.join(" and ")}, e.g. a custom policy ` +
-  `{"version":"2.0","statement":[{"effect":"allow","action":${JSON.stringify(p.camActions)},"resource":["*"]}]}`;
+  `allow the action the message names; every action cos-purge calls is in the least-privilege policy ` +
+  `${p.policyFile} (README, "The execution role"): ${p.camActions.join(", ")}`;
 
 const domainNotOnZone = (p: Facts): string =>
   `A domain is not on the zone: check that ${p.sites} name domains served by the zone (and the right zone).`;

@@ -20,17 +20,16 @@ import {
   SPELLINGS,
   type Spelling,
 } from "../model";
+import { type AlarmFields, alarmFields } from "./alarm-fields";
 import { CosPurgeError } from "./errors";
 import { redact, secretsIn } from "./redact";
 
 /** Lists in the summary are cut here: one CLS line should stay readable (and under its size limit). */
 const LIST_LIMIT = 20;
 
-/** Rejected records quoted in full in the rejection log line and in the Error. */
-const SAMPLE_LIMIT = 3;
+import { SAMPLE_LIMIT } from "./rejected";
 
-/** Distinct kinds of rejection counted one by one in the rejection log line; the rest add up under "other". */
-const KIND_LIMIT = 20;
+export { describeRejected } from "./rejected";
 
 export interface SummaryInput {
   readonly requestId: string;
@@ -84,8 +83,11 @@ export type DrainSummary = Omit<DrainReport, "jobs" | "quota" | "failures" | "un
   readonly unreadable: number;
 };
 
-/** The invocation's result: returned on success, logged always, carried by `PurgeFailedError`. */
-export interface Summary {
+/**
+ * The invocation's result: returned on success, logged always, carried by `PurgeFailedError`. What an
+ * alarm needs of the nested parts is repeated at the top as strings and numbers (alarm-fields.ts).
+ */
+export interface Summary extends AlarmFields {
   readonly requestId: string;
   readonly source: ParsedEvent["source"];
   readonly records: number;
@@ -142,7 +144,7 @@ function countSpellings(planned: readonly PlannedTarget[]): Partial<Record<Spell
  */
 export function summarize(input: SummaryInput): Summary {
   const { execution, failures, deferred, route, drain } = input.delivery;
-  const summary: Summary = {
+  const detail: Omit<Summary, keyof AlarmFields> = {
     requestId: input.requestId,
     source: input.event.source,
     records: input.event.records,
@@ -177,6 +179,13 @@ export function summarize(input: SummaryInput): Summary {
     ...(input.prefetch
       ? { prefetch: summarizePrefetch(input.prefetch.length, input.delivery.prefetch) }
       : {}),
+  };
+  const summary = {
+    ...detail,
+    ...alarmFields(
+      detail,
+      input.planned.map((target) => target.provider),
+    ),
   };
   return redact(summary, input.secrets ?? secretsIn()) as Summary;
 }
@@ -223,7 +232,7 @@ export function summarizeDrain(
     quota: report.quota.filter(isPrefetch),
     apiCalls: 0,
   };
-  const summary: Summary = {
+  const detail: Omit<Summary, keyof AlarmFields> = {
     requestId: context.requestId,
     source: context.parsed.source,
     records: context.parsed.records,
@@ -249,6 +258,14 @@ export function summarizeDrain(
     drain: summarizeDrainReport(report),
     // A drain's API calls are not told apart by type: all of them are in `apiCalls` above.
     ...(prefetch.planned > 0 ? { prefetch } : {}),
+  };
+  const lanes = [...report.jobs, ...report.quota, ...report.failures];
+  const summary = {
+    ...detail,
+    ...alarmFields(
+      detail,
+      lanes.map((lane) => lane.provider),
+    ),
   };
   return redact(summary, context.secrets ?? secretsIn()) as Summary;
 }
@@ -277,32 +294,6 @@ function summarizeDeferral({ targets, message: _message, ...deferral }: Deferral
 /** True when the invocation must end in an Error: a target not purged, or a record we could not read. */
 export function isIncomplete(summary: Summary): boolean {
   return summary.failed > 0 || summary.rejectedCount > 0;
-}
-
-/**
- * The one log line about the records an event could not be read in, however many: how many, how many
- * of each kind (the field, without record numbers, and the problem, without the values), and the
- * first few in full. 20,000 unreadable records are one line, not 20,000.
- */
-export function describeRejected(rejected: readonly RejectedRecord[]): {
-  count: number;
-  kinds: Record<string, number>;
-  samples: readonly RejectedRecord[];
-} {
-  const kinds = new Map<string, number>();
-  for (const record of rejected) {
-    const field = record.field.replace(/\[\d+\]/g, "[]");
-    // The problem without what follows ";" or "(" (what is accepted, a parser's message), nor values.
-    const problem = (record.problem.split(/[;(]/)[0] ?? "").replace(/"[^"]*"/g, '"…"').split(/[[{]/)[0];
-    const kind = `${field}: ${problem?.trim()}`.slice(0, 120);
-    const counted = kinds.has(kind) || kinds.size < KIND_LIMIT ? kind : "other";
-    kinds.set(counted, (kinds.get(counted) ?? 0) + 1);
-  }
-  return {
-    count: rejected.length,
-    kinds: Object.fromEntries(kinds),
-    samples: rejected.slice(0, SAMPLE_LIMIT),
-  };
 }
 
 /**

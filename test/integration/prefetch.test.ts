@@ -245,4 +245,38 @@ describe("prefetch on CDN", () => {
     });
     expect(queued("prefetch_url")).toEqual(["https://cdn.example.com/v/b.mp4"]);
   });
+  it("names the area of every push: global without CDN_AREA, since CDN warms mainland only when none is named", async () => {
+    emulator.configure({ cdn: { domains: ["cdn.example.com"] } });
+    const { invoke } = instance({ cdnHosts: "cdn.example.com" });
+    await invoke(cosEvent(...uploads("v/a.mp4")));
+
+    const sent = (action: string) =>
+      emulator
+        .calls()
+        .filter((call) => call.action === action && call.error === null)
+        .map((call) => call.params);
+    // The purge goes wherever the domain is accelerated; the push says so explicitly.
+    expect(sent("PurgeUrlsCache")).toEqual([{ Urls: ["https://cdn.example.com/v/a.mp4"] }]);
+    expect(sent("PushUrlsCache")).toEqual([{ Urls: ["https://cdn.example.com/v/a.mp4"], Area: "global" }]);
+  });
+
+  it("PURGE_PREFETCH_AREA chooses where pushes warm, whatever area the purges use", async () => {
+    emulator.configure({ cdn: { domains: ["cdn.example.com"] } });
+    const { invoke } = instance({
+      cdnHosts: "cdn.example.com",
+      CDN_AREA: "mainland",
+      PURGE_PREFETCH_AREA: "overseas",
+    });
+    const summary = await invoke(cosEvent(...uploads("v/a.mp4")));
+
+    const areas = emulator
+      .calls()
+      .filter((call) => call.action === "PurgeUrlsCache" || call.action === "PushUrlsCache")
+      .map((call) => [call.action, call.params.Area]);
+    expect(areas).toEqual([
+      ["PurgeUrlsCache", "mainland"],
+      ["PushUrlsCache", "overseas"],
+    ]);
+    expect(summary).toMatchObject({ prefetch: { planned: 1, accepted: 1, failed: 0 } });
+  });
 });

@@ -35,7 +35,10 @@ beforeEach(() => {
 
 function adapters(credentials: () => Credentials = () => EMULATOR_KEYS, requestTimeoutMs = 5_000) {
   const options = { endpoint, requestTimeoutMs, credentials };
-  return { edgeone: createEdgeOnePurger(options), cdn: createCdnPurger(options) };
+  return {
+    edgeone: createEdgeOnePurger(options),
+    cdn: createCdnPurger({ ...options, prefetchArea: "global" }),
+  };
 }
 
 /** What the adapter threw, as an ApiError. */

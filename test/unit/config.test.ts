@@ -21,6 +21,16 @@ function configError(env: Env): ConfigError {
 }
 
 describe("loadConfig defaults", () => {
+  it("warms CDN in CDN_AREA's area, or globally without one, unless PURGE_PREFETCH_AREA says", () => {
+    const cdn = { cdnHosts: "cdn.example.com" };
+    expect(loadConfig(cdn).prefetchArea).toBe("global");
+    expect(loadConfig({ ...cdn, CDN_AREA: "overseas" }).prefetchArea).toBe("overseas");
+    expect(loadConfig({ ...cdn, CDN_AREA: "overseas", PURGE_PREFETCH_AREA: "mainland" }).prefetchArea).toBe(
+      "mainland",
+    );
+    expect(() => loadConfig({ ...cdn, PURGE_PREFETCH_AREA: "asia" })).toThrow(/PURGE_PREFETCH_AREA/);
+  });
+
   it("needs only a zone and a domain, and defaults the rest", () => {
     expect(loadConfig(edgeone)).toEqual({
       sites: [
@@ -39,6 +49,7 @@ describe("loadConfig defaults", () => {
       include: [],
       exclude: [],
       prefetch: [],
+      prefetchArea: "global",
       purgeOn: ["created", "removed"],
       indexDocument: "index.html",
       spellings: ["chromium", "whatwg", "webkit", "requests", "component", "rfc3986"],

@@ -252,6 +252,13 @@ describe("drainBacklog", () => {
     const alarm = lines.find((line) => line.msg === "backlog overdue");
     expect(alarm).toMatchObject({ level: "error", entries: 1, targets: 7, reasons: { QuotaExhausted: 7 } });
     expect(alarm?.oldestAgeMs).toBeGreaterThanOrEqual(25 * 3_600_000);
+    // CLS indexes only top-level strings and numbers: the reason and provider are there too.
+    expect(alarm).toMatchObject({
+      reason: "QuotaExhausted",
+      provider: "edgeone",
+      reasonCodes: "QuotaExhausted:7",
+    });
+    expect(alarm?.hint).toMatch(/PURGE_BACKLOG_ALARM_HOURS/);
   });
 
   it("collapses a folder of many targets into one folder purge, and counts each URL as purged", async () => {

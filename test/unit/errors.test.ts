@@ -131,10 +131,11 @@ describe("classifyApiError", () => {
 });
 
 describe("failureScope", () => {
-  it("stops the provider on credential and permission errors", () => {
+  it("stops the provider on credential errors, and only the refused action on permission errors", () => {
     expect(failureScope("AuthFailure.SignatureFailure")).toBe("provider");
-    expect(failureScope("UnauthorizedOperation.NoPermission")).toBe("provider");
     expect(failureScope("MissingCredentials")).toBe("provider");
+    expect(failureScope("UnauthorizedOperation.NoPermission")).toBe("action");
+    expect(failureScope("UnauthorizedOperation.CamUnauthorized")).toBe("action");
   });
 
   it("stops the lane when its zone or plan is the problem", () => {
@@ -169,10 +170,10 @@ describe("quotaKind", () => {
 describe("hintFor", () => {
   it("names the CAM actions the execution role lacks, per provider", () => {
     expect(hintFor("UnauthorizedOperation.NoPermission", "edgeone")).toMatch(
-      /teo:CreatePurgeTask and teo:DescribeContentQuota.*"version":"2.0"/,
+      /docs\/cam\/edgeone\.json.*teo:CreatePurgeTask, teo:CreatePrefetchTask, teo:DescribeContentQuota/,
     );
     expect(hintFor("UnauthorizedOperation.CdnCamUnauthorized", "cdn")).toMatch(
-      /cdn:PurgeUrlsCache and cdn:DescribePurgeQuota/,
+      /docs\/cam\/cdn\.json.*cdn:PurgeUrlsCache, cdn:PurgePathCache, cdn:PushUrlsCache/,
     );
   });
 
