@@ -41,8 +41,8 @@ export interface DrainDeps extends ExecuteDeps {
 
 /** What one drain did; logged as the "drain summary" line. */
 export interface DrainReport {
-  /** `busy`: another drain holds the lease, and nothing was done. */
-  readonly status: "drained" | "busy";
+  /** `busy`: another drain holds the lease, and nothing was done; `preview`: a dry run (preview.ts) read it. */
+  readonly status: "drained" | "busy" | "preview";
   readonly holder?: LeaseState;
   /** Queue entries read, and the distinct targets in them. */
   readonly entries: number;
@@ -282,7 +282,7 @@ function alarmOverdue(deps: DrainDeps, left: readonly BacklogEntry[]): void {
     oldestAgeMs: Math.max(...overdue.map((entry) => now - entry.firstDeferredAt)),
     mostTries: Math.max(...overdue.map((entry) => entry.tries)),
     reasons,
-    hint: "Purges have waited longer than PURGE_BACKLOG_ALARM_AGE_MS or failed more than PURGE_BACKLOG_ALARM_TRIES drains; `cos-purge backlog` lists them with their reasons.",
+    hint: "Purges have waited longer than PURGE_BACKLOG_ALARM_HOURS or failed more than PURGE_BACKLOG_ALARM_TRIES drains; `cos-purge backlog` lists them with their reasons.",
   });
 }
 
@@ -301,7 +301,7 @@ function countPurged(
   return ids.size;
 }
 
-function emptyReport(status: DrainReport["status"]): DrainReport {
+export function emptyReport(status: DrainReport["status"]): DrainReport {
   return {
     status,
     entries: 0,

@@ -139,16 +139,18 @@ Examples:
   },
   backlog: {
     summary: "What waits in the backlog, per lane and reason; `backlog drain` drains it now.",
-    usage: "cos-purge backlog [drain] [--json] [--timeout-ms N]",
+    usage: "cos-purge backlog [drain [--dry-run]] [--json] [--timeout-ms N]",
     help: `Lists the purges waiting in the backlog (PURGE_BACKLOG_BUCKET, PURGE_BACKLOG_REGION and
 PURGE_BACKLOG_PREFIX, which the CLI needs set, having no triggering event): targets and entries per
 provider, zone or area, type and reason, the oldest age and the most failed drains. With "drain", drains
 it now exactly as the timer trigger does (under the same lease: if a drain is running, it says so).
+With --dry-run, or PURGE_DRY_RUN set, it only says what the drain would submit, per lane.
 
 Options:
   --json           {"entries","targets","oldestAgeMs","lanes":[...],"unconfirmed","unreadable"};
                    with drain, the drain's report
   --timeout-ms N   drain: stop submitting after N ms (default 300000)
+  --dry-run        drain: list the targets it would submit per lane; no lease, no API call, no write
   -h, --help       this help
 
 Exit code (drain): 0 when the backlog is empty after it, 1 while targets still wait.
@@ -156,8 +158,14 @@ Exit code (drain): 0 when the backlog is empty after it, 1 while targets still w
 Examples:
   cos-purge backlog
   cos-purge backlog --json | jq '.oldestAgeMs / 3600000'
+  cos-purge backlog drain --dry-run
   cos-purge backlog drain`,
-    options: { ...HELP, ...JSON_OPTION, "timeout-ms": { type: "string", value: "N" } },
+    options: {
+      ...HELP,
+      ...JSON_OPTION,
+      "timeout-ms": { type: "string", value: "N" },
+      "dry-run": { type: "boolean" },
+    },
     positionals: true,
     run: async ({ values, positionals }) => {
       const [action, ...extra] = positionals;
@@ -170,7 +178,12 @@ Examples:
       loadDotenv();
       const { backlogCommand, backlogDrainCommand } = await import("./backlog-command");
       const json = values.json === true;
-      return action === "drain" ? backlogDrainCommand({ json, timeLimitMs }) : backlogCommand({ json });
+      const dryRun = values["dry-run"] === true;
+      if (dryRun && action !== "drain")
+        throw new UsageError('--dry-run goes with "drain" (backlog drain --dry-run).');
+      return action === "drain"
+        ? backlogDrainCommand({ json, timeLimitMs, dryRun })
+        : backlogCommand({ json });
     },
   },
   plan: {

@@ -10,6 +10,7 @@
  * These go to `executePlan`, the handler's executor, directly: no event can carry them.
  */
 import { randomUUID } from "node:crypto";
+import { nothingExecuted } from "../backlog/deliver";
 import { systemClock } from "../clock";
 import { loadConfig } from "../config/config";
 import { executePlan } from "../execute/execute";
@@ -225,16 +226,19 @@ async function purgeDirect(
 ): Promise<Summary> {
   const started = systemClock.now();
   const log = createLogger({ level: config.logLevel, base: { requestId }, write });
-  const execution = await executePlan(lanesOf(targets), {
-    purgers,
-    quota: new QuotaBook(systemClock),
-    limiter: createRateLimiter(systemClock),
-    clock: systemClock,
-    deadline: started + options.timeLimitMs,
-    maxAttempts: config.maxAttempts,
-    requestTimeoutMs: config.requestTimeoutMs,
-    log,
-  });
+  // PURGE_DRY_RUN stops these as it stops the handler: a dry run purges nothing from any path.
+  const execution = config.dryRun
+    ? nothingExecuted()
+    : await executePlan(lanesOf(targets), {
+        purgers,
+        quota: new QuotaBook(systemClock),
+        limiter: createRateLimiter(systemClock),
+        clock: systemClock,
+        deadline: started + options.timeLimitMs,
+        maxAttempts: config.maxAttempts,
+        requestTimeoutMs: config.requestTimeoutMs,
+        log,
+      });
   return summarize({
     requestId,
     event: { source: "cos", records: 0, changes: [], skipped: [], rejected: [] },
@@ -242,7 +246,7 @@ async function purgeDirect(
     planned: targets,
     alreadyPurged: 0,
     delivery: { route: "direct", execution, deferred: [], failures: execution.failures },
-    dryRun: false,
+    dryRun: config.dryRun,
     durationMs: systemClock.now() - started,
   });
 }
