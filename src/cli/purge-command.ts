@@ -35,6 +35,7 @@ import { EXIT, exitCodeForFailures } from "./exit-codes";
 import { out, outJson, toStderr } from "./output";
 import { describePlan, lanesOf, laneWhere } from "./plan-output";
 import { countSubmissions, createProgress } from "./progress";
+import { urlTargets } from "./purge-urls";
 import { cosEvent, cosRecord } from "./samples";
 
 export interface PurgeOptions {
@@ -79,6 +80,12 @@ export async function purgeCommand(
   const config = loadConfig(env);
   const type: TaskType = options.prefix ? "purge_prefix" : "purge_url";
   const keys = options.inputs.filter((input) => !isUrl(input)).map(asKey);
+  // An empty key would reach the event parser and come back as a rejected record's field path.
+  if (!options.prefix && keys.some((key) => key.trim() === "")) {
+    throw new UsageError(
+      'an empty key (or only "/"): give object keys like img/a.png, URLs like https://www.example.com/a.png, or --prefix for folders.',
+    );
+  }
   const direct = urlTargets(options.inputs.filter(isUrl), config, type);
   const skipped: SkippedRecord[] = [];
   let event: unknown;
@@ -171,33 +178,6 @@ function handlerEnv(env: Record<string, string | undefined>): Record<string, str
     PURGE_MODE: "direct",
     ...(env.PURGE_BACKLOG_BUCKET?.trim() ? {} : { PURGE_BACKLOG_REGION: "" }),
   };
-}
-
-/** URLs as given, each in the lane of every configured site on its host. */
-function urlTargets(urls: readonly string[], config: Config, type: TaskType): PlannedTarget[] {
-  const targets = new Map<string, PlannedTarget>();
-  for (const input of urls) {
-    let host: string;
-    try {
-      host = new URL(input).hostname;
-    } catch {
-      throw new UsageError(`"${input}" is not a URL.`);
-    }
-    const sites = config.sites.filter((site) => new URL(site.origin).hostname === host);
-    if (sites.length === 0) {
-      const hosts = [...new Set(config.sites.map((site) => new URL(site.origin).hostname))].join(", ");
-      throw new UsageError(
-        `${input}: ${host} is not a configured domain (eoDomains*, cdnHosts*: ${hosts}), so its zone or area is unknown.`,
-      );
-    }
-    const url = type === "purge_prefix" ? asFolder(input) : input;
-    for (const site of sites) {
-      const scope = site.provider === "edgeone" ? (site.zoneId ?? "") : config.cdnArea;
-      const id = `${site.provider} ${scope} ${url}`;
-      if (!targets.has(id)) targets.set(id, { provider: site.provider, scope, type, url, keys: [] });
-    }
-  }
-  return [...targets.values()];
 }
 
 /** Each key folder's URL on every site (all spellings); only PURGE_KEY_PREFIX applies. */
