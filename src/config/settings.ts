@@ -391,7 +391,8 @@ export const DOCS: Readonly<Record<Family | Scalar, Omit<SettingDoc, "name">>> =
   PURGE_DRY_RUN: {
     default: "false",
     accepted: "true, false, 1, 0, yes or no",
-    description: "Log what would be purged without calling any purge API.",
+    description:
+      "Log what would be purged without calling any purge or prefetch API or writing the backlog; a timer event (or `cos-purge backlog drain`) only lists what waits.",
   },
   PURGE_MAX_ATTEMPTS: {
     default: "4",

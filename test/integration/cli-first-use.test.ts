@@ -49,7 +49,7 @@ describe("--help", () => {
 
   it("the exit codes include output that could not be written", async () => {
     const { stdout } = await cli(["tasks", "--help"], emulatorEnv(emulator));
-    expect(stdout).toMatch(/1 {2}not done:[^]*or the output could not be written\n {2}2/);
+    expect(stdout).toMatch(/1 {2}not done:[\s\S]*or the output could not be written\n {2}2/);
   });
 });
 
