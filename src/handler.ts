@@ -10,6 +10,7 @@
 import { type Delivery, deliver, nothingExecuted, Pressure } from "./backlog/deliver";
 import { type DrainReport, drainBacklog } from "./backlog/drain";
 import { backlogOpener, cosStoreOpener, drainDeps, type OpenStore } from "./backlog/open";
+import { previewDrain, previewReport } from "./backlog/preview";
 import { rememberPurged, skipPurgedBefore } from "./backlog/retries";
 import { drainWithinWindow } from "./backlog/window";
 import { type Clock, systemClock } from "./clock";
@@ -115,6 +116,14 @@ export function createHandler(options: HandlerOptions = {}): Handler {
     if (parsed.source === "timer") {
       const backlog = backlogs();
       if (backlog === undefined) throw timerWithoutBucket(log);
+      if (config.dryRun) {
+        // A dry run purges nothing from any path: it says what a drain would submit, and writes nothing.
+        const preview = await previewDrain(backlog, clock.now());
+        log.info("drain preview", { ...preview });
+        const durationMs = clock.now() - started;
+        const context = { requestId, log, durationMs, parsed, secrets: secretsIn(env), dryRun: true };
+        return finishDrain(previewReport(preview), context);
+      }
       const report = await drainBacklog({
         ...drainDeps(execute, backlog, requestId, config),
         yieldToWindow: true,
@@ -182,6 +191,7 @@ function finishDrain(
     durationMs: number;
     parsed: ParsedEvent;
     secrets: readonly string[];
+    dryRun?: boolean;
   },
 ): Summary {
   logDrain(report, context.log);

@@ -42,8 +42,8 @@ export interface DrainDeps extends ExecuteDeps {
 
 /** What one drain did; logged as the "drain summary" line. */
 export interface DrainReport {
-  /** `busy`: another drain holds the lease, and nothing was done. */
-  readonly status: "drained" | "busy";
+  /** `busy`: another drain holds the lease, and nothing was done; `preview`: a dry run (preview.ts) read it. */
+  readonly status: "drained" | "busy" | "preview";
   readonly holder?: LeaseState;
   /** Queue entries read, and the distinct targets in them. */
   readonly entries: number;
@@ -307,7 +307,7 @@ function countPurged(
   return ids.size;
 }
 
-function emptyReport(status: DrainReport["status"]): DrainReport {
+export function emptyReport(status: DrainReport["status"]): DrainReport {
   return {
     status,
     entries: 0,

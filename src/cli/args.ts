@@ -8,6 +8,8 @@
  *   is taken as a missing value.
  * - `--` ends the options; every later argument is positional, `-` included.
  * - `-h` is `--help`.
+ * - An option that takes a value may be given once: `--event a.json --event b.json` is refused rather
+ *   than silently reading one of them. A switch given twice is still one switch.
  */
 
 /** A mistake on the command line (or in the input it names): exit code 2. */
@@ -73,18 +75,24 @@ export function parseCommandLine(
       values[name] = true;
       continue;
     }
-    if (inline !== undefined) {
-      values[name] = inline;
-      continue;
+    let value = inline;
+    if (value === undefined) {
+      const next = argv[index + 1];
+      if (next === undefined || (next.startsWith("-") && !DASH_VALUE.test(next))) {
+        const got =
+          next === undefined ? "" : ` (got the option ${next}; write ${flag}=${next} if that is the value)`;
+        throw new UsageError(`${flag} needs a value${spec.value ? ` (${spec.value})` : ""}${got}`);
+      }
+      value = next;
+      index += 1;
     }
-    const next = argv[index + 1];
-    if (next === undefined || (next.startsWith("-") && !DASH_VALUE.test(next))) {
-      const got =
-        next === undefined ? "" : ` (got the option ${next}; write ${flag}=${next} if that is the value)`;
-      throw new UsageError(`${flag} needs a value${spec.value ? ` (${spec.value})` : ""}${got}`);
+    const earlier = values[name];
+    if (typeof earlier === "string") {
+      throw new UsageError(
+        `--${name} is given twice ("${earlier}" and "${value}"); it takes one ${spec.value ?? "value"}`,
+      );
     }
-    values[name] = next;
-    index += 1;
+    values[name] = value;
   }
   if (!positionals && rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
   return { values, positionals: rest };

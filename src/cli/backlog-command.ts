@@ -130,19 +130,25 @@ export async function backlogCommand(
     );
   }
   if (listing.unconfirmed > 0)
-    out(`${listing.unconfirmed} submissions await confirmation by the next drain.\n`);
+    out(
+      `${plural(listing.unconfirmed, "submission")} ${listing.unconfirmed === 1 ? "awaits" : "await"} confirmation by the next drain.\n`,
+    );
   if (listing.unreadable > 0)
     toStderr(`${listing.unreadable} backlog objects cannot be read (left in place).`);
   return EXIT.done;
 }
 
 export async function backlogDrainCommand(
-  options: { readonly json: boolean; readonly timeLimitMs: number },
+  options: { readonly json: boolean; readonly timeLimitMs: number; readonly dryRun?: boolean },
   env: Env = process.env,
 ): Promise<number> {
   const config = loadConfig(env);
   const backlog = configuredBacklog(config, env);
   const clock = systemClock;
+  if (options.dryRun || config.dryRun) {
+    const { drainPreviewCommand } = await import("./drain-preview");
+    return drainPreviewCommand(backlog, options.json, clock.now());
+  }
   const before = await listBacklog(backlog, clock.now());
   const progress = createProgress({ total: before.targets, label: "draining", unit: "URLs" });
   const owner = `cli-${randomUUID()}`;
@@ -173,7 +179,7 @@ export async function backlogDrainCommand(
     out(
       `Drained ${plural(report.entries, "entry", "entries")}: ${report.purged} of ${plural(report.targets, "target")} purged in ` +
         `${plural(jobs.length, "request")}, ${report.waiting} still waiting, ${count(report.failures)} failed for good; ` +
-        `${plural(report.confirmed, "earlier submission")} confirmed, ${report.requeued} targets of failed tasks queued again.\n`,
+        `${plural(report.confirmed, "earlier submission")} confirmed, ${plural(report.requeued, "target")} of failed tasks queued again.\n`,
     );
     for (const folder of report.collapsed.slice(0, 20))
       out(`  collapsed ${folder.count} URLs into ${folder.prefix}\n`);

@@ -1,6 +1,6 @@
 /**
  * `cos-purge demo` (`npm run demo`): the whole function on the embedded emulator, no account needed.
- * Three events go through the real handler and the real SDKs; the output shows what each one asked
+ * Four samples go through the real handler and the real SDKs; the output shows what each one asked
  * EdgeOne and CDN to purge, as the emulator received it.
  */
 import { type CallRecord, startEmulator } from "../emulator";

@@ -18,7 +18,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 export const EXIT_HELP = `Exit codes:
   0  done
   1  not done: something was not purged (or only deferred to the backlog), a task failed,
-     or an API call failed
+     an API call failed, or the output could not be written
   2  bad usage or configuration (unknown flag, missing value, bad setting, unreadable event)
   3  credentials or permission (none set, rejected, or the CAM policy lacks an action)`;
 

@@ -35,9 +35,10 @@ const COMMANDS: Record<string, Command> = {
     summary: "Purge objects, URLs or folders now, planned and batched as the function does.",
     usage: "cos-purge purge [--prefix] [--dry-run] [--json] KEY|URL...   (or one per line on stdin)",
     help: `Object keys (img/a.png) are purged exactly as an upload event would purge them: every configured
-domain, both URL spellings, dir/ for dir/index.html, PURGE_KEY_PREFIX and PURGE_INCLUDE/EXCLUDE,
-batching to the provider's quota, retries. URLs (https://...) are purged as given, in the zone or area
-of the configured domain with their host. With no KEY or URL, they are read from stdin, one per line.
+domain, every spelling clients request it by (up to six: Chrome, Firefox, Safari, Python, per-segment
+encoding, RFC 3986), dir/ for dir/index.html, PURGE_KEY_PREFIX and PURGE_INCLUDE/EXCLUDE, batching to
+the provider's quota, retries. URLs (https://...) are purged in the zone or area of the configured
+domain with their host, written as a browser sends them (a space becomes %20). With no KEY or URL, they are read from stdin, one per line.
 It purges now whatever PURGE_MODE says; what is left over goes to the backlog only when
 PURGE_BACKLOG_BUCKET and PURGE_BACKLOG_REGION are set (and then exits 1 until a drain purges it).
 
@@ -113,7 +114,7 @@ Options:
   --json          a list of {"provider","zoneId"?,"area"?,"taskId","target","type","status","createdAt","failType"?}
   -h, --help      this help
 
-Exit code 1 when a listed task failed, so \`cos-purge tasks --job ID\` checks a purge.
+Exit code 1 when a listed task failed, or --job names no task, so \`cos-purge tasks --job ID\` checks a purge.
 
 Examples:
   cos-purge tasks --since 1h
@@ -139,16 +140,18 @@ Examples:
   },
   backlog: {
     summary: "What waits in the backlog, per lane and reason; `backlog drain` drains it now.",
-    usage: "cos-purge backlog [drain] [--json] [--timeout-ms N]",
+    usage: "cos-purge backlog [drain [--dry-run]] [--json] [--timeout-ms N]",
     help: `Lists the purges waiting in the backlog (PURGE_BACKLOG_BUCKET, PURGE_BACKLOG_REGION and
 PURGE_BACKLOG_PREFIX, which the CLI needs set, having no triggering event): targets and entries per
 provider, zone or area, type and reason, the oldest age and the most failed drains. With "drain", drains
 it now exactly as the timer trigger does (under the same lease: if a drain is running, it says so).
+With --dry-run, or PURGE_DRY_RUN set, it only says what the drain would submit, per lane.
 
 Options:
   --json           {"entries","targets","oldestAgeMs","lanes":[...],"unconfirmed","unreadable"};
                    with drain, the drain's report
   --timeout-ms N   drain: stop submitting after N ms (default 300000)
+  --dry-run        drain: list the targets it would submit per lane; no lease, no API call, no write
   -h, --help       this help
 
 Exit code (drain): 0 when the backlog is empty after it, 1 while targets still wait.
@@ -156,8 +159,14 @@ Exit code (drain): 0 when the backlog is empty after it, 1 while targets still w
 Examples:
   cos-purge backlog
   cos-purge backlog --json | jq '.oldestAgeMs / 3600000'
+  cos-purge backlog drain --dry-run
   cos-purge backlog drain`,
-    options: { ...HELP, ...JSON_OPTION, "timeout-ms": { type: "string", value: "N" } },
+    options: {
+      ...HELP,
+      ...JSON_OPTION,
+      "timeout-ms": { type: "string", value: "N" },
+      "dry-run": { type: "boolean" },
+    },
     positionals: true,
     run: async ({ values, positionals }) => {
       const [action, ...extra] = positionals;
@@ -170,7 +179,12 @@ Examples:
       loadDotenv();
       const { backlogCommand, backlogDrainCommand } = await import("./backlog-command");
       const json = values.json === true;
-      return action === "drain" ? backlogDrainCommand({ json, timeLimitMs }) : backlogCommand({ json });
+      const dryRun = values["dry-run"] === true;
+      if (dryRun && action !== "drain")
+        throw new UsageError('--dry-run goes with "drain" (backlog drain --dry-run).');
+      return action === "drain"
+        ? backlogDrainCommand({ json, timeLimitMs, dryRun })
+        : backlogCommand({ json });
     },
   },
   plan: {
@@ -227,11 +241,12 @@ Examples:
     },
   },
   emulator: {
-    summary: "Start the local EdgeOne/CDN API emulator; prints its URL first.",
+    summary: "Start the local EdgeOne/CDN/COS API emulator; prints its URL first.",
     usage: "cos-purge emulator [--port N]",
-    help: `Serves the EdgeOne (teo) and CDN APIs on 127.0.0.1 until Ctrl-C or SIGTERM. The first line of stdout is
-its base URL (nothing else goes to stdout); each API call is logged to stderr as a JSON line.
-Point the function or the CLI at it with TEO_ENDPOINT / CDN_ENDPOINT (docs/emulator.md).
+    help: `Serves the EdgeOne (teo) and CDN APIs, and the COS XML API (the backlog's bucket), on 127.0.0.1 until
+Ctrl-C or SIGTERM. The first line of stdout is its base URL (nothing else goes to stdout); each API call
+is logged to stderr as a JSON line. Point the function or the CLI at it with TEO_ENDPOINT, CDN_ENDPOINT
+and COS_ENDPOINT (docs/emulator.md).
 
 Options:
   --port N     port to listen on, 0 to 65535 (default 0: any free port)
@@ -250,12 +265,17 @@ Examples:
   demo: {
     summary: "Send sample events through the handler against the embedded emulator. No account needed.",
     usage: "cos-purge demo [--json]",
-    help: `Starts the emulator in-process, sends three sample events through the real handler and SDKs, and
-shows what the emulator received. What \`npm run demo\` runs.
+    help: `Starts the emulator in-process, sends four samples through the real handler and SDKs (an upload,
+an index.html, a delete, and a burst of uploads queued in the backlog and drained), and shows what the
+emulator received. What \`npm run demo\` runs.
 
 Options:
   --json       each sample's title, summary and the calls the emulator received, as JSON
-  -h, --help   this help`,
+  -h, --help   this help
+
+Examples:
+  cos-purge demo
+  cos-purge demo --json | jq '.[] | {title, purged: .summary.purged}'`,
     options: { ...HELP, ...JSON_OPTION },
     run: async ({ values }) => {
       const { demoCommand } = await import("./demo");

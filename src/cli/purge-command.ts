@@ -10,6 +10,7 @@
  * These go to `executePlan`, the handler's executor, directly: no event can carry them.
  */
 import { randomUUID } from "node:crypto";
+import { nothingExecuted } from "../backlog/deliver";
 import { systemClock } from "../clock";
 import { loadConfig } from "../config/config";
 import { executePlan } from "../execute/execute";
@@ -34,6 +35,7 @@ import { EXIT, exitCodeForFailures } from "./exit-codes";
 import { out, outJson, toStderr } from "./output";
 import { describePlan, lanesOf, laneWhere } from "./plan-output";
 import { countSubmissions, createProgress } from "./progress";
+import { urlTargets } from "./purge-urls";
 import { cosEvent, cosRecord } from "./samples";
 
 export interface PurgeOptions {
@@ -78,6 +80,12 @@ export async function purgeCommand(
   const config = loadConfig(env);
   const type: TaskType = options.prefix ? "purge_prefix" : "purge_url";
   const keys = options.inputs.filter((input) => !isUrl(input)).map(asKey);
+  // An empty key would reach the event parser and come back as a rejected record's field path.
+  if (!options.prefix && keys.some((key) => key.trim() === "")) {
+    throw new UsageError(
+      'an empty key (or only "/"): give object keys like img/a.png, URLs like https://www.example.com/a.png, or --prefix for folders.',
+    );
+  }
   const direct = urlTargets(options.inputs.filter(isUrl), config, type);
   const skipped: SkippedRecord[] = [];
   let event: unknown;
@@ -172,33 +180,6 @@ function handlerEnv(env: Record<string, string | undefined>): Record<string, str
   };
 }
 
-/** URLs as given, each in the lane of every configured site on its host. */
-function urlTargets(urls: readonly string[], config: Config, type: TaskType): PlannedTarget[] {
-  const targets = new Map<string, PlannedTarget>();
-  for (const input of urls) {
-    let host: string;
-    try {
-      host = new URL(input).hostname;
-    } catch {
-      throw new UsageError(`"${input}" is not a URL.`);
-    }
-    const sites = config.sites.filter((site) => new URL(site.origin).hostname === host);
-    if (sites.length === 0) {
-      const hosts = [...new Set(config.sites.map((site) => new URL(site.origin).hostname))].join(", ");
-      throw new UsageError(
-        `${input}: ${host} is not a configured domain (eoDomains*, cdnHosts*: ${hosts}), so its zone or area is unknown.`,
-      );
-    }
-    const url = type === "purge_prefix" ? asFolder(input) : input;
-    for (const site of sites) {
-      const scope = site.provider === "edgeone" ? (site.zoneId ?? "") : config.cdnArea;
-      const id = `${site.provider} ${scope} ${url}`;
-      if (!targets.has(id)) targets.set(id, { provider: site.provider, scope, type, url, keys: [] });
-    }
-  }
-  return [...targets.values()];
-}
-
 /** Each key folder's URL on every site (all spellings); only PURGE_KEY_PREFIX applies. */
 function planFolders(keys: readonly string[], config: Config): ReturnType<typeof planPurges> {
   const changes: ObjectChange[] = keys.map((key, index) => ({
@@ -225,16 +206,19 @@ async function purgeDirect(
 ): Promise<Summary> {
   const started = systemClock.now();
   const log = createLogger({ level: config.logLevel, base: { requestId }, write });
-  const execution = await executePlan(lanesOf(targets), {
-    purgers,
-    quota: new QuotaBook(systemClock),
-    limiter: createRateLimiter(systemClock),
-    clock: systemClock,
-    deadline: started + options.timeLimitMs,
-    maxAttempts: config.maxAttempts,
-    requestTimeoutMs: config.requestTimeoutMs,
-    log,
-  });
+  // PURGE_DRY_RUN stops these as it stops the handler: a dry run purges nothing from any path.
+  const execution = config.dryRun
+    ? nothingExecuted()
+    : await executePlan(lanesOf(targets), {
+        purgers,
+        quota: new QuotaBook(systemClock),
+        limiter: createRateLimiter(systemClock),
+        clock: systemClock,
+        deadline: started + options.timeLimitMs,
+        maxAttempts: config.maxAttempts,
+        requestTimeoutMs: config.requestTimeoutMs,
+        log,
+      });
   return summarize({
     requestId,
     event: { source: "cos", records: 0, changes: [], skipped: [], rejected: [] },
@@ -242,7 +226,7 @@ async function purgeDirect(
     planned: targets,
     alreadyPurged: 0,
     delivery: { route: "direct", execution, deferred: [], failures: execution.failures },
-    dryRun: false,
+    dryRun: config.dryRun,
     durationMs: systemClock.now() - started,
   });
 }

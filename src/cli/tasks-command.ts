@@ -4,6 +4,7 @@
  */
 import { loadConfig } from "../config/config";
 import type { LaneKey, Provider, TaskRecord, TaskStatus, TaskType } from "../model";
+import { CosPurgeError } from "../report/errors";
 import { apiSession, configuredScopes, reportFailures } from "./api-calls";
 import { UsageError } from "./args";
 import { EXIT, exitCodeForFailures } from "./exit-codes";
@@ -94,6 +95,13 @@ export async function tasksCommand(
       for (const record of records ?? [])
         found.push({ ...record, provider: scope.provider, scope: scope.scope });
     }
+  }
+  // A mistyped or expired id finds nothing: "No tasks" and exit 0 would pass a script's check.
+  if (options.job !== undefined && found.length === 0 && session.failures.length === 0) {
+    throw new CosPurgeError(
+      `no task with id ${JSON.stringify(options.job)} in any configured zone or CDN area. Check the id (as purge prints it: an EdgeOne JobId or a CDN TaskId); the APIs keep tasks for 7 days.`,
+      { code: "TaskNotFound" },
+    );
   }
   const rows = found
     .filter((task) => !options.failedOnly || FAILED.has(task.status))

@@ -169,10 +169,11 @@ export interface ConfigWarning {
 
 /**
  * What in a valid configuration deserves a warning: a `localhost` domain, accepted for tests against a
- * local emulator, is never served by EdgeOne or CDN.
+ * local emulator, is never served by EdgeOne or CDN; a host in two EdgeOne zones, where EdgeOne adds
+ * a domain to one site (zone) only, so one zone's purges of it fail or purge nothing.
  */
 export function configWarnings(config: Config): ConfigWarning[] {
-  return config.sites.flatMap((site) =>
+  const local = config.sites.flatMap((site) =>
     new URL(site.origin).hostname === LOCAL_HOST
       ? [
           {
@@ -182,6 +183,27 @@ export function configWarnings(config: Config): ConfigWarning[] {
         ]
       : [],
   );
+  return [...local, ...hostsInTwoZones(config.sites)];
+}
+
+function hostsInTwoZones(sites: readonly Site[]): ConfigWarning[] {
+  const zonesOf = new Map<string, Site[]>();
+  for (const site of sites.filter((site) => site.provider === "edgeone")) {
+    const host = new URL(site.origin).hostname;
+    const seen = zonesOf.get(host) ?? [];
+    if (!seen.some((other) => other.zoneId === site.zoneId)) zonesOf.set(host, [...seen, site]);
+  }
+  return [...zonesOf].flatMap(([host, inZones]) => {
+    const [first, ...others] = inZones;
+    if (first === undefined || others.length === 0) return [];
+    const where = inZones.map((site) => `${site.zoneId} (${site.variable})`).join(" and ");
+    return [
+      {
+        variable: others.map((site) => site.variable).join(", "),
+        warning: `${host} is in ${inZones.length} zones, ${where}: an EdgeOne domain belongs to one zone, so the other zone's purges of it fail or purge nothing; list it under its own zone only`,
+      },
+    ];
+  });
 }
 
 /**

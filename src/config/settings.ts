@@ -51,6 +51,11 @@ const SCHEME_WITHOUT_COLON = /^(https?)\/\//i;
 const IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
 /** Comma-separated patterns; a comma inside `{...}` belongs to the pattern (`*.{png,jpg}`). */
 const GLOB_LIST = /(?:\{[^{}]*\}|[^,])+/g;
+/**
+ * A `[` that no `]` closes (`[invalid`, `img/[0-9.png`), unless escaped (`\\[`). picomatch reads it as a
+ * literal bracket, so the pattern matches only keys spelled with one: a typo that would skip every key.
+ */
+const UNCLOSED_BRACKET = /(?<!\\)\[(?![^\]]*\])/;
 /** A `%` that starts no escape (`%zz`, a trailing `%`): no cache holds such a path under one spelling. */
 const BAD_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
 
@@ -223,6 +228,9 @@ const globList = pipe(
       const broken = picomatch.makeRe(pattern, GLOB_OPTIONS).source === "$^";
       if (pattern.startsWith("/")) invalid(ctx, `"${pattern}" starts with "/", which keys never do`);
       else if (broken) invalid(ctx, `"${pattern}" is not a glob`);
+      else if (UNCLOSED_BRACKET.test(pattern)) {
+        invalid(ctx, `"${pattern}" has a "[" that no "]" closes (write \\[ for a literal bracket)`);
+      }
     }
     return patterns;
   }),
@@ -392,7 +400,8 @@ export const DOCS: Readonly<Record<Family | Scalar, Omit<SettingDoc, "name">>> =
   PURGE_DRY_RUN: {
     default: "false",
     accepted: "true, false, 1, 0, yes or no",
-    description: "Log what would be purged without calling any purge API.",
+    description:
+      "Log what would be purged without calling any purge or prefetch API or writing the backlog; a timer event (or `cos-purge backlog drain`) only lists what waits.",
   },
   PURGE_MAX_ATTEMPTS: {
     default: "4",

@@ -98,8 +98,11 @@ export interface Summary extends AlarmFields {
   /** Targets written to the backlog: a drain purges them (not a failure). */
   readonly deferred: number;
   readonly failed: number;
-  /** `queued`: everything went to the backlog for the next drain; `direct`: purged at once. */
-  readonly route: Delivery["route"];
+  /**
+   * `queued`: everything went to the backlog for the next drain; `direct`: purged at once; `drain`: a
+   * timer event, which purges only what waits in the backlog.
+   */
+  readonly route: Delivery["route"] | "drain";
   readonly dryRun: boolean;
   /** Records deliberately not purged, all of them; `skipped` lists the first 20. */
   readonly skippedCount: number;
@@ -214,6 +217,8 @@ export function summarizeDrain(
     readonly parsed: ParsedEvent;
     /** As in `SummaryInput`. */
     readonly secrets?: readonly string[];
+    /** `PURGE_DRY_RUN`: the report is a preview (preview.ts), nothing was sent. */
+    readonly dryRun?: boolean;
   },
 ): Summary {
   const isPrefetch = (lane: LaneKey) => lane.type === "prefetch_url";
@@ -242,8 +247,8 @@ export function summarizeDrain(
     alreadyPurged: 0,
     deferred: report.waiting,
     failed: count(failures),
-    route: "queued",
-    dryRun: false,
+    route: "drain",
+    dryRun: context.dryRun === true,
     skippedCount: 0,
     skipped: [],
     rejectedCount: 0,

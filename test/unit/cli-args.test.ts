@@ -26,6 +26,10 @@ describe("parseCommandLine", () => {
     expect(parseCommandLine(["-h"], specs, false).values.help).toBe(true);
   });
 
+  it("takes a switch given twice as one switch", () => {
+    expect(parseCommandLine(["--prefix", "--prefix"], specs, false).values.prefix).toBe(true);
+  });
+
   it.each([
     [["--nope"], "unknown option --nope"],
     [["-x"], "unknown option -x"],
@@ -33,6 +37,8 @@ describe("parseCommandLine", () => {
     [["--port", "--prefix"], "--port needs a value (N) (got the option --prefix"],
     [["--prefix=1"], "--prefix takes no value"],
     [["stray"], 'unexpected argument "stray"'],
+    [["--port", "1", "--port", "2"], '--port is given twice ("1" and "2"); it takes one N'],
+    [["--port=1", "--port", "1"], '--port is given twice ("1" and "1")'],
   ])("refuses %j naming the flag", (argv, message) => {
     expect(() => parseCommandLine(argv, specs, false)).toThrow(UsageError);
     expect(() => parseCommandLine(argv, specs, false)).toThrow(message);

@@ -239,6 +239,8 @@ describe("loadConfig errors", () => {
     ["CDN_ENDPOINT", "ftp://cdn.tencentcloudapi.com"],
     ["PURGE_INCLUDE", "/img/**"],
     ["PURGE_EXCLUDE", "*.{png"],
+    ["PURGE_INCLUDE", "[invalid"],
+    ["PURGE_EXCLUDE", "tmp/**,img/[0-9.png"],
     ["PURGE_PREFETCH", "/dl/*.apk"],
     ["PURGE_EVENTS", "deleted"],
     ["PURGE_EVENTS", ","],
@@ -428,5 +430,43 @@ describe("configWarnings", () => {
       },
     ]);
     expect(configWarnings(loadConfig(edgeone))).toEqual([]);
+  });
+
+  it("warns of a domain listed in two EdgeOne zones, naming both zones and variables", () => {
+    const config = loadConfig({
+      ZoneId: "zone-aaaaaaaaaaaa",
+      eoDomains: "www.example.com img.example.com",
+      ZoneId_1: "zone-bbbbbbbbbbbb",
+      eoDomains_1: "https://www.example.com/static",
+    });
+    expect(configWarnings(config)).toEqual([
+      {
+        variable: "eoDomains_1",
+        warning: expect.stringMatching(
+          /^www\.example\.com is in 2 zones, zone-aaaaaaaaaaaa \(eoDomains\) and zone-bbbbbbbbbbbb \(eoDomains_1\)/,
+        ),
+      },
+    ]);
+  });
+
+  it("does not warn of one domain under two paths of the same zone, nor on EdgeOne and CDN", () => {
+    const config = loadConfig({
+      ...edgeone,
+      eoDomains: "www.example.com https://www.example.com/static",
+      cdnHosts: "www.example.com",
+    });
+    expect(configWarnings(config)).toEqual([]);
+  });
+});
+
+describe("PURGE_INCLUDE and PURGE_EXCLUDE brackets", () => {
+  it.each([["[a-z].png"], ["img/\\[draft].png"], ["a]b.png"]])("accepts %j", (pattern) => {
+    expect(loadConfig({ ...edgeone, PURGE_INCLUDE: pattern }).include).toEqual([pattern]);
+  });
+
+  it("says which pattern has an unclosed bracket and how to write a literal one", () => {
+    const error = configError({ ...edgeone, PURGE_EXCLUDE: "tmp/**,[invalid" });
+    expect(error.message).toContain('"[invalid" has a "[" that no "]" closes');
+    expect(error.message).toContain("write \\[ for a literal bracket");
   });
 });
