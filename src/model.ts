@@ -194,8 +194,11 @@ export interface Purger {
   describeTasks(query: TaskQuery, options?: Partial<CallOptions>): Promise<TaskRecord[]>;
 }
 
-/** Error classes from the classification table in errors.ts. */
-export type ErrorClass = "retry" | "quota" | "fatal";
+/**
+ * Error classes from the classification table in errors.ts; `unknown` is a code no table knows (or an
+ * exception of our own): neither retried at once nor given up, but kept in the backlog and tried later.
+ */
+export type ErrorClass = "retry" | "quota" | "fatal" | "unknown";
 
 /** Targets that were not purged, grouped by cause. */
 export interface Failure extends LaneKey {

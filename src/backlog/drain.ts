@@ -16,6 +16,7 @@ import { createRateLimiter } from "../execute/rate-limit";
 import type { Execution, Failure, Lane, LaneKey } from "../model";
 import type { CollapseSettings } from "../plan/collapse";
 import type { Backlog, Stored, Unreadable } from "./backlog";
+import { dueEntries } from "./backoff";
 import { isDeferrable } from "./deferral";
 import { type BacklogEntry, FOLDERS, keyTime, laneOf, type SentRecord } from "./entries";
 import { confirmSent, journaledPurgers, queuedId, SourceIndex } from "./journal";
@@ -114,7 +115,7 @@ async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
     log.error("backlog entry unreadable, left in place", { key, problem });
 
   const sources = new SourceIndex();
-  const lanes = mergeLanes(entries, sources);
+  const lanes = mergeLanes(dueEntries(entries, clock.now(), log), sources);
   const { planned, folders, quotaCalls } = await collapseLanes(lanes, withLimiter, attempts);
   const collapsed = folders.map(({ prefix, targets, ...lane }) => {
     sources.addFolder(lane, prefix, targets);

@@ -3,8 +3,9 @@
  *
  * Tencent's templates retry every error three times, fatal or not, and then once per URL: a quota
  * failure becomes 3 + 3n calls (see prior-art.md). Here every error code is looked up once in a table
- * that says whether retrying can help (`retry`), whether the quota must be re-read (`quota`) or whether
- * nothing will change until the user does something (`fatal`); hints.ts says what that is.
+ * that says whether retrying can help (`retry`), whether the quota must be re-read (`quota`), whether
+ * nothing will change until the user does something (`fatal`; hints.ts says what that is), or whether
+ * nobody knows (`unknown`: a code the table lacks, or a bug of ours).
  */
 
 import type { ErrorClass, Provider } from "../model";
@@ -156,15 +157,20 @@ const CLASSIFICATION = [
   },
 ] as const satisfies readonly ClassRule[];
 
-/** Unknown codes are fatal: retrying what we do not understand is how quota disappears. */
-const UNKNOWN: Omit<ClassRule, "pattern"> = { class: "fatal", scope: "batch" };
+/**
+ * Unknown codes (a code Tencent added, `UnexpectedError` from a bug of ours) are neither retried at once,
+ * since retrying what we do not understand is how quota disappears, nor given up: a purge dropped for a
+ * reason nobody understood is a purge silently lost. They wait in the backlog with backoff, counting
+ * tries, until "backlog overdue" raises them (backlog/backoff.ts).
+ */
+const UNKNOWN: Omit<ClassRule, "pattern"> = { class: "unknown", scope: "batch" };
 
 const ruleFor = (code: string): Omit<ClassRule, "pattern"> =>
   CLASSIFICATION.find((rule) => rule.pattern.test(code)) ?? UNKNOWN;
 
 /**
- * Whether retrying can help (`retry`), the quota must be re-read first (`quota`), or nothing will change
- * until the user acts (`fatal`, also for any code not in the table).
+ * Whether retrying can help (`retry`), the quota must be re-read first (`quota`), nothing will change
+ * until the user acts (`fatal`), or the code is not in the table (`unknown`: kept and tried later).
  *
  * @example classifyApiError("LimitExceeded.BatchQuota") // "quota"
  */
