@@ -158,6 +158,18 @@ const CLASSIFICATION = [
 ] as const satisfies readonly ClassRule[];
 
 /**
+ * Codes with which a provider refuses a whole request because of a target in it (a spelling it will not
+ * take, a URL too long, a wildcard, a host the account lacks or may not purge): the other targets are
+ * fine, so the request is split until the refused target is alone (execute/split.ts). EdgeOne reports a
+ * domain not on the zone in `FailedList` instead, and the call succeeds (tencent-cloud.md §3).
+ */
+const TARGET_REFUSALS =
+  /^(InvalidParameter\.(Target|CdnParamError|CdnUrlExceedLength|CdnPurgeWildcardNotAllowed)|ResourceNotFound\.CdnHostNotExists|UnauthorizedOperation\.CdnHostUnauthorized)$/;
+
+/** Whether `code` may refuse a request for one of its targets alone (see `TARGET_REFUSALS`). */
+export const refusesTarget = (code: string): boolean => TARGET_REFUSALS.test(code);
+
+/**
  * Unknown codes (a code Tencent added, `UnexpectedError` from a bug of ours) are neither retried at once,
  * since retrying what we do not understand is how quota disappears, nor given up: a purge dropped for a
  * reason nobody understood is a purge silently lost. They wait in the backlog with backoff, counting
