@@ -164,6 +164,8 @@ export interface TaskQuery {
   readonly since?: number;
   readonly until?: number;
   readonly taskId?: string;
+  /** Only tasks that ended so (EdgeOne `statuses` filter; CDN `Status: fail` for failed or timeout). */
+  readonly statuses?: readonly TaskStatus[];
 }
 
 /** One target of a provider task, as `DescribePurgeTasks` / `DescribePrefetchTasks` report it. */

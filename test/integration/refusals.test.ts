@@ -182,3 +182,36 @@ describe("a request refused for one target (row 1)", () => {
     ).toBe(true);
   });
 });
+
+describe("a task accepted and then failed (row 3)", () => {
+  it("a direct purge's failed task is queued again by the timer's drain, once, deduplicated by task id", async () => {
+    emulator.configure({ tasks: { processingMs: 0, failTargets: ["r-1.png"] } });
+    const direct = await backlogInstance(emulator, { PURGE_MODE: "direct" }).invoke(cosEvent(...files(2)));
+    expect(direct).toMatchObject({ purged: 2, deferred: 0 });
+    // An upload pays for no task query.
+    expect(emulator.calls().filter((call) => call.action === "DescribePurgeTasks")).toEqual([]);
+
+    const drainer = backlogInstance(emulator);
+    const first = await drainer.invoke(timerEvent());
+    const queries = emulator.calls().filter((call) => call.action === "DescribePurgeTasks");
+    expect(queries).toHaveLength(1); // one per lane (one zone)
+    expect(queries[0]?.params).toMatchObject({
+      ZoneId: "zone-emulator",
+      Filters: [{ Name: "statuses", Values: ["failed", "timeout"] }],
+    });
+    expect(String(queries[0]?.params.StartTime)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(first).toMatchObject({ drain: { requeued: 1, purged: 1 } });
+    expect(purgeCalls().map((call) => call.params.Targets)).toEqual([urlsOf(2), [urlsOf(2)[1]]]);
+
+    // The drain's own resubmission failed too: the journal queues that one again (its sent record), and
+    // the scan, deduplicating by task id, queues neither it nor the first task a second time.
+    const before = purgeCalls().length;
+    const second = await drainer.invoke(timerEvent());
+    expect(second).toMatchObject({ drain: { requeued: 1 } });
+    expect(
+      purgeCalls()
+        .slice(before)
+        .map((call) => call.params.Targets),
+    ).toEqual([[urlsOf(2)[1]]]);
+  });
+});
