@@ -9,6 +9,7 @@
  */
 import { type Delivery, deliver, nothingExecuted, Pressure } from "./backlog/deliver";
 import { type DrainReport, drainBacklog } from "./backlog/drain";
+import { failedTaskLanes } from "./backlog/failed-tasks";
 import { backlogOpener, cosStoreOpener, drainDeps, type OpenStore } from "./backlog/open";
 import { previewDrain, previewReport } from "./backlog/preview";
 import { rememberPurged, skipPurgedBefore } from "./backlog/retries";
@@ -127,6 +128,7 @@ export function createHandler(options: HandlerOptions = {}): Handler {
       const report = await drainBacklog({
         ...drainDeps(execute, backlog, requestId, config),
         yieldToWindow: true,
+        failedTaskLanes: failedTaskLanes(config),
       });
       const durationMs = clock.now() - started;
       return finishDrain(report, { requestId, log, durationMs, parsed, secrets: secretsIn(env) });

@@ -166,6 +166,8 @@ export interface TaskQuery {
   readonly since?: number;
   readonly until?: number;
   readonly taskId?: string;
+  /** Only tasks that ended so (EdgeOne `statuses` filter; CDN `Status: fail` for failed or timeout). */
+  readonly statuses?: readonly TaskStatus[];
 }
 
 /** One target of a provider task, as `DescribePurgeTasks` / `DescribePrefetchTasks` report it. */
@@ -196,8 +198,11 @@ export interface Purger {
   describeTasks(query: TaskQuery, options?: Partial<CallOptions>): Promise<TaskRecord[]>;
 }
 
-/** Error classes from the classification table in errors.ts. */
-export type ErrorClass = "retry" | "quota" | "fatal";
+/**
+ * Error classes from the classification table in errors.ts; `unknown` is a code no table knows (or an
+ * exception of our own): neither retried at once nor given up, but kept in the backlog and tried later.
+ */
+export type ErrorClass = "retry" | "quota" | "fatal" | "unknown";
 
 /** Targets that were not purged, grouped by cause. */
 export interface Failure extends LaneKey {

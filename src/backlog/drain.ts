@@ -17,8 +17,10 @@ import type { Execution, Failure, Lane, LaneKey } from "../model";
 import type { CollapseSettings } from "../plan/collapse";
 import { countCodes } from "../report/alarm-fields";
 import type { Backlog, Stored, Unreadable } from "./backlog";
+import { dueEntries } from "./backoff";
 import { isDeferrable } from "./deferral";
 import { type BacklogEntry, FOLDERS, keyTime, laneOf, type SentRecord } from "./entries";
+import { requeueFailedTasks } from "./failed-tasks";
 import { confirmSent, journaledPurgers, queuedId, SourceIndex } from "./journal";
 import { acquireLease, type LeaseState, leaseHolder } from "./lease";
 import { sweepMarkers } from "./markers";
@@ -38,6 +40,8 @@ export interface DrainDeps extends ExecuteDeps {
    * full batches, which a drain now would cut into partial ones. The timer's drains set it.
    */
   readonly yieldToWindow?: boolean;
+  /** Lanes whose recent failed tasks are queued again (failed-tasks.ts): the timer's drains set it. */
+  readonly failedTaskLanes?: readonly LaneKey[];
 }
 
 /** What one drain did; logged as the "drain summary" line. */
@@ -107,6 +111,7 @@ async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
   const { backlog, clock, log } = deps;
   const attempts: AttemptContext = { ...deps, limiter: deps.limiter ?? createRateLimiter(clock) };
   const withLimiter = { ...deps, limiter: attempts.limiter };
+  const failedTasks = await requeueFailedTasks({ ...withLimiter, attempts }, deps.failedTaskLanes ?? []);
   const confirmation = await confirmSent({ ...withLimiter, attempts });
   await sweepMarkers(backlog, clock.now()).catch(() => 0);
 
@@ -115,7 +120,7 @@ async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
     log.error("backlog entry unreadable, left in place", { key, problem });
 
   const sources = new SourceIndex();
-  const lanes = mergeLanes(entries, sources);
+  const lanes = mergeLanes(dueEntries(entries, clock.now(), log), sources);
   const { planned, folders, quotaCalls } = await collapseLanes(lanes, withLimiter, attempts);
   const collapsed = folders.map(({ prefix, targets, ...lane }) => {
     sources.addFolder(lane, prefix, targets);
@@ -191,14 +196,14 @@ async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
     failures: failed,
     collapsed,
     confirmed: confirmation.confirmed,
-    requeued: confirmation.requeued,
+    requeued: confirmation.requeued + failedTasks.requeued,
     unconfirmed: confirmation.unconfirmed,
     unreadable,
     oldestAgeMs:
       left.length === 0 ? 0 : Math.max(0, now - Math.min(...left.map((entry) => entry.firstDeferredAt))),
     jobs: execution.jobs,
     quota: execution.quota,
-    apiCalls: execution.apiCalls + confirmation.apiCalls + quotaCalls + batchCalls,
+    apiCalls: execution.apiCalls + confirmation.apiCalls + quotaCalls + batchCalls + failedTasks.apiCalls,
   };
 }
 

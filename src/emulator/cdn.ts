@@ -155,7 +155,10 @@ function submit(context: ActionContext, submission: Submission): string {
   for (const target of targets) {
     const host = urlHost(target);
     if (host === undefined)
-      throw new ApiError(PARAM_ERROR, `"${target}" must start with http:// or https://.`);
+      throw new ApiError(
+        PARAM_ERROR,
+        `"${target}" must start with http:// or https:// and hold no raw space or control character.`,
+      );
     if (!context.config.cdn.domains.includes(host)) {
       throw new ApiError(
         "ResourceNotFound.CdnHostNotExists",

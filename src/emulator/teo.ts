@@ -48,16 +48,16 @@ const createPrefetchTaskParams = z.strictObject({
   PrefetchMediaSegments: z.string().optional(),
 });
 
+const URL_EXPECTED = "must be a URL with http:// or https:// and no raw space or control character";
+
 type PurgeType = Exclude<TeoQuotaType, "prefetch_url">;
 
 /** How each purge type reads its Targets (CreatePurgeTask reference). */
 const PURGE_TYPES: Readonly<
   Record<PurgeType, (zone: EmulatorZone, params: CreatePurgeTaskParams) => SortedTargets>
 > = {
-  purge_url: (zone, params) =>
-    sortByHost(zone, params.Targets, urlHost, "must be a URL with http:// or https://"),
-  purge_prefix: (zone, params) =>
-    sortByHost(zone, params.Targets, urlHost, "must be a URL with http:// or https://"),
+  purge_url: (zone, params) => sortByHost(zone, params.Targets, urlHost, URL_EXPECTED),
+  purge_prefix: (zone, params) => sortByHost(zone, params.Targets, urlHost, URL_EXPECTED),
   purge_host: (zone, params) =>
     sortByHost(zone, params.Targets, bareHostname, "must be a hostname without scheme"),
   // The whole zone is one target; DescribePurgeTasks reports it under the ZoneId.
@@ -91,7 +91,7 @@ export const TEO_ACTIONS: ActionTable = {
   CreatePrefetchTask: (raw, context) => {
     const params = parseParams(createPrefetchTaskParams, raw, PARAM_ERROR);
     const zone = findZone(context, params.ZoneId);
-    const sorted = sortByHost(zone, params.Targets, urlHost, "must be a URL with http:// or https://");
+    const sorted = sortByHost(zone, params.Targets, urlHost, URL_EXPECTED);
     chargeZone(context, zone, "prefetch_url", params.Targets?.length ?? 0, sorted.accepted.length);
     const jobId = addTasks(context, zone, sorted.accepted, {
       kind: "prefetch",

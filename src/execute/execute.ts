@@ -12,7 +12,6 @@
 import type { Clock } from "../clock";
 import type {
   CallOptions,
-  ErrorClass,
   Execution,
   Failure,
   Job,
@@ -23,10 +22,10 @@ import type {
   Purger,
 } from "../model";
 import {
-  type ApiError,
   failureScope,
   mayHaveArrived,
   quotaKind,
+  refusesTarget,
   stopKey,
   stopKeysOf,
 } from "../report/errors";
@@ -36,14 +35,23 @@ import {
   type AttemptContext,
   callWithRetries,
   isRateLimit,
-  MIN_CALL_MS,
   type Outcome,
   type RequestExtras,
 } from "./attempts";
+import {
+  blockedBy,
+  deadlineReached,
+  exhausted,
+  type FailureFields,
+  fromError,
+  splitStopped,
+  unanswered,
+} from "./failures";
 import { laneKeyOf } from "./lane";
 import { fallbackQuota, type LaneQuota, laneId, type QuotaBook } from "./quota";
 import { createRateLimiter, type RateLimiter } from "./rate-limit";
 import { type ReadReceipt, readReceipt } from "./receipt";
+import { LaneWork } from "./split";
 
 export interface ExecuteDeps {
   readonly purgers: Partial<Record<Provider, Purger>>;
@@ -127,19 +135,19 @@ async function executeLane(lane: Lane, run: Run): Promise<void> {
   }
   const action = purger.actions[type];
   let quota = await laneQuota(lane, purger, run);
-  let next = 0;
+  const work = new LaneWork(targets);
   let accepted = 0;
   let batchErrors = 0;
   let dailyErrors = 0;
-  while (next < targets.length) {
-    const rest = targets.slice(next);
+  while (!work.done) {
+    const rest = work.rest();
     const stop = stopKeysOf({ provider, action, scope: lane.scope }).map((key) => run.stopped.get(key));
     const cause = stop.find((failure) => failure !== undefined);
     if (cause) return fail(run, lane, rest, blockedBy(cause));
     const room = quota.dailyAvailable ?? Number.POSITIVE_INFINITY;
     if (room <= 0) return fail(run, lane, rest, exhausted(quota, targets.length, accepted, rest.length));
 
-    const batch = rest.slice(0, Math.min(quota.batch, room));
+    const batch = work.next(Math.min(quota.batch, room));
     const outcome = await attempt(
       run,
       lane,
@@ -153,10 +161,11 @@ async function executeLane(lane: Lane, run: Run): Promise<void> {
     if (outcome.kind === "deadline") {
       const unanswered = outcome.lastError !== undefined && mayHaveArrived(outcome.lastError.code);
       // Only this batch was sent; the rest of the lane never left.
-      if (unanswered) fail(run, lane, batch, deadlineReached(run, outcome.lastError, outcome.lastSentAt));
+      if (unanswered)
+        fail(run, lane, batch, deadlineReached(run.deps, outcome.lastError, outcome.lastSentAt));
       const never = unanswered ? rest.slice(batch.length) : rest;
       const cause = unanswered ? undefined : outcome.lastError;
-      return fail(run, lane, never, deadlineReached(run, cause, undefined));
+      return fail(run, lane, never, deadlineReached(run.deps, cause, undefined));
     }
     if (outcome.kind === "ok") {
       const count = record(run, lane, readReceipt(lane, action, batch, outcome.value));
@@ -164,7 +173,7 @@ async function executeLane(lane: Lane, run: Run): Promise<void> {
       accepted += count;
       if (quota.dailyAvailable !== undefined)
         quota = { ...quota, dailyAvailable: quota.dailyAvailable - count };
-      next += batch.length;
+      work.advance(batch.length);
       continue;
     }
 
@@ -194,21 +203,26 @@ async function executeLane(lane: Lane, run: Run): Promise<void> {
     } else if (mayHaveArrived(error.code)) {
       // Out of attempts, the last one unanswered: it may have been purged. Not "failed": unknown.
       fail(run, lane, batch, unanswered(error, outcome.lastSentAt, `after ${outcome.attempts} attempts`));
-      next += batch.length;
+      work.advance(batch.length);
+    } else if (refusesTarget(error.code) && batch.length > 1) {
+      // Refused for a target in it: its halves go next (split.ts), until the target is alone.
+      if (work.split(batch)) continue;
+      fail(run, lane, batch, splitStopped(error, work.splitCalls));
+      work.advance(batch.length);
     } else {
       const note = outcome.class === "retry" ? `gave up after ${outcome.attempts} attempts` : undefined;
       const failure = fromError(error, outcome.class, note);
       fail(run, lane, batch, failure);
-      next += batch.length;
+      work.advance(batch.length);
       // Yielding to the other instances: every further request of the lane would be refused too.
       if (run.deps.yieldOnRateLimit && isRateLimit(error.code)) {
-        return fail(run, lane, targets.slice(next), blockedBy(failure));
+        return fail(run, lane, work.rest(), blockedBy(failure));
       }
       if (outcome.class !== "fatal") continue;
       const stops = stopKey(error.code, { provider, action, scope: lane.scope });
       if (stops !== undefined) run.stopped.set(stops, failure);
       if (stops !== undefined || failureScope(error.code) === "lane")
-        return fail(run, lane, targets.slice(next), blockedBy(failure));
+        return fail(run, lane, work.rest(), blockedBy(failure));
     }
   }
 }
@@ -320,72 +334,8 @@ function record(run: Run, lane: LaneKey, receipt: ReadReceipt): number {
   return receipt.purged.length;
 }
 
-type FailureFields = Pick<Failure, "code" | "class" | "message"> &
-  Partial<Pick<Failure, "hint" | "requestId" | "sentAt">>;
-
 function fail(run: Run, lane: LaneKey, targets: readonly string[], fields: FailureFields): void {
   if (targets.length === 0) return;
   const hint = fields.hint ?? hintFor(fields.code, lane.provider);
   run.failures.push({ ...laneKeyOf(lane), ...fields, hint, targets });
-}
-
-function fromError(error: ApiError, errorClass: ErrorClass, note?: string): FailureFields {
-  return {
-    code: error.code,
-    class: errorClass,
-    message: note ? `${error.message} (${note})` : error.message,
-    ...(error.requestId ? { requestId: error.requestId } : {}),
-  };
-}
-
-/** Targets not submitted because an earlier request showed that every request would fail the same way. */
-function blockedBy(cause: FailureFields): FailureFields {
-  return {
-    ...cause,
-    message: `Not submitted, as every request would fail like an earlier one: ${cause.message}`,
-  };
-}
-
-function exhausted(quota: LaneQuota, needed: number, accepted: number, notSubmitted: number): FailureFields {
-  const perDay = quota.daily === undefined ? "" : ` (${quota.daily} a day)`;
-  const left = accepted + Math.max(0, quota.dailyAvailable ?? 0);
-  return {
-    code: "QuotaExhausted",
-    class: "quota",
-    message: `${needed} URLs needed purging, today's quota${perDay} had room for ${left}: ${notSubmitted} not submitted.`,
-  };
-}
-
-/** A call that was sent and never answered: the provider may or may not have done it. */
-function unanswered(error: ApiError, sentAt: number | undefined, when: string): FailureFields {
-  return {
-    ...(sentAt === undefined ? {} : { sentAt }),
-    code: "OutcomeUnknown",
-    class: "unknown",
-    message: `${error.action} was sent but not answered ${when} (${error.message}): the provider may or may not have purged these.`,
-    ...(error.requestId ? { requestId: error.requestId } : {}),
-  };
-}
-
-/**
- * The deadline came before the targets were accepted. When the last call timed out or lost its
- * connection after it was sent, the provider may have received it: the outcome is unknown, and the
- * targets are worth purging again (harmless if they were), not "not submitted".
- */
-function deadlineReached(
-  run: Run,
-  lastError: ApiError | undefined,
-  sentAt: number | undefined,
-): FailureFields {
-  if (lastError !== undefined && mayHaveArrived(lastError.code)) {
-    return unanswered(lastError, sentAt, "before the function's deadline");
-  }
-  const why = lastError
-    ? `no time left to retry after ${lastError.message}`
-    : `less than the ${Math.min(run.deps.requestTimeoutMs, MIN_CALL_MS)} ms a call needs was left`;
-  return {
-    code: "DeadlineReached",
-    class: "deadline",
-    message: `Not submitted before the function's deadline: ${why}.`,
-  };
 }

@@ -148,6 +148,10 @@ export function createCdnPurger(
           ...select,
           ...(prefetch ? {} : { PurgeType: query.type === "purge_prefix" ? "path" : "url" }),
           ...(query.scope ? { Area: query.scope } : {}),
+          // CDN has one status for both: `fail` (a timeout reads as fail too).
+          ...(query.statuses?.some((status) => status === "failed" || status === "timeout")
+            ? { Status: "fail" }
+            : {}),
           Offset: offset,
           Limit: TASK_PAGE,
         };

@@ -33,6 +33,13 @@ const MAX_RANGE_MS = 7 * 86_400_000;
 const TASK_PAGE = 1_000;
 
 /**
+ * ISO 8601 in whole seconds, rounded down: the API's documented form has no fraction (tencent-cloud.md
+ * §10); callers add 999 ms to an end time so that a task of that second stays in range.
+ */
+const isoSeconds = (ms: number): string =>
+  `${new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19)}Z`;
+
+/**
  * Builds the EdgeOne adapter; the SDK loads on the first call. Build one per warm instance.
  */
 export function createEdgeOnePurger(options: AdapterOptions): Purger {
@@ -100,11 +107,14 @@ export function createEdgeOnePurger(options: AdapterOptions): Purger {
       const range =
         query.taskId === undefined
           ? {
-              StartTime: new Date(Math.max(query.since ?? 0, until - MAX_RANGE_MS)).toISOString(),
-              EndTime: new Date(until).toISOString(),
+              StartTime: isoSeconds(Math.max(query.since ?? 0, until - MAX_RANGE_MS)),
+              EndTime: isoSeconds(until + 999),
             }
           : {};
-      const filters = query.taskId === undefined ? [] : [{ Name: "job-id", Values: [query.taskId] }];
+      const filters = [
+        ...(query.taskId === undefined ? [] : [{ Name: "job-id", Values: [query.taskId] }]),
+        ...(query.statuses === undefined ? [] : [{ Name: "statuses", Values: [...query.statuses] }]),
+      ];
       const records: TaskRecord[] = [];
       for (let offset = 0; ; offset += TASK_PAGE) {
         const request: DescribePurgeTasksRequest = {

@@ -3,8 +3,9 @@
  *
  * Tencent's templates retry every error three times, fatal or not, and then once per URL: a quota
  * failure becomes 3 + 3n calls (see prior-art.md). Here every error code is looked up once in a table
- * that says whether retrying can help (`retry`), whether the quota must be re-read (`quota`) or whether
- * nothing will change until the user does something (`fatal`); hints.ts says what that is.
+ * that says whether retrying can help (`retry`), whether the quota must be re-read (`quota`), whether
+ * nothing will change until the user does something (`fatal`; hints.ts says what that is), or whether
+ * nobody knows (`unknown`: a code the table lacks, or a bug of ours).
  */
 
 import type { ErrorClass, Provider } from "../model";
@@ -161,15 +162,32 @@ const CLASSIFICATION = [
   },
 ] as const satisfies readonly ClassRule[];
 
-/** Unknown codes are fatal: retrying what we do not understand is how quota disappears. */
-const UNKNOWN: Omit<ClassRule, "pattern"> = { class: "fatal", scope: "batch" };
+/**
+ * Codes with which a provider refuses a whole request because of a target in it (a spelling it will not
+ * take, a URL too long, a wildcard, a host the account lacks or may not purge): the other targets are
+ * fine, so the request is split until the refused target is alone (execute/split.ts). EdgeOne reports a
+ * domain not on the zone in `FailedList` instead, and the call succeeds (tencent-cloud.md §3).
+ */
+const TARGET_REFUSALS =
+  /^(InvalidParameter\.(Target|CdnParamError|CdnUrlExceedLength|CdnPurgeWildcardNotAllowed)|ResourceNotFound\.CdnHostNotExists|UnauthorizedOperation\.CdnHostUnauthorized)$/;
+
+/** Whether `code` may refuse a request for one of its targets alone (see `TARGET_REFUSALS`). */
+export const refusesTarget = (code: string): boolean => TARGET_REFUSALS.test(code);
+
+/**
+ * Unknown codes (a code Tencent added, `UnexpectedError` from a bug of ours) are neither retried at once,
+ * since retrying what we do not understand is how quota disappears, nor given up: a purge dropped for a
+ * reason nobody understood is a purge silently lost. They wait in the backlog with backoff, counting
+ * tries, until "backlog overdue" raises them (backlog/backoff.ts).
+ */
+const UNKNOWN: Omit<ClassRule, "pattern"> = { class: "unknown", scope: "batch" };
 
 const ruleFor = (code: string): Omit<ClassRule, "pattern"> =>
   CLASSIFICATION.find((rule) => rule.pattern.test(code)) ?? UNKNOWN;
 
 /**
- * Whether retrying can help (`retry`), the quota must be re-read first (`quota`), or nothing will change
- * until the user acts (`fatal`, also for any code not in the table).
+ * Whether retrying can help (`retry`), the quota must be re-read first (`quota`), nothing will change
+ * until the user acts (`fatal`), or the code is not in the table (`unknown`: kept and tried later).
  *
  * @example classifyApiError("LimitExceeded.BatchQuota") // "quota"
  */

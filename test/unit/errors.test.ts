@@ -61,7 +61,7 @@ describe("toApiError", () => {
     expect(toApiError("edgeone", "CreatePurgeTask", socket).code).toBe("NetworkError");
   });
 
-  it("keeps the code of our own errors and never retries a bug", () => {
+  it("keeps the code of our own errors and never retries a bug at once (it waits in the backlog)", () => {
     const missing = new CosPurgeError("No credentials", { code: "MissingCredentials" });
     expect(toApiError("cdn", "PurgeUrlsCache", missing)).toMatchObject({
       code: "MissingCredentials",
@@ -69,7 +69,7 @@ describe("toApiError", () => {
     });
     const bug = toApiError("cdn", "PurgeUrlsCache", new TypeError("x is not a function"));
     expect(bug.code).toBe("UnexpectedError");
-    expect(classifyApiError(bug.code)).toBe("fatal");
+    expect(classifyApiError(bug.code)).toBe("unknown");
   });
 
   it("returns an ApiError unchanged", () => {
@@ -124,7 +124,8 @@ describe("classifyApiError", () => {
     ["ResourceNotFound.CdnHostNotExists", "fatal"],
     ["HttpError.403", "fatal"],
     ["MissingCredentials", "fatal"],
-    ["SomethingNobodyHasSeen", "fatal"],
+    ["SomethingNobodyHasSeen", "unknown"],
+    ["UnexpectedError", "unknown"],
   ] as const)("classifies %s as %s", (code, expected) => {
     expect(classifyApiError(code)).toBe(expected);
   });

@@ -339,7 +339,7 @@ describe("executePlan: errors", () => {
     ]);
   });
 
-  it("does not retry a fatal error, and still submits the next request", async () => {
+  it("does not retry a fatal error, splits off the refused target, and still submits the next request", async () => {
     const clock = new FakeClock();
     const first = urls(4)[0] ?? "";
     const edgeone = new FakePurger("edgeone", {
@@ -347,10 +347,12 @@ describe("executePlan: errors", () => {
       purge: (targets, n) => (targets.includes(first) ? apiError("InvalidParameter.Target") : accepted(n)),
     });
     const execution = await executePlan([lane("edgeone", ZONE, urls(4))], deps(clock, { edgeone }).deps);
-    expect(sizes(edgeone)).toEqual([2, 2]);
+    // The refused request of two is split (split.ts): its other target is purged.
+    expect(sizes(edgeone)).toEqual([2, 1, 1, 2]);
     expect(clock.sleeps).toEqual([]);
     expect(execution.failures).toEqual([
       expect.objectContaining({
+        targets: [first],
         code: "InvalidParameter.Target",
         class: "fatal",
         hint: expect.stringMatching(/URLs/),
