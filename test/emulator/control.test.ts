@@ -6,7 +6,7 @@ import {
   type EmulatorConfigInput,
   startEmulator,
 } from "../../src/emulator";
-import { cdnClient, clearProxyEnv, DEFAULT_CREDENTIAL, sdkError, teoClient } from "./helpers";
+import { cdnClient, clearProxyEnv, DEFAULT_CREDENTIAL, sdkError, teoClient, teoTime } from "./helpers";
 
 clearProxyEnv();
 
@@ -171,8 +171,7 @@ describe("control API", () => {
 
     expect(emulator.calls()).toEqual([]);
     expect(
-      (await client.DescribePurgeTasks({ ZoneId, StartTime: new Date(Date.now() - 60_000).toISOString() }))
-        .TotalCount,
+      (await client.DescribePurgeTasks({ ZoneId, StartTime: teoTime(Date.now() - 60_000) })).TotalCount,
     ).toBe(0);
     const quota = await client.DescribeContentQuota({ ZoneId });
     expect(quota.PurgeQuota?.[0]).toMatchObject({ Type: "purge_url", DailyAvailable: 10_000 });

@@ -90,6 +90,33 @@ describe("EdgeOne adapter", () => {
     });
   });
 
+  it("asks for tasks over a range in the documented time form, to the second in UTC+8", async () => {
+    const { edgeone } = adapters();
+    const receipt = await edgeone.submit(ZONE, ["https://www.example.com/a.jpg"]);
+    const now = Date.now();
+
+    const tasks = await edgeone.describeTasks({
+      scope: ZONE,
+      type: "purge_url",
+      since: now - 60_500,
+      until: now,
+    });
+
+    expect(tasks.map((task) => task.taskId)).toEqual([receipt.taskId]);
+    const query = emulator.calls().find((call) => call.action === "DescribePurgeTasks");
+    const documentedForm = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/;
+    expect(query).toMatchObject({
+      error: null,
+      params: {
+        StartTime: expect.stringMatching(documentedForm),
+        EndTime: expect.stringMatching(documentedForm),
+      },
+    });
+    // Widened to whole seconds: the range still holds every millisecond asked for.
+    expect(Date.parse(String(query?.params.StartTime))).toBe(Math.floor((now - 60_500) / 1000) * 1000);
+    expect(Date.parse(String(query?.params.EndTime))).toBe(Math.ceil(now / 1000) * 1000);
+  });
+
   it("turns an unknown zone into a fatal ApiError with the RequestId", async () => {
     const { edgeone } = adapters();
     const error = await failure(edgeone.submit("zone-nope", ["https://www.example.com/a.jpg"]));
