@@ -5,14 +5,27 @@
 import type { Provider } from "../model";
 import { CREDENTIAL_VARIABLES } from "./redact";
 
-/** What a hint needs to know about a provider: its name, CAM actions, and the variables naming its sites. */
+/**
+ * What a hint needs to know about a provider: its name, CAM actions, the variables naming its sites,
+ * and what else a permission or parameter refusal may mean. Every EdgeOne call names a zone, and
+ * EdgeOne documents no not-found code for them (CreatePurgeTask: `InvalidParameter.*`,
+ * `UnauthorizedOperation.*`; DescribeContentQuota: `UnauthorizedOperation.*` only): a ZoneId that is
+ * not this account's comes back as one of those (tencent-cloud.md, "EdgeOne errors").
+ */
 const PROVIDER_FACTS = {
   edgeone: {
     name: "EdgeOne",
     camActions: ["teo:CreatePurgeTask", "teo:DescribeContentQuota"],
     sites: "eoDomains* and ZoneId*",
+    alsoCheck:
+      " Also check ZoneId* (zone-xxxxxxxx, the zone of these domains under this account): EdgeOne refuses a zone id that is not this account's as a permission or parameter error.",
   },
-  cdn: { name: "CDN", camActions: ["cdn:PurgeUrlsCache", "cdn:DescribePurgeQuota"], sites: "cdnHosts*" },
+  cdn: {
+    name: "CDN",
+    camActions: ["cdn:PurgeUrlsCache", "cdn:DescribePurgeQuota"],
+    sites: "cdnHosts*",
+    alsoCheck: "",
+  },
 } as const;
 
 type Facts = (typeof PROVIDER_FACTS)[Provider];
@@ -67,7 +80,8 @@ const HINTS: readonly { readonly pattern: RegExp; readonly hint: (p: Facts, code
   },
   {
     pattern: /^UnauthorizedOperation/,
-    hint: (p) => `The function's execution role lacks permission: its policy must ${policyFor(p)}.`,
+    hint: (p) =>
+      `The function's execution role lacks permission: its policy must ${policyFor(p)}.${p.alsoCheck}`,
   },
   {
     pattern: /^LimitExceeded\.PackNotAllow$/,
@@ -97,9 +111,9 @@ const HINTS: readonly { readonly pattern: RegExp; readonly hint: (p: Facts, code
   { pattern: /^InvalidParameter\.DomainNotFound$/, hint: domainNotOnZone },
   {
     pattern: /^(InvalidParameter|MissingParameter|UnknownParameter)/,
-    hint: () =>
+    hint: (p) =>
       "The provider refused the request's parameters: check the URLs (scheme, domain, length); " +
-      "if they look right, report it with the RequestId.",
+      `if they look right, report it with the RequestId.${p.alsoCheck}`,
   },
   {
     pattern: /^(InternalError|ServiceUnavailable|HttpError\.5|NetworkError$|Timeout$)/,

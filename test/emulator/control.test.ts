@@ -73,7 +73,7 @@ describe("control API", () => {
       cdn: { domains: ["cdn.example.com", "www.example.com"] },
     });
     const error = await sdkError(teoClient(emulator).DescribeContentQuota({ ZoneId }));
-    expect(error.code).toBe("ResourceNotFound");
+    expect(error.code).toBe("UnauthorizedOperation.NoPermission");
     expect((await control("GET", "/_emulator/config")).body).toEqual(body);
   });
 

@@ -120,7 +120,11 @@ describe("EdgeOne adapter", () => {
   it("turns an unknown zone into a fatal ApiError with the RequestId", async () => {
     const { edgeone } = adapters();
     const error = await failure(edgeone.submit("zone-nope", ["https://www.example.com/a.jpg"]));
-    expect(error).toMatchObject({ provider: "edgeone", action: "CreatePurgeTask", code: "ResourceNotFound" });
+    expect(error).toMatchObject({
+      provider: "edgeone",
+      action: "CreatePurgeTask",
+      code: "UnauthorizedOperation.NoPermission",
+    });
     expect(error.requestId).toBe(emulator.calls()[0]?.requestId);
   });
 });
