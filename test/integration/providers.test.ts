@@ -233,6 +233,40 @@ describe("credentials", () => {
 });
 
 describe("executePlan over the real SDK", () => {
+  it("purges folders on CDN in batches real accounts accept when the quota cannot be read", async () => {
+    // DescribePurgeQuota's own example shows PathPurge.Batch 39 (mainland) and 20 (overseas)
+    // (tencent-cloud.md), far below the 500 the PurgePathCache reference states.
+    emulator.configure({
+      cdn: { quota: { path: { batch: 20, daily: 100 } } },
+      faults: [
+        { action: "DescribePurgeQuota", kind: "error", code: "UnauthorizedOperation.CdnCamUnauthorized" },
+      ],
+    });
+    const clock = new FakeClock(Date.now());
+    const folders = Array.from({ length: 45 }, (_, i) => `https://cdn.example.com/d${i}/`);
+    const execution = await executePlan(
+      [{ provider: "cdn", scope: "", type: "purge_prefix", targets: folders }],
+      {
+        purgers: { cdn: adapters().cdn },
+        quota: new QuotaBook(clock),
+        clock,
+        deadline: clock.now() + 60_000,
+        requestTimeoutMs: 5_000,
+        maxAttempts: 3,
+        log: silentLogger,
+      },
+    );
+
+    expect(execution.failures).toEqual([]);
+    expect(execution.purged).toEqual(folders);
+    const purges = emulator.calls().filter((call) => call.action === "PurgePathCache");
+    expect(purges.map((call) => `${(call.params.Paths as string[]).length}:${call.error ?? "ok"}`)).toEqual([
+      "20:ok",
+      "20:ok",
+      "5:ok",
+    ]);
+  });
+
   it("batches to the zone's quota, retries a rate-limit error and reports what the day cannot take", async () => {
     emulator.configure({
       zones: [{ zoneId: ZONE, domains: ["www.example.com"], quota: { purge_url: { batch: 3, daily: 5 } } }],
