@@ -135,7 +135,8 @@ const HINTS: readonly { readonly pattern: RegExp; readonly hint: (p: Facts, code
     pattern: /^BacklogWriteFailed$/,
     hint: () =>
       "The backlog in COS could not be written: check PURGE_BACKLOG_BUCKET/REGION (default: the triggering bucket) " +
-      "and that the execution role may cos:PutObject, cos:GetObject, cos:DeleteObject and cos:GetBucket on the backlog prefix. " +
+      "and that the execution role may cos:PutObject, cos:GetObject, cos:DeleteObject and cos:GetBucket on the backlog prefix " +
+      "and cos:GetBucketVersioning on the bucket (which must never have had versioning: the message says if it had). " +
       "SCF retries this event; what was purged is not purged again on the same instance.",
   },
   {
