@@ -50,6 +50,8 @@ export const BUCKET_NAME = /^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?-\d{1,20}$/;
 const bucketInput = z.strictObject({
   name: z.string().regex(BUCKET_NAME, "must be <name>-<APPID>, e.g. examplebucket-1250000000"),
   region: z.string().regex(/^[a-z]+(?:-[a-z0-9]+)+$/, "must be a COS region such as ap-guangzhou"),
+  /** Versioning as GetBucketVersioning reports it; omitted = never enabled. */
+  versioning: z.enum(["Enabled", "Suspended"]).optional(),
 });
 
 const zoneInput = z.strictObject({
@@ -130,7 +132,12 @@ export interface EmulatorBucket {
   readonly name: string;
   /** Its region, checked against a `<bucket>.cos.<region>.myqcloud.com` Host. */
   readonly region: string;
+  /** Its versioning at the start (PutBucketVersioning changes it); undefined = never enabled. */
+  readonly versioning?: BucketVersioning | undefined;
 }
+
+/** COS versioning, once enabled, can only be suspended, never return to "never enabled". */
+export type BucketVersioning = "Enabled" | "Suspended";
 
 /** The COS side of the account. */
 export interface EmulatorCos {

@@ -2,7 +2,7 @@
  * EdgeOne DescribePurgeTasks / DescribePrefetchTasks, with the rules of the API reference (teo_models.d.ts):
  * - `ZoneId` is required (optional in the SDK type, required since 2024-05-30);
  * - a time range (`StartTime` / `EndTime`) or a `job-id` filter is required ("时间与 job-id 必填一个");
- * - the range spans at most 7 days;
+ * - the range spans at most 7 days; times are ISO 8601 to the second (`2022-01-01T00:00:00+08:00`);
  * - filters `job-id`, `target` (substring with `Fuzzy`), `domains`, `statuses`, `type` (purge only),
  *   `Filters.Values` at most 20; `Limit` at most 1000 (default 20).
  * The error codes for a missing range and a range over 7 days are not documented;
@@ -90,10 +90,23 @@ export function describeTeoTasks(
   return { TotalCount: total, Tasks: page.map((task) => toTask(task, context.now)) };
 }
 
+/**
+ * `StartTime` / `EndTime` are "Timestamp ISO8601", documented as `2022-01-01T00:00:00+08:00` (API data
+ * types 664/78558): to the second, with a zone. The emulator refuses anything else, milliseconds
+ * included, with the service's parameter error, so a client sending another form fails its tests
+ * rather than meeting the real API's refusal first.
+ */
+const TEO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:Z|[+-]\d{2}:\d{2})$/;
+
 function readTime(text: string | undefined, field: string): number | undefined {
   if (text === undefined) return undefined;
-  const ms = parseIsoTime(text);
-  if (ms === undefined) throw new ApiError(PARAM_ERROR, `${field} "${text}" is not an ISO 8601 time.`);
+  const ms = TEO_TIME.test(text) ? parseIsoTime(text) : undefined;
+  if (ms === undefined) {
+    throw new ApiError(
+      PARAM_ERROR,
+      `${field} "${text}" is not an ISO 8601 time to the second with a zone, like 2022-01-01T00:00:00+08:00.`,
+    );
+  }
   return ms;
 }
 

@@ -6,7 +6,7 @@
  *   back in `FailedList`, while the call itself succeeds and the rest is purged.
  * - URL and prefix targets must carry a scheme (`InvalidParameter.Target` otherwise).
  * - Quotas per zone and type: `LimitExceeded.BatchQuota` per request, `LimitExceeded.DailyQuota` per day.
- * - An unknown ZoneId is answered with `ResourceNotFound` (Tencent's code for this case is unconfirmed).
+ * - An unknown ZoneId is answered with `UnauthorizedOperation.NoPermission` (teo-zone.ts says why).
  */
 
 import { z } from "zod";

@@ -11,8 +11,11 @@ import type { LaneKey, Provider, Quota, QuotaReport, TaskType } from "../model";
  * - EdgeOne purge_url, 1000 per request: Tencent's own EdgeOne template sends 1000 targets per call, and
  *   the API documentation's example quota shows 2000. A plan that allows fewer answers
  *   `LimitExceeded.BatchQuota`, and the executor halves the batch until it fits.
- * - CDN URL purge, 1000 per request: the documented default (tencent-cloud.md §4); folders
- *   (`PurgePathCache`) and prefetch (`PushUrlsCache`) 500.
+ * - CDN URL purge, 1000 per request: the documented default (tencent-cloud.md §4); prefetch
+ *   (`PushUrlsCache`) 500. Folders (`PurgePathCache`) 20: the reference says 500, but
+ *   DescribePurgeQuota's own example shows `PathPurge.Batch` 39 (mainland) and 20 (overseas), so 20
+ *   is what real accounts accept in every area; a larger batch is refused whole and halved, costing
+ *   calls (`LimitExceeded.CdnPurgePathExceedBatchLimit`).
  * - EdgeOne folders 100 and prefetch 1000: guesses on the low side of the FAQ's ceilings (1,000
  *   directories, 5,000 URLs per request); the provider's `Batch` replaces them as soon as it is read.
  * No daily number is assumed, although CDN documents 10,000 per day per area: an unknown daily quota
@@ -21,7 +24,7 @@ import type { LaneKey, Provider, Quota, QuotaReport, TaskType } from "../model";
  */
 export const PROVIDER_LIMITS = {
   edgeone: { purge_url: { batch: 1_000 }, purge_prefix: { batch: 100 }, prefetch_url: { batch: 1_000 } },
-  cdn: { purge_url: { batch: 1_000 }, purge_prefix: { batch: 500 }, prefetch_url: { batch: 500 } },
+  cdn: { purge_url: { batch: 1_000 }, purge_prefix: { batch: 20 }, prefetch_url: { batch: 500 } },
 } as const satisfies Record<Provider, Record<TaskType, { batch: number }>>;
 
 /** A lane's quota as far as it is known. */

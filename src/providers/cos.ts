@@ -17,6 +17,7 @@
 import { Readable } from "node:stream";
 import { CosPurgeError, TRANSPORT_CODES } from "../report/errors";
 import { redact } from "../report/log";
+import { VERSIONED_BUCKET, versionedBucket, versioningDenied, versioningStatus } from "./cos-versioning";
 import { onFirstUse } from "./sdk";
 
 /** A bucket folder the backlog lives in. Keys are relative to nothing: full object keys. */
@@ -100,7 +101,7 @@ export function createCosStore(options: CosStoreOptions): ObjectStore {
   const bucket = { Bucket: options.bucket, Region: options.region };
 
   /** One call with a fresh client: the credentials of this moment, a per-attempt timeout, a deadline. */
-  const call = async <T>(
+  const request = async <T>(
     operation: string,
     key: string,
     timeoutMs: number | undefined,
@@ -121,6 +122,38 @@ export function createCosStore(options: CosStoreOptions): ObjectStore {
     } catch (error) {
       throw toStorageError(operation, key, error);
     }
+  };
+
+  // The bucket's versioning, read once per warm instance before its first use (cos-versioning.ts says
+  // why); a failed read is tried again by the next call, a versioned bucket refused by every call.
+  const versioning = onFirstUse(async () => {
+    try {
+      return versioningStatus(
+        await request("getBucketVersioning", "", undefined, (cos) => cos.getBucketVersioning(bucket)),
+      );
+    } catch (error) {
+      if (!(error instanceof StorageError) || error.code !== "AccessDenied") throw error;
+      throw new StorageError({
+        operation: "getBucketVersioning",
+        key: "",
+        code: error.code,
+        message: versioningDenied(options.bucket, error.message),
+        httpStatus: error.httpStatus,
+        requestId: error.requestId,
+      });
+    }
+  });
+  const call: typeof request = async (operation, key, timeoutMs, run) => {
+    const status = await versioning();
+    if (status !== "") {
+      throw new StorageError({
+        operation,
+        key,
+        code: VERSIONED_BUCKET,
+        message: versionedBucket(options, status),
+      });
+    }
+    return request(operation, key, timeoutMs, run);
   };
 
   return {

@@ -28,16 +28,20 @@ const ACTIONS = {
 const QUOTA_ACTION: TeoAction = "DescribeContentQuota";
 
 /** `DescribePurgeTasks` and `DescribePrefetchTasks` accept at most a 7-day range (tencent-cloud.md §3). */
-const MAX_RANGE_MS = 7 * 86_400_000;
+const MAX_RANGE_S = 7 * 86_400;
 /** The largest `Limit` the task queries accept. */
 const TASK_PAGE = 1_000;
 
 /**
- * ISO 8601 in whole seconds, rounded down: the API's documented form has no fraction (tencent-cloud.md
- * §10); callers add 999 ms to an end time so that a task of that second stays in range.
+ * A task query's `StartTime` / `EndTime` (seconds since the epoch) in the documented form,
+ * `2022-01-01T00:00:00+08:00`: ISO 8601 to the second, no fraction (API data types 664/78558,
+ * tencent-cloud.md); milliseconds are a parameter error.
  */
-const isoSeconds = (ms: number): string =>
-  `${new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19)}Z`;
+function teoTime(seconds: number): string {
+  const beijing = new Date((seconds + BEIJING_OFFSET_S) * 1000);
+  return beijing.toISOString().replace(/\.\d{3}Z$/, "+08:00");
+}
+const BEIJING_OFFSET_S = 8 * 3_600;
 
 /**
  * Builds the EdgeOne adapter; the SDK loads on the first call. Build one per warm instance.
@@ -103,12 +107,13 @@ export function createEdgeOnePurger(options: AdapterOptions): Purger {
       const prefetch = query.type === "prefetch_url";
       const action: TeoAction = prefetch ? "DescribePrefetchTasks" : "DescribePurgeTasks";
       // ZoneId plus a job-id filter or a time range are required (since 2024-05, tencent-cloud.md §3).
-      const until = query.until ?? Date.now();
+      // Whole seconds, widened outwards, so the range still holds every task of the milliseconds asked.
+      const end = Math.ceil((query.until ?? Date.now()) / 1000);
       const range =
         query.taskId === undefined
           ? {
-              StartTime: isoSeconds(Math.max(query.since ?? 0, until - MAX_RANGE_MS)),
-              EndTime: isoSeconds(until + 999),
+              StartTime: teoTime(Math.max(Math.floor((query.since ?? 0) / 1000), end - MAX_RANGE_S)),
+              EndTime: teoTime(end),
             }
           : {};
       const filters = [

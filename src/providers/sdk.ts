@@ -75,16 +75,27 @@ interface RequestingClient {
  * Sends `action` with this call's own timeout. The generated methods (`client.CreatePurgeTask(req)`)
  * take no options; `request` does, and its `signal` ends the call when the time left before the
  * deadline runs out, even when that is shorter than the client's `reqTimeout`.
+ *
+ * The signal is an `AbortController` and a timer rather than `AbortSignal.timeout`, which SCF's
+ * Nodejs16.13 lacks (added in Node 17.3): there it failed every call. The timer is cleared when the
+ * call settles and never keeps the process alive, as `AbortSignal.timeout`'s would not.
  */
-export function send<Response>(
+export async function send<Response>(
   client: RequestingClient,
   action: string,
   req: object,
   call: Partial<CallOptions> | undefined,
 ): Promise<Response> {
   const timeoutMs = call?.timeoutMs;
-  const signal = timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(Math.max(1, timeoutMs)) };
-  return client.request(action, req, signal) as Promise<Response>;
+  if (timeoutMs === undefined) return (await client.request(action, req, {})) as Response;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), Math.max(1, timeoutMs));
+  timer.unref();
+  try {
+    return (await client.request(action, req, { signal: controller.signal })) as Response;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

@@ -6,19 +6,28 @@ import type { Provider } from "../model";
 import { CDN_ACTIONS, TEO_ACTIONS } from "../providers/permissions";
 import { CREDENTIAL_VARIABLES } from "./redact";
 
-/** What a hint needs to know about a provider: its name, CAM actions, and the variables naming its sites. */
+/**
+ * What a hint needs to know about a provider: its name, CAM actions, the variables naming its sites,
+ * and what else a permission or parameter refusal may mean. Every EdgeOne call names a zone, and
+ * EdgeOne documents no not-found code for them (CreatePurgeTask: `InvalidParameter.*`,
+ * `UnauthorizedOperation.*`; DescribeContentQuota: `UnauthorizedOperation.*` only): a ZoneId that is
+ * not this account's comes back as one of those (tencent-cloud.md, "EdgeOne errors").
+ */
 const PROVIDER_FACTS = {
   edgeone: {
     name: "EdgeOne",
     camActions: Object.keys(TEO_ACTIONS).map((action) => `teo:${action}`),
     policyFile: "docs/cam/edgeone.json",
     sites: "eoDomains* and ZoneId*",
+    alsoCheck:
+      " Also check ZoneId* (zone-xxxxxxxx, the zone of these domains under this account): EdgeOne refuses a zone id that is not this account's as a permission or parameter error.",
   },
   cdn: {
     name: "CDN",
     camActions: Object.keys(CDN_ACTIONS).map((action) => `cdn:${action}`),
     policyFile: "docs/cam/cdn.json",
     sites: "cdnHosts*",
+    alsoCheck: "",
   },
 } as const;
 
@@ -74,7 +83,8 @@ const HINTS: readonly { readonly pattern: RegExp; readonly hint: (p: Facts, code
   },
   {
     pattern: /^UnauthorizedOperation/,
-    hint: (p) => `The function's execution role lacks permission: its policy must ${policyFor(p)}.`,
+    hint: (p) =>
+      `The function's execution role lacks permission: its policy must ${policyFor(p)}.${p.alsoCheck}`,
   },
   {
     pattern: /^LimitExceeded\.PackNotAllow$/,
@@ -104,9 +114,9 @@ const HINTS: readonly { readonly pattern: RegExp; readonly hint: (p: Facts, code
   { pattern: /^InvalidParameter\.DomainNotFound$/, hint: domainNotOnZone },
   {
     pattern: /^(InvalidParameter|MissingParameter|UnknownParameter)/,
-    hint: () =>
+    hint: (p) =>
       "The provider refused the request's parameters: check the URLs (scheme, domain, length); " +
-      "if they look right, report it with the RequestId.",
+      `if they look right, report it with the RequestId.${p.alsoCheck}`,
   },
   {
     pattern: /^(InternalError|ServiceUnavailable|HttpError\.5|NetworkError$|Timeout$)/,
@@ -128,7 +138,8 @@ const HINTS: readonly { readonly pattern: RegExp; readonly hint: (p: Facts, code
     pattern: /^BacklogWriteFailed$/,
     hint: () =>
       "The backlog in COS could not be written: check PURGE_BACKLOG_BUCKET/REGION (default: the triggering bucket) " +
-      "and that the execution role may cos:PutObject, cos:GetObject, cos:DeleteObject and cos:GetBucket on the backlog prefix. " +
+      "and that the execution role may cos:PutObject, cos:GetObject, cos:DeleteObject and cos:GetBucket on the backlog prefix " +
+      "and cos:GetBucketVersioning on the bucket (which must never have had versioning: the message says if it had). " +
       "SCF retries this event; what was purged is not purged again on the same instance.",
   },
   {

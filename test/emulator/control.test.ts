@@ -6,7 +6,7 @@ import {
   type EmulatorConfigInput,
   startEmulator,
 } from "../../src/emulator";
-import { cdnClient, clearProxyEnv, DEFAULT_CREDENTIAL, sdkError, teoClient } from "./helpers";
+import { cdnClient, clearProxyEnv, DEFAULT_CREDENTIAL, sdkError, teoClient, teoTime } from "./helpers";
 
 clearProxyEnv();
 
@@ -73,7 +73,7 @@ describe("control API", () => {
       cdn: { domains: ["cdn.example.com", "www.example.com"] },
     });
     const error = await sdkError(teoClient(emulator).DescribeContentQuota({ ZoneId }));
-    expect(error.code).toBe("ResourceNotFound");
+    expect(error.code).toBe("UnauthorizedOperation.NoPermission");
     expect((await control("GET", "/_emulator/config")).body).toEqual(body);
   });
 
@@ -171,8 +171,7 @@ describe("control API", () => {
 
     expect(emulator.calls()).toEqual([]);
     expect(
-      (await client.DescribePurgeTasks({ ZoneId, StartTime: new Date(Date.now() - 60_000).toISOString() }))
-        .TotalCount,
+      (await client.DescribePurgeTasks({ ZoneId, StartTime: teoTime(Date.now() - 60_000) })).TotalCount,
     ).toBe(0);
     const quota = await client.DescribeContentQuota({ ZoneId });
     expect(quota.PurgeQuota?.[0]).toMatchObject({ Type: "purge_url", DailyAvailable: 10_000 });

@@ -100,6 +100,45 @@ describe("COS XML API", () => {
     expect(emulator.calls()[1]?.params.Headers).toEqual({ "x-cos-forbid-overwrite": "true" });
   });
 
+  it("reports versioning as GetBucketVersioning does: none until enabled, then Enabled or Suspended", async () => {
+    const cos = cosClient(emulator);
+
+    const never = await cos.getBucketVersioning(BUCKET);
+    await cos.putBucketVersioning({ ...BUCKET, VersioningConfiguration: { Status: "Enabled" } });
+    const enabled = await cos.getBucketVersioning(BUCKET);
+    await cos.putBucketVersioning({ ...BUCKET, VersioningConfiguration: { Status: "Suspended" } });
+    const suspended = await cos.getBucketVersioning(BUCKET);
+    const bad = await cosError(
+      cos.putBucketVersioning({ ...BUCKET, VersioningConfiguration: { Status: "Off" as "Enabled" } }),
+    );
+
+    expect(never.VersioningConfiguration.Status).toBeUndefined();
+    expect([enabled.VersioningConfiguration.Status, suspended.VersioningConfiguration.Status]).toEqual([
+      "Enabled",
+      "Suspended",
+    ]);
+    expect([bad.code, bad.statusCode]).toEqual(["MalformedXML", 400]);
+    expect(emulator.calls().map((call) => `${call.action} ${call.error ?? "ok"}`)).toEqual([
+      "GetBucketVersioning ok",
+      "PutBucketVersioning ok",
+      "GetBucketVersioning ok",
+      "PutBucketVersioning ok",
+      "GetBucketVersioning ok",
+      "PutBucketVersioning MalformedXML",
+    ]);
+  });
+
+  it("starts a bucket with the versioning its config names, and forgets what was set on reset with COS", async () => {
+    emulator.configure({
+      cos: { buckets: [{ name: BUCKET.Bucket, region: BUCKET.Region, versioning: "Suspended" }] },
+    });
+    const cos = cosClient(emulator);
+    await cos.putBucketVersioning({ ...BUCKET, VersioningConfiguration: { Status: "Enabled" } });
+    emulator.reset({ cos: true });
+
+    expect((await cos.getBucketVersioning(BUCKET)).VersioningConfiguration.Status).toBe("Suspended");
+  });
+
   it("lists by prefix in pages of max-keys (at most 1,000), with IsTruncated and NextMarker", async () => {
     const cos = cosClient(emulator);
     for (const key of ["q/c", "q/a", "q/b", "r/x"]) await cos.putObject({ ...BUCKET, Key: key, Body: key });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { type Emulator, EmulatorConfigError, startEmulator } from "../../src/emulator";
 import { holdFor } from "../../src/emulator/time";
-import { cdnClient, clearProxyEnv, sdkError, teoClient } from "./helpers";
+import { cdnClient, clearProxyEnv, sdkError, teoClient, teoTime } from "./helpers";
 
 clearProxyEnv();
 
@@ -104,7 +104,7 @@ describe("fault injection", () => {
     const teoError = await sdkError(teoClient(emulator).DescribePurgeTasks(QUOTA));
     const teoAgain = await teoClient(emulator).DescribePurgeTasks({
       ...QUOTA,
-      StartTime: new Date().toISOString(),
+      StartTime: teoTime(Date.now()),
     });
     const cdnError = await sdkError(cdnClient(emulator).DescribePurgeTasks({}));
     const cdnOther = await cdnClient(emulator).DescribePurgeQuota();

@@ -69,6 +69,11 @@ export async function sdkError(call: Promise<unknown>): Promise<SdkError> {
   throw new Error(`Expected the call to fail, but it returned ${JSON.stringify(outcome.resolved)}`);
 }
 
+/** An EdgeOne task query time as documented, `2022-01-01T00:00:00Z`: to the second, no fraction. */
+export function teoTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
 /**
  * An emulator clock that stands still unless a test moves it. It starts at the real time so that the
  * SDK's X-TC-Timestamp (always the real time) stays within the five minutes the signature allows.

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator";
-import { cdnClient, clearProxyEnv, sdkError, teoClient } from "./helpers";
+import { cdnClient, clearProxyEnv, sdkError, teoClient, teoTime } from "./helpers";
 
 clearProxyEnv();
 
 const ZoneId = "zone-emulator";
 const DAY = 24 * 60 * 60 * 1000;
 const recent = () => ({
-  StartTime: new Date(Date.now() - 3_600_000).toISOString(),
-  EndTime: new Date(Date.now() + 3_600_000).toISOString(),
+  StartTime: teoTime(Date.now() - 3_600_000),
+  EndTime: teoTime(Date.now() + 3_600_000),
 });
 const SINCE = { StartTime: "2000-01-01 00:00:00" };
 const paths = (count: number) =>
@@ -43,12 +43,44 @@ describe("prefix purges, prefetches and task queries", () => {
       expect(byJob.TotalCount).toBe(1);
     });
 
+    it("takes times to the second as documented and refuses milliseconds with the parameter error", async () => {
+      const { JobId = "" } = await teo.CreatePurgeTask({
+        ZoneId,
+        Type: "purge_url",
+        Targets: ["https://www.example.com/a"],
+      });
+      const end = Date.now() + 60_000;
+
+      const withMs = await sdkError(
+        teo.DescribePurgeTasks({
+          ZoneId,
+          StartTime: new Date(end - DAY).toISOString(),
+          EndTime: teoTime(end),
+        }),
+      );
+      const noZone = await sdkError(
+        teo.DescribePurgeTasks({ ZoneId, StartTime: "2022-01-01T00:00:00", EndTime: teoTime(end) }),
+      );
+      const documented = await teo.DescribePurgeTasks({
+        ZoneId,
+        StartTime: teoTime(end - DAY).replace("Z", "+00:00"),
+        EndTime: teoTime(end),
+      });
+
+      expect([withMs.code, noZone.code]).toEqual([
+        "InvalidParameter.ParameterError",
+        "InvalidParameter.ParameterError",
+      ]);
+      expect(withMs.message).toMatch(/StartTime ".*\.\d{3}Z" is not an ISO 8601 time to the second/);
+      expect(documented.Tasks?.map((task) => task.JobId)).toEqual([JobId]);
+    });
+
     it("refuses a range over 7 days and accepts one of 7", async () => {
       const end = Date.now();
       const range = (days: number) => ({
         ZoneId,
-        StartTime: new Date(end - days * DAY).toISOString(),
-        EndTime: new Date(end).toISOString(),
+        StartTime: teoTime(end - days * DAY),
+        EndTime: teoTime(end),
       });
 
       const tooLong = await sdkError(teo.DescribePurgeTasks(range(8)));

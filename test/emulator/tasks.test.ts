@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator";
-import { cdnClient, clearProxyEnv, standingClock, teoClient } from "./helpers";
+import { cdnClient, clearProxyEnv, standingClock, teoClient, teoTime } from "./helpers";
 
 clearProxyEnv();
 
@@ -8,8 +8,8 @@ const ZoneId = "zone-emulator";
 
 /** A time range around now: EdgeOne's Describe*Tasks require a range (at most 7 days) or a job-id filter. */
 const recent = () => ({
-  StartTime: new Date(Date.now() - 3_600_000).toISOString(),
-  EndTime: new Date(Date.now() + 3_600_000).toISOString(),
+  StartTime: teoTime(Date.now() - 3_600_000),
+  EndTime: teoTime(Date.now() + 3_600_000),
 });
 
 describe("task status", () => {

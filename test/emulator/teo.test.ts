@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator";
-import { clearProxyEnv, sdkError, teoClient } from "./helpers";
+import { clearProxyEnv, sdkError, teoClient, teoTime } from "./helpers";
 
 clearProxyEnv();
 
@@ -8,8 +8,8 @@ const ZoneId = "zone-emulator";
 
 /** A time range around now: EdgeOne's Describe*Tasks require a range (at most 7 days) or a job-id filter. */
 const recent = () => ({
-  StartTime: new Date(Date.now() - 3_600_000).toISOString(),
-  EndTime: new Date(Date.now() + 3_600_000).toISOString(),
+  StartTime: teoTime(Date.now() - 3_600_000),
+  EndTime: teoTime(Date.now() + 3_600_000),
 });
 
 describe("EdgeOne (teo 2022-09-01)", () => {
@@ -110,17 +110,21 @@ describe("EdgeOne (teo 2022-09-01)", () => {
       ]);
     });
 
-    it("answers ResourceNotFound for a zone that does not exist", async () => {
-      const error = await sdkError(
+    it("answers a zone that does not exist with a code both zone calls document, UnauthorizedOperation.NoPermission", async () => {
+      const purge = await sdkError(
         client.CreatePurgeTask({
           ZoneId: "zone-missing",
           Type: "purge_url",
           Targets: ["https://www.example.com/"],
         }),
       );
+      const quota = await sdkError(client.DescribeContentQuota({ ZoneId: "zone-missing" }));
 
-      expect(error.code).toBe("ResourceNotFound");
-      expect(error.message).toContain("zone-missing");
+      expect([purge.code, quota.code]).toEqual([
+        "UnauthorizedOperation.NoPermission",
+        "UnauthorizedOperation.NoPermission",
+      ]);
+      expect(purge.message).toContain("zone-missing");
     });
 
     it("requires CacheTag.Domains for purge_cache_tag, and only the zone's domains", async () => {

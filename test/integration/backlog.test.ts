@@ -34,6 +34,23 @@ const queuedTargets = () =>
   queueObjects().flatMap((object) => JSON.parse(object.body.toString()).targets as string[]);
 
 describe("the backlog, against the emulator", () => {
+  it("is not kept in a bucket whose versioning was ever enabled: the invocation fails saying so, nothing written", async () => {
+    emulator.configure({
+      cos: { buckets: [{ name: BUCKET, region: "ap-guangzhou", versioning: "Suspended" }] },
+    });
+    const { invoke, lines } = instance({ PURGE_MODE: "queue" });
+
+    await expect(invoke(cosEvent(cosRecord({ key: "a.png" })))).rejects.toThrow(
+      /BacklogWriteFailed.*PURGE_BACKLOG_BUCKET examplebucket-1250000000 .*has versioning Suspended/s,
+    );
+    await expect(invoke(cosEvent(cosRecord({ key: "b.png" })))).rejects.toThrow(/BacklogBucketVersioned/);
+
+    // One check for the warm instance, not one per invocation; no object written, nothing purged.
+    expect(emulator.calls().map((call) => call.action)).toEqual(["GetBucketVersioning"]);
+    expect(emulator.objects(BUCKET)).toEqual([]);
+    expect(lines.filter((line) => line.msg === "purge summary")).toHaveLength(2);
+  });
+
   it("quota 100, 300 URLs: 100 purged, 200 in the backlog, success; after the reset one timer drain purges the 200", async () => {
     emulator.configure({
       zones: [

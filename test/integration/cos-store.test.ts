@@ -44,9 +44,64 @@ async function failure(call: Promise<unknown>): Promise<StorageError> {
   return error as StorageError;
 }
 
-const cosCalls = () => emulator.calls().filter((call) => call.service === "cos");
+/** The COS calls of the data path; the versioning check before them has tests of its own below. */
+const cosCalls = () =>
+  emulator.calls().filter((call) => call.service === "cos" && call.action !== "GetBucketVersioning");
+const versioningChecks = () => emulator.calls().filter((call) => call.action === "GetBucketVersioning");
 
 describe("createCosStore", () => {
+  it("reads the bucket's versioning once, before its first call, and then only does the work", async () => {
+    const backlog = store();
+
+    await backlog.put("backlog/1.json", "{}");
+    await backlog.get("backlog/1.json");
+    await backlog.list("backlog/");
+
+    expect(emulator.calls().map((call) => `${call.action}:${call.error ?? "ok"}`)).toEqual([
+      "GetBucketVersioning:ok",
+      "PutObject:ok",
+      "GetObject:ok",
+      "GetBucket:ok",
+    ]);
+  });
+
+  it.each(["Enabled", "Suspended"] as const)(
+    "refuses every call on a bucket whose versioning is %s, saying what to do, after one check",
+    async (versioning) => {
+      emulator.configure({
+        cos: { buckets: [{ ...{ name: BUCKET.bucket, region: BUCKET.region }, versioning }] },
+      });
+      const backlog = store();
+
+      const first = await failure(
+        backlog.put(".cos-purge/lease/drain/000000000001", "{}", { ifAbsent: true }),
+      );
+      const second = await failure(backlog.list(".cos-purge/queue/"));
+
+      expect([first.code, second.code]).toEqual(["BacklogBucketVersioned", "BacklogBucketVersioned"]);
+      expect(first.message).toContain(`PURGE_BACKLOG_BUCKET ${BUCKET.bucket} (${BUCKET.region}`);
+      expect(first.message).toContain(`has versioning ${versioning}`);
+      expect(first.message).toMatch(/x-cos-forbid-overwrite.*a bucket of its own that never had versioning/);
+      expect(versioningChecks()).toHaveLength(1);
+      expect(cosCalls()).toEqual([]);
+    },
+  );
+
+  it("names cos:GetBucketVersioning when the role may not read the versioning, and asks again next call", async () => {
+    emulator.configure({
+      faults: [{ action: "GetBucketVersioning", kind: "error", code: "AccessDenied", times: 1 }],
+    });
+    const backlog = store();
+
+    const denied = await failure(backlog.get("backlog/1.json"));
+    const then = await backlog.get("backlog/1.json");
+
+    expect(denied.code).toBe("AccessDenied");
+    expect(denied.message).toMatch(/allow cos:GetBucketVersioning on that bucket/);
+    expect(then).toBeUndefined();
+    expect(versioningChecks().map((call) => call.error)).toEqual(["AccessDenied", null]);
+  });
+
   it("puts, gets and deletes, and a missing key reads as undefined and deletes quietly", async () => {
     const backlog = store();
 
@@ -117,7 +172,9 @@ describe("createCosStore", () => {
 
     expect(error).toBeInstanceOf(CosPurgeError);
     expect(error).toMatchObject({ code: "SignatureDoesNotMatch", httpStatus: 403, name: "StorageError" });
-    expect(error.requestId).toBe(cosCalls()[0]?.requestId);
+    // The first request refused is the versioning check, and nothing is tried after it.
+    expect(error.requestId).toBe(versioningChecks()[0]?.requestId);
+    expect(cosCalls()).toEqual([]);
     expect(error.message).not.toMatch(/wrong-key|emulator-secret-key|AKIDEMULATOR/);
   });
 

@@ -93,10 +93,41 @@ describe("EdgeOne adapter", () => {
     });
   });
 
+  it("asks for tasks over a range in the documented time form, to the second in UTC+8", async () => {
+    const { edgeone } = adapters();
+    const receipt = await edgeone.submit(ZONE, ["https://www.example.com/a.jpg"]);
+    const now = Date.now();
+
+    const tasks = await edgeone.describeTasks({
+      scope: ZONE,
+      type: "purge_url",
+      since: now - 60_500,
+      until: now,
+    });
+
+    expect(tasks.map((task) => task.taskId)).toEqual([receipt.taskId]);
+    const query = emulator.calls().find((call) => call.action === "DescribePurgeTasks");
+    const documentedForm = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/;
+    expect(query).toMatchObject({
+      error: null,
+      params: {
+        StartTime: expect.stringMatching(documentedForm),
+        EndTime: expect.stringMatching(documentedForm),
+      },
+    });
+    // Widened to whole seconds: the range still holds every millisecond asked for.
+    expect(Date.parse(String(query?.params.StartTime))).toBe(Math.floor((now - 60_500) / 1000) * 1000);
+    expect(Date.parse(String(query?.params.EndTime))).toBe(Math.ceil(now / 1000) * 1000);
+  });
+
   it("turns an unknown zone into a fatal ApiError with the RequestId", async () => {
     const { edgeone } = adapters();
     const error = await failure(edgeone.submit("zone-nope", ["https://www.example.com/a.jpg"]));
-    expect(error).toMatchObject({ provider: "edgeone", action: "CreatePurgeTask", code: "ResourceNotFound" });
+    expect(error).toMatchObject({
+      provider: "edgeone",
+      action: "CreatePurgeTask",
+      code: "UnauthorizedOperation.NoPermission",
+    });
     expect(error.requestId).toBe(emulator.calls()[0]?.requestId);
   });
 });
@@ -205,6 +236,40 @@ describe("credentials", () => {
 });
 
 describe("executePlan over the real SDK", () => {
+  it("purges folders on CDN in batches real accounts accept when the quota cannot be read", async () => {
+    // DescribePurgeQuota's own example shows PathPurge.Batch 39 (mainland) and 20 (overseas)
+    // (tencent-cloud.md), far below the 500 the PurgePathCache reference states.
+    emulator.configure({
+      cdn: { quota: { path: { batch: 20, daily: 100 } } },
+      faults: [
+        { action: "DescribePurgeQuota", kind: "error", code: "UnauthorizedOperation.CdnCamUnauthorized" },
+      ],
+    });
+    const clock = new FakeClock(Date.now());
+    const folders = Array.from({ length: 45 }, (_, i) => `https://cdn.example.com/d${i}/`);
+    const execution = await executePlan(
+      [{ provider: "cdn", scope: "", type: "purge_prefix", targets: folders }],
+      {
+        purgers: { cdn: adapters().cdn },
+        quota: new QuotaBook(clock),
+        clock,
+        deadline: clock.now() + 60_000,
+        requestTimeoutMs: 5_000,
+        maxAttempts: 3,
+        log: silentLogger,
+      },
+    );
+
+    expect(execution.failures).toEqual([]);
+    expect(execution.purged).toEqual(folders);
+    const purges = emulator.calls().filter((call) => call.action === "PurgePathCache");
+    expect(purges.map((call) => `${(call.params.Paths as string[]).length}:${call.error ?? "ok"}`)).toEqual([
+      "20:ok",
+      "20:ok",
+      "5:ok",
+    ]);
+  });
+
   it("batches to the zone's quota, retries a rate-limit error and reports what the day cannot take", async () => {
     emulator.configure({
       zones: [{ zoneId: ZONE, domains: ["www.example.com"], quota: { purge_url: { batch: 3, daily: 5 } } }],

@@ -202,7 +202,7 @@ describe("a task accepted and then failed (row 3)", () => {
       ZoneId: "zone-emulator",
       Filters: [{ Name: "statuses", Values: ["failed", "timeout"] }],
     });
-    expect(String(queries[0]?.params.StartTime)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(String(queries[0]?.params.StartTime)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$/);
     expect(first).toMatchObject({ drain: { requeued: 1, purged: 1 } });
     expect(purgeCalls().map((call) => call.params.Targets)).toEqual([urlsOf(2), [urlsOf(2)[1]]]);
 

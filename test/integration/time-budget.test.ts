@@ -40,8 +40,9 @@ it("sends nothing when a context with only getRemainingTimeInMillis() says 1.2 s
   const summary = await invoke({ request_id: "r-1", getRemainingTimeInMillis: () => 1_200 });
 
   // 1.2 s less the 0.5 s kept for the summary leaves less than the 1 s a call needs: the URL waits in
-  // the backlog (the one call made is that write, to the emulator's COS) instead of being purged.
-  expect(callsMade()).toEqual(["cos PutObject"]);
+  // the backlog (the calls made are that write, to the emulator's COS, after the backlog bucket's
+  // versioning check) instead of being purged.
+  expect(callsMade()).toEqual(["cos GetBucketVersioning", "cos PutObject"]);
   expect(summary).toMatchObject({ purged: 0, deferred: 1, failed: 0, apiCalls: 0 });
   expect(summary.deferrals).toEqual([expect.objectContaining({ reason: "DeadlineReached", count: 1 })]);
   const summaryLine = JSON.parse(logs.find((line) => line.includes('"purge summary"')) ?? "{}");
@@ -62,7 +63,7 @@ it("cuts a slow call at the deadline getRemainingTimeInMillis() implies, not at 
   // Under the 5 s API timeout that a 60 s budget would have let the call run to (the backlog write after
   // the deadline adds a little, more on a loaded machine).
   expect(Date.now() - started).toBeLessThan(4_000);
-  expect(callsMade()).toEqual(["teo DescribeContentQuota", "cos PutObject"]);
+  expect(callsMade()).toEqual(["teo DescribeContentQuota", "cos GetBucketVersioning", "cos PutObject"]);
   expect(summary).toMatchObject({ apiCalls: 2, purged: 0, deferred: 1 });
   expect(summary.deferrals).toEqual([expect.objectContaining({ reason: "OutcomeUnknown" })]);
 });

@@ -69,6 +69,26 @@ describe("dist/index.js", () => {
     expect(filesOf("zod").some((file) => file.includes("/v4/mini/"))).toBe(true);
   });
 
+  // SCF's Nodejs16.13 runs it (Tencent's EdgeOne template's runtime). esbuild's `target: "node16"`
+  // lowers syntax, not library calls: each of these throws there ("AbortSignal.timeout is not a
+  // function" failed every purge). The CI smoke (scripts/node-smoke.mjs) runs the bundle on 16.13.2.
+  it.each([
+    ["AbortSignal.timeout", "Node 17.3"],
+    ["AbortSignal.any", "Node 20.3"],
+    ["structuredClone", "Node 17.0"],
+    [".findLast(", "Node 18.0"],
+    [".findLastIndex(", "Node 18.0"],
+    [".toSorted(", "Node 20.0"],
+    ["throwIfAborted", "Node 17.3"],
+    ["Promise.withResolvers", "Node 22.0"],
+    ["Object.groupBy", "Node 21.0"],
+    ["globalThis.fetch", "Node 18.0"],
+  ])("calls no %s (%s; SCF's Nodejs16.13 has none)", (api) => {
+    const uses = bundle.text.split(api).slice(1, 4);
+    // The code before each use names the culprit without printing the whole bundle.
+    expect(uses.map((_, at) => bundle.text.split(api)[at]?.slice(-80))).toEqual([]);
+  });
+
   it("stays under 400 KiB (261 KiB when this was written; 1274 KiB before)", () => {
     expect(Buffer.byteLength(bundle.text)).toBeLessThan(400 * 1024);
   });

@@ -195,6 +195,17 @@ describe("hintFor", () => {
     expect(hintFor("InvalidParameter.DomainNotFound", "edgeone")).toMatch(/eoDomains\*/);
   });
 
+  // EdgeOne documents no not-found code for its zone calls: a wrong ZoneId shows as one of these.
+  it.each([
+    "UnauthorizedOperation.NoPermission",
+    "UnauthorizedOperation.CamUnauthorized",
+    "UnauthorizedOperation.Unknown",
+    "InvalidParameter.ParameterError",
+  ])("asks to check ZoneId as well for %s on EdgeOne, and not on CDN", (code) => {
+    expect(hintFor(code, "edgeone")).toMatch(/check ZoneId\* .*not this account's/);
+    expect(hintFor(code, "cdn")).not.toMatch(/ZoneId/);
+  });
+
   it("says when a spent daily quota comes back and what to do meanwhile", () => {
     for (const code of [
       "LimitExceeded.DailyQuota",

@@ -45,8 +45,6 @@ export async function handleCosCall(
   const requestId = cosRequestId();
   const [rawPath = "/", rawQuery = ""] = request.url.split(/\?(.*)/s);
   const target = cosTarget(rawPath, request.headers);
-  const operation = cosOperation(request.method, target.key);
-  const action = operation?.action ?? `${request.method} ${target.key === "" ? "bucket" : "object"}`;
   const query = new Map(
     rawQuery
       .split("&")
@@ -56,6 +54,8 @@ export async function handleCosCall(
         return [decode(at < 0 ? pair : pair.slice(0, at)), at < 0 ? "" : decode(pair.slice(at + 1))] as const;
       }),
   );
+  const operation = cosOperation(request.method, target.key, query);
+  const action = operation?.action ?? `${request.method} ${target.key === "" ? "bucket" : "object"}`;
   let fault: FaultKind | null = null;
 
   const decide = async (): Promise<CosAnswer | TerminalFault> => {

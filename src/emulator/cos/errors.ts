@@ -21,6 +21,7 @@ const COS_ERROR_STATUS: Readonly<Record<string, number>> = {
   InvalidArgument: 400,
   InvalidURI: 400,
   InternalError: 500,
+  MalformedXML: 400,
   MethodNotAllowed: 405,
   NoSuchBucket: 404,
   NoSuchKey: 404,

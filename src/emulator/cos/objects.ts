@@ -1,9 +1,11 @@
 /**
- * The objects of the emulated buckets, in memory. They outlive `reset()` (a backlog kept in COS is
- * state a test sets up on purpose); `reset({ cos: true })` forgets them.
+ * The objects of the emulated buckets, and the versioning PutBucketVersioning set, in memory. They
+ * outlive `reset()` (a backlog kept in COS is state a test sets up on purpose); `reset({ cos: true })`
+ * forgets them.
  */
 
 import { createHash } from "node:crypto";
+import type { BucketVersioning } from "../config";
 
 export interface StoredObject {
   readonly bucket: string;
@@ -19,6 +21,16 @@ export interface StoredObject {
 /** Objects per bucket, listed in UTF-8 byte order as GET Bucket lists them. */
 export class CosObjects {
   readonly #buckets = new Map<string, Map<string, StoredObject>>();
+  readonly #versioning = new Map<string, BucketVersioning>();
+
+  /** What PutBucketVersioning set on `bucket`, if it was called. */
+  versioningOf(bucket: string): BucketVersioning | undefined {
+    return this.#versioning.get(bucket);
+  }
+
+  setVersioning(bucket: string, status: BucketVersioning): void {
+    this.#versioning.set(bucket, status);
+  }
 
   get(bucket: string, key: string): StoredObject | undefined {
     return this.#buckets.get(bucket)?.get(key);
@@ -52,6 +64,7 @@ export class CosObjects {
 
   clear(): void {
     this.#buckets.clear();
+    this.#versioning.clear();
   }
 }
 

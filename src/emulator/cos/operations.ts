@@ -1,15 +1,15 @@
 /**
- * The COS XML operations the emulator serves: PUT / GET / HEAD / DELETE Object and GET Bucket
- * (List Objects). Each takes the resolved request and returns the status, headers and body to send, or
+ * The COS XML operations the emulator serves: PUT / GET / HEAD / DELETE Object, GET Bucket (List
+ * Objects) and GET / PUT Bucket versioning. Each takes the resolved request and returns the status, headers and body to send, or
  * throws a {@link CosError}. Operations are synchronous, so concurrent requests never interleave.
  */
 
 import type { IncomingHttpHeaders } from "node:http";
 import { lookup } from "../api-error";
-import type { EmulatorBucket } from "../config";
+import type { BucketVersioning, EmulatorBucket } from "../config";
 import { CosError } from "./errors";
 import { type CosObjects, compareKeys } from "./objects";
-import { listBucketXml } from "./xml";
+import { listBucketXml, versioningXml } from "./xml";
 
 /** GET Bucket returns at most 1,000 keys a page (List Objects reference: max-keys "up to 1,000"). */
 export const MAX_KEYS = 1000;
@@ -42,7 +42,7 @@ interface CosOperation {
 
 const none = () => false;
 
-/** The operations, by `<METHOD> object|bucket`, named as CAM names the actions. */
+/** The operations, by `<METHOD> object|bucket[?sub-resource]`, named as CAM names the actions. */
 export const COS_OPERATIONS: Readonly<Record<string, { readonly action: string } & CosOperation>> = {
   "PUT object": { action: "PutObject", query: none, run: putObject },
   "GET object": { action: "GetObject", query: (name) => name.startsWith("response-"), run: getObject },
@@ -57,11 +57,51 @@ export const COS_OPERATIONS: Readonly<Record<string, { readonly action: string }
     query: (name) => ["prefix", "marker", "max-keys", "encoding-type"].includes(name),
     run: getBucket,
   },
+  "GET bucket?versioning": { action: "GetBucketVersioning", query: versioningOnly, run: getVersioning },
+  "PUT bucket?versioning": { action: "PutBucketVersioning", query: versioningOnly, run: putVersioning },
 };
 
-/** The operation a method names on a bucket (`key` "") or an object. */
-export function cosOperation(method: string, key: string) {
-  return lookup(COS_OPERATIONS, `${method} ${key === "" ? "bucket" : "object"}`);
+/** The sub-resources the emulator knows; any other (`?acl`, ...) selects no operation's extras. */
+const SUB_RESOURCES = ["versioning"];
+
+/** The operation a method names on a bucket (`key` "") or an object, with its sub-resource if any. */
+export function cosOperation(method: string, key: string, query: ReadonlyMap<string, string> = new Map()) {
+  const subResource = key === "" ? SUB_RESOURCES.find((name) => query.has(name)) : undefined;
+  const target = key === "" ? "bucket" : "object";
+  return lookup(COS_OPERATIONS, `${method} ${target}${subResource === undefined ? "" : `?${subResource}`}`);
+}
+
+function versioningOnly(name: string): boolean {
+  return name === "versioning";
+}
+
+/** The status PutBucketVersioning set, else the bucket's configured one; undefined = never enabled. */
+function getVersioning(request: CosOperationRequest): CosAnswer {
+  const status = request.objects.versioningOf(request.bucket.name) ?? request.bucket.versioning;
+  return {
+    status: 200,
+    headers: { "Content-Type": "application/xml" },
+    body: versioningXml(status),
+    summary: { Status: status ?? null },
+  };
+}
+
+/** `<VersioningConfiguration><Status>Enabled|Suspended</Status></VersioningConfiguration>`, else MalformedXML. */
+function putVersioning(request: CosOperationRequest): CosAnswer {
+  const body = request.body.toString("utf8");
+  const match =
+    /^\s*(?:<\?xml[^>]*\?>\s*)?<VersioningConfiguration>\s*<Status>(\w+)<\/Status>\s*<\/VersioningConfiguration>\s*$/.exec(
+      body,
+    );
+  const status = match?.[1];
+  if (status !== "Enabled" && status !== "Suspended") {
+    throw new CosError(
+      "MalformedXML",
+      "The body must be <VersioningConfiguration><Status>Enabled|Suspended</Status></VersioningConfiguration>.",
+    );
+  }
+  request.objects.setVersioning(request.bucket.name, status satisfies BucketVersioning);
+  return { status: 200, headers: {}, body: "", summary: { Status: status } };
 }
 
 function putObject(request: CosOperationRequest): CosAnswer {

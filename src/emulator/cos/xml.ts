@@ -69,3 +69,13 @@ export function listBucketXml(page: ListingPage): string {
     ...contents,
   ].join("")}</ListBucketResult>`;
 }
+
+/**
+ * The GET Bucket versioning body (GetBucketVersioning, product/436/19889): `Status` Enabled or
+ * Suspended, and an empty `<VersioningConfiguration/>` for a bucket that never had versioning.
+ */
+export function versioningXml(status: string | undefined): string {
+  return status === undefined
+    ? `${DECLARATION}<VersioningConfiguration/>`
+    : `${DECLARATION}<VersioningConfiguration>${element("Status", status)}</VersioningConfiguration>`;
+}
