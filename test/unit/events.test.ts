@@ -9,10 +9,10 @@ import { type CosEventName, ckafkaEvent, cosEvent, cosRecord, timerEvent } from 
 
 const purgeAll = { purgeOn: ["created", "removed"] as ChangeKind[] };
 
-/** CI clones the repository with `shared/` beside it. */
+/** The documentation's sample, kept in the repository (test/fixtures/README.md says where it came from). */
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const docSample: unknown = JSON.parse(
-  readFileSync(join(repoRoot, "../shared/fixtures/cos-event-doc-sample.json"), "utf8"),
+  readFileSync(join(repoRoot, "test/fixtures/cos-event-doc-sample.json"), "utf8"),
 );
 
 describe("parseEvent on COS trigger events", () => {
