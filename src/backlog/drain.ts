@@ -19,7 +19,7 @@ import type { Backlog, Stored, Unreadable } from "./backlog";
 import { isDeferrable } from "./deferral";
 import { type BacklogEntry, FOLDERS, keyTime, laneOf, type SentRecord } from "./entries";
 import { confirmSent, journaledPurgers, queuedId, SourceIndex } from "./journal";
-import { abnormalHold, acquireLease, type LeaseState, leaseHolder } from "./lease";
+import { abnormalHold, acquireLease, type HeldLease, type LeaseState, leaseHolder } from "./lease";
 import { sweepMarkers } from "./markers";
 import { executePurgesFirst, isPrefetch } from "./prefetch";
 
@@ -37,6 +37,8 @@ export interface DrainDeps extends ExecuteDeps {
    * full batches, which a drain now would cut into partial ones. The timer's drains set it.
    */
   readonly yieldToWindow?: boolean;
+  /** Told the lease once it is held: the CLI releases it on Ctrl-C rather than leave it to expire. */
+  readonly onLeaseHeld?: (lease: HeldLease) => void;
 }
 
 /** What one drain did; logged as the "drain summary" line. */
@@ -90,6 +92,7 @@ export async function drainBacklog(deps: DrainDeps): Promise<DrainReport> {
   const name = `${backlog.prefix}${FOLDERS.lease}drain/`;
   const lease = await acquireLease(backlog.objects, clock, name, deps.owner, ttl);
   if (lease.held === undefined) return busy(deps, "drain", lease.holder);
+  deps.onLeaseHeld?.(lease.held);
   try {
     const deadline = Math.min(deps.deadline, lease.held.expiresAt) - BOOKKEEPING_MS;
     return await drainHeld({ ...deps, deadline });

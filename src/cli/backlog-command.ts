@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { Backlog } from "../backlog/backlog";
 import { type DrainReport, drainBacklog } from "../backlog/drain";
+import type { HeldLease } from "../backlog/lease";
 import { backlogOpener, cosStoreOpener, drainDeps } from "../backlog/open";
 import { systemClock } from "../clock";
 import { ConfigError, loadConfig } from "../config/config";
@@ -147,6 +148,7 @@ export async function backlogDrainCommand(
   const progress = createProgress({ total: before.targets, label: "draining", unit: "URLs" });
   const owner = `cli-${randomUUID()}`;
   const log = createLogger({ level: config.logLevel, base: { requestId: owner }, write: toStderr });
+  const signals = releaseOnSignal(progress.done);
   let report: DrainReport;
   try {
     const execute = {
@@ -159,8 +161,12 @@ export async function backlogDrainCommand(
       requestTimeoutMs: config.requestTimeoutMs,
       log,
     };
-    report = await drainBacklog(drainDeps(execute, backlog, owner, config));
+    report = await drainBacklog({
+      ...drainDeps(execute, backlog, owner, config),
+      onLeaseHeld: signals.onLeaseHeld,
+    });
   } finally {
+    signals.dispose();
     progress.done();
   }
   const { jobs, quota: _quota, ...rest } = report;
@@ -181,6 +187,50 @@ export async function backlogDrainCommand(
   if (report.status === "busy") return EXIT.notDone;
   if (report.failures.length > 0) return exitCodeForFailures(report.failures.map((failure) => failure.code));
   return report.waiting > 0 ? EXIT.notDone : EXIT.done;
+}
+
+/** 128 + the signal's number, as shells report a process a signal ended. */
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+/** A release COS does not answer within this does not keep an interrupted drain alive. */
+const RELEASE_WAIT_MS = 5_000;
+
+/**
+ * Ctrl-C or SIGTERM during a drain: release the lease, then exit. Left to expire, it would keep every
+ * other drain (the timer's too) out for up to `--timeout-ms`. A second signal ends the process at once
+ * (the handlers are `once`, so Node's default applies).
+ */
+function releaseOnSignal(beforeExit: () => void) {
+  let held: HeldLease | undefined;
+  const handlers = Object.entries(SIGNAL_EXIT).map(([signal, code]) => {
+    const handler = () => {
+      beforeExit();
+      const exit = () => process.exit(code);
+      setTimeout(exit, RELEASE_WAIT_MS).unref();
+      const release = held?.release() ?? Promise.resolve();
+      release.then(
+        () => {
+          toStderr(`cos-purge backlog drain: ${signal}: stopped${held ? ", lease released" : ""}.`);
+          exit();
+        },
+        () => {
+          toStderr(
+            `cos-purge backlog drain: ${signal}: stopped; the lease could not be released and expires by itself.`,
+          );
+          exit();
+        },
+      );
+    };
+    process.once(signal, handler);
+    return { signal, handler };
+  });
+  return {
+    onLeaseHeld: (lease: HeldLease) => {
+      held = lease;
+    },
+    dispose: () => {
+      for (const { signal, handler } of handlers) process.removeListener(signal, handler);
+    },
+  };
 }
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
