@@ -17,6 +17,7 @@ import { createLogger } from "../report/log";
 import { EXIT, exitCodeForFailures } from "./exit-codes";
 import { out, outJson, table, toStderr } from "./output";
 import { countSubmissions, createProgress, formatDuration } from "./progress";
+import { terminalSafe } from "./terminal-text";
 
 type Env = Record<string, string | undefined>;
 
@@ -119,9 +120,9 @@ export async function backlogCommand(
         ["provider", "zone/area", "type", "reason", "entries", "targets", "oldest", "tries"],
         listing.lanes.map((lane) => [
           lane.provider,
-          lane.zoneId ?? (lane.area || "(every area)"),
+          terminalSafe(lane.zoneId ?? (lane.area || "(every area)")),
           lane.type,
-          lane.reason,
+          terminalSafe(lane.reason),
           lane.entries,
           lane.targets,
           formatDuration(lane.oldestAgeMs),
@@ -173,7 +174,7 @@ export async function backlogDrainCommand(
   if (options.json) outJson({ ...rest, jobs: jobs.length });
   else if (report.status === "busy") {
     out(
-      `Another drain holds the lease${report.holder ? ` (${report.holder.owner}, until ${new Date(report.holder.expiresAt).toISOString()})` : ""}; nothing done.\n`,
+      `Another drain holds the lease${report.holder ? ` (${terminalSafe(report.holder.owner)}, until ${new Date(report.holder.expiresAt).toISOString()})` : ""}; nothing done.\n`,
     );
   } else {
     out(
@@ -182,7 +183,7 @@ export async function backlogDrainCommand(
         `${plural(report.confirmed, "earlier submission")} confirmed, ${report.requeued} targets of failed tasks queued again.\n`,
     );
     for (const folder of report.collapsed.slice(0, 20))
-      out(`  collapsed ${folder.count} URLs into ${folder.prefix}\n`);
+      out(`  collapsed ${folder.count} URLs into ${terminalSafe(folder.prefix)}\n`);
   }
   if (report.status === "busy") return EXIT.notDone;
   if (report.failures.length > 0) return exitCodeForFailures(report.failures.map((failure) => failure.code));
