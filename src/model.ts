@@ -49,8 +49,9 @@ export interface ObjectChange {
   /** Index of the record in the delivery (for CKafka: "message/record", e.g. "3/0"). */
   readonly record: string;
   /**
-   * Identifies this change of this object: the COS request id when present, else the event time.
-   * A platform retry of the same delivery carries the same value, so it is the idempotency key.
+   * Identifies this change of this object: the COS request id, else the version id, else a digest of
+   * the record (plan/version.ts). A platform retry of the same delivery carries the same value and two
+   * uploads never do, so it is the idempotency key.
    */
   readonly version: string;
   /** When COS reported the change (epoch ms), if the record says: tells a late retry from a new event. */

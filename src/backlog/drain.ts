@@ -22,7 +22,7 @@ import { isDeferrable } from "./deferral";
 import { type BacklogEntry, FOLDERS, keyTime, laneOf, type SentRecord } from "./entries";
 import { requeueFailedTasks } from "./failed-tasks";
 import { confirmSent, journaledPurgers, queuedId, SourceIndex } from "./journal";
-import { acquireLease, type LeaseState, leaseHolder } from "./lease";
+import { abnormalHold, acquireLease, type HeldLease, type LeaseState, leaseHolder } from "./lease";
 import { sweepMarkers } from "./markers";
 import { executePurgesFirst, isPrefetch } from "./prefetch";
 
@@ -42,6 +42,8 @@ export interface DrainDeps extends ExecuteDeps {
   readonly yieldToWindow?: boolean;
   /** Lanes whose recent failed tasks are queued again (failed-tasks.ts): the timer's drains set it. */
   readonly failedTaskLanes?: readonly LaneKey[];
+  /** Told the lease once it is held: the CLI releases it on Ctrl-C rather than leave it to expire. */
+  readonly onLeaseHeld?: (lease: HeldLease) => void;
 }
 
 /** What one drain did; logged as the "drain summary" line. */
@@ -90,13 +92,12 @@ export async function drainBacklog(deps: DrainDeps): Promise<DrainReport> {
   const ttl = Math.max(BOOKKEEPING_MS, deps.deadline - clock.now());
   if (deps.yieldToWindow) {
     const window = await leaseHolder(backlog.objects, clock, `${backlog.prefix}${FOLDERS.lease}window/`);
-    if (window !== undefined) return { ...emptyReport("busy"), holder: window };
+    if (window !== undefined) return busy(deps, "window", window);
   }
   const name = `${backlog.prefix}${FOLDERS.lease}drain/`;
   const lease = await acquireLease(backlog.objects, clock, name, deps.owner, ttl);
-  if (lease.held === undefined) {
-    return { ...emptyReport("busy"), ...(lease.holder ? { holder: lease.holder } : {}) };
-  }
+  if (lease.held === undefined) return busy(deps, "drain", lease.holder);
+  deps.onLeaseHeld?.(lease.held);
   try {
     const deadline = Math.min(deps.deadline, lease.held.expiresAt) - BOOKKEEPING_MS;
     return await drainHeld({ ...deps, deadline });
@@ -105,6 +106,13 @@ export async function drainBacklog(deps: DrainDeps): Promise<DrainReport> {
       .release()
       .catch((error: unknown) => deps.log.warn("drain lease not released", { error }));
   }
+}
+
+/** Nothing done: another holds the lease. A hold no drain should see gets the error line alarms key on. */
+function busy(deps: DrainDeps, lease: "drain" | "window", holder: LeaseState | undefined): DrainReport {
+  const problem = holder && abnormalHold(holder, deps.clock.now());
+  if (problem) deps.log.error("backlog lease held abnormally", { lease, owner: holder?.owner, problem });
+  return { ...emptyReport("busy"), ...(holder ? { holder } : {}) };
 }
 
 async function drainHeld(deps: DrainDeps): Promise<DrainReport> {

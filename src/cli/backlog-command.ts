@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { Backlog } from "../backlog/backlog";
 import { type DrainReport, drainBacklog } from "../backlog/drain";
+import type { HeldLease } from "../backlog/lease";
 import { backlogOpener, cosStoreOpener, drainDeps } from "../backlog/open";
 import { systemClock } from "../clock";
 import { ConfigError, loadConfig } from "../config/config";
@@ -16,6 +17,7 @@ import { createLogger } from "../report/log";
 import { EXIT, exitCodeForFailures } from "./exit-codes";
 import { out, outJson, table, toStderr } from "./output";
 import { countSubmissions, createProgress, formatDuration } from "./progress";
+import { terminalSafe } from "./terminal-text";
 
 type Env = Record<string, string | undefined>;
 
@@ -118,9 +120,9 @@ export async function backlogCommand(
         ["provider", "zone/area", "type", "reason", "entries", "targets", "oldest", "tries"],
         listing.lanes.map((lane) => [
           lane.provider,
-          lane.zoneId ?? (lane.area || "(every area)"),
+          terminalSafe(lane.zoneId ?? (lane.area || "(every area)")),
           lane.type,
-          lane.reason,
+          terminalSafe(lane.reason),
           lane.entries,
           lane.targets,
           formatDuration(lane.oldestAgeMs),
@@ -153,6 +155,7 @@ export async function backlogDrainCommand(
   const progress = createProgress({ total: before.targets, label: "draining", unit: "URLs" });
   const owner = `cli-${randomUUID()}`;
   const log = createLogger({ level: config.logLevel, base: { requestId: owner }, write: toStderr });
+  const signals = releaseOnSignal(progress.done);
   let report: DrainReport;
   try {
     const execute = {
@@ -165,15 +168,19 @@ export async function backlogDrainCommand(
       requestTimeoutMs: config.requestTimeoutMs,
       log,
     };
-    report = await drainBacklog(drainDeps(execute, backlog, owner, config));
+    report = await drainBacklog({
+      ...drainDeps(execute, backlog, owner, config),
+      onLeaseHeld: signals.onLeaseHeld,
+    });
   } finally {
+    signals.dispose();
     progress.done();
   }
   const { jobs, quota: _quota, ...rest } = report;
   if (options.json) outJson({ ...rest, jobs: jobs.length });
   else if (report.status === "busy") {
     out(
-      `Another drain holds the lease${report.holder ? ` (${report.holder.owner}, until ${new Date(report.holder.expiresAt).toISOString()})` : ""}; nothing done.\n`,
+      `Another drain holds the lease${report.holder ? ` (${terminalSafe(report.holder.owner)}, until ${new Date(report.holder.expiresAt).toISOString()})` : ""}; nothing done.\n`,
     );
   } else {
     out(
@@ -182,11 +189,55 @@ export async function backlogDrainCommand(
         `${plural(report.confirmed, "earlier submission")} confirmed, ${plural(report.requeued, "target")} of failed tasks queued again.\n`,
     );
     for (const folder of report.collapsed.slice(0, 20))
-      out(`  collapsed ${folder.count} URLs into ${folder.prefix}\n`);
+      out(`  collapsed ${folder.count} URLs into ${terminalSafe(folder.prefix)}\n`);
   }
   if (report.status === "busy") return EXIT.notDone;
   if (report.failures.length > 0) return exitCodeForFailures(report.failures.map((failure) => failure.code));
   return report.waiting > 0 ? EXIT.notDone : EXIT.done;
+}
+
+/** 128 + the signal's number, as shells report a process a signal ended. */
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+/** A release COS does not answer within this does not keep an interrupted drain alive. */
+const RELEASE_WAIT_MS = 5_000;
+
+/**
+ * Ctrl-C or SIGTERM during a drain: release the lease, then exit. Left to expire, it would keep every
+ * other drain (the timer's too) out for up to `--timeout-ms`. A second signal ends the process at once
+ * (the handlers are `once`, so Node's default applies).
+ */
+function releaseOnSignal(beforeExit: () => void) {
+  let held: HeldLease | undefined;
+  const handlers = Object.entries(SIGNAL_EXIT).map(([signal, code]) => {
+    const handler = () => {
+      beforeExit();
+      const exit = () => process.exit(code);
+      setTimeout(exit, RELEASE_WAIT_MS).unref();
+      const release = held?.release() ?? Promise.resolve();
+      release.then(
+        () => {
+          toStderr(`cos-purge backlog drain: ${signal}: stopped${held ? ", lease released" : ""}.`);
+          exit();
+        },
+        () => {
+          toStderr(
+            `cos-purge backlog drain: ${signal}: stopped; the lease could not be released and expires by itself.`,
+          );
+          exit();
+        },
+      );
+    };
+    process.once(signal, handler);
+    return { signal, handler };
+  });
+  return {
+    onLeaseHeld: (lease: HeldLease) => {
+      held = lease;
+    },
+    dispose: () => {
+      for (const { signal, handler } of handlers) process.removeListener(signal, handler);
+    },
+  };
 }
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;

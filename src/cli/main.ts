@@ -150,11 +150,12 @@ With --dry-run, or PURGE_DRY_RUN set, it only says what the drain would submit, 
 Options:
   --json           {"entries","targets","oldestAgeMs","lanes":[...],"unconfirmed","unreadable"};
                    with drain, the drain's report
-  --timeout-ms N   drain: stop submitting after N ms (default 300000)
+  --timeout-ms N   drain: stop submitting after N ms, 1000 to 900000 (default 300000)
   --dry-run        drain: list the targets it would submit per lane; no lease, no API call, no write
   -h, --help       this help
 
-Exit code (drain): 0 when the backlog is empty after it, 1 while targets still wait.
+Exit code (drain): 0 when the backlog is empty after it, 1 while targets still wait; on Ctrl-C
+(SIGINT) or SIGTERM it releases the lease first, then exits 130 or 143.
 
 Examples:
   cos-purge backlog
@@ -175,7 +176,8 @@ Examples:
           `unknown argument "${[action, ...extra].join(" ")}": expected nothing or "drain".`,
         );
       }
-      const timeLimitMs = parseTimeout(values["timeout-ms"], 300_000, 86_400_000);
+      // No lease outlives SCF's maximum time limit (lease.ts MAX_HOLD_MS), nor may a drain holding one.
+      const timeLimitMs = parseTimeout(values["timeout-ms"], 300_000, 900_000);
       loadDotenv();
       const { backlogCommand, backlogDrainCommand } = await import("./backlog-command");
       const json = values.json === true;

@@ -1,6 +1,6 @@
 /**
  * Trigger events as SCF delivers them (tencent-cloud.md §1, shaped after the documentation's sample in
- * shared/fixtures/cos-event-doc-sample.json). `cos-purge demo` sends these, and tests build theirs
+ * test/fixtures/cos-event-doc-sample.json). `cos-purge demo` sends these, and tests build theirs
  * with them, so both say what matters and nothing else:
  *
  *     cosEvent(cosRecord({ key: "img/a.png" }), cosRecord({ key: "old.png", event: "cos:ObjectRemove:Delete" }))

@@ -10,6 +10,7 @@
 
 import type { ChangeKind, ObjectChange, ParsedEvent, RejectedRecord, SkippedRecord } from "../model";
 import { CosPurgeError } from "../report/errors";
+import { changeVersion } from "./version";
 
 /** The delivery as a whole is not a COS, CKafka or timer trigger event. */
 export class EventError extends CosPurgeError {
@@ -220,17 +221,6 @@ function readRegion(record: Json): string {
   return /^[a-z]{2,}(-[a-z0-9]+)+$/.test(short) ? short : (SHORT_REGIONS[short] ?? "");
 }
 
-/**
- * Identifies this change of this object: the COS request id, else the event time. A platform retry of
- * the delivery carries the same values, which makes it the idempotency key.
- */
-function readVersion(record: Json): string {
-  const requestId = peek(record, "cos.cosObject.meta.x-cos-request-id");
-  if (typeof requestId === "string" && requestId !== "") return requestId;
-  const time = peek(record, "event.eventTime");
-  return typeof time === "number" || typeof time === "string" ? String(time) : "";
-}
-
 const optional = <K extends string, V>(key: K, value: V | undefined) =>
   (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
 
@@ -262,7 +252,11 @@ function readCosRecord(
     bucket,
     region: readRegion(record),
     record: place.record,
-    version: readVersion(record),
+    version: changeVersion({
+      requestId: peek(record, "cos.cosObject.meta.x-cos-request-id"),
+      vid: peek(record, "cos.cosObject.vid"),
+      record,
+    }),
     ...optional("eventTime", readEventTime(record)),
   };
 }

@@ -18,7 +18,7 @@ import { Readable } from "node:stream";
 import { CosPurgeError, TRANSPORT_CODES } from "../report/errors";
 import { redact } from "../report/log";
 import { VERSIONED_BUCKET, versionedBucket, versioningDenied, versioningStatus } from "./cos-versioning";
-import { onFirstUse } from "./sdk";
+import { isLoopback, onFirstUse } from "./sdk";
 
 /** A bucket folder the backlog lives in. Keys are relative to nothing: full object keys. */
 export interface ObjectStore {
@@ -97,6 +97,7 @@ const PAGE_SIZE = 1000;
  */
 export function createCosStore(options: CosStoreOptions): ObjectStore {
   const addressing = addressingFor(options.endpoint);
+  const local = isLocalEndpoint(options.endpoint);
   const sdk = onFirstUse(async () => (await import("cos-nodejs-sdk-v5")).default);
   const bucket = { Bucket: options.bucket, Region: options.region };
 
@@ -118,6 +119,10 @@ export function createCosStore(options: CosStoreOptions): ObjectStore {
         ...addressing,
         Timeout: limit,
       });
+      // The SDK's request fork sends through HTTP(S)_PROXY / http(s)_proxy from the environment unless
+      // `proxy` is set (cos-request lib/getProxyFromURI.js), and the SDK's own `Proxy` option can only
+      // set one. Loopback (the emulator) is never reached through a proxy: an explicit null turns it off.
+      if (local) cos.on("before-send", (request: { proxy?: unknown }) => (request.proxy = null));
       return await withDeadline(run(cos), limit, () => ({ operation, key, limit }));
     } catch (error) {
       throw toStorageError(operation, key, error);
@@ -259,6 +264,12 @@ function addressingFor(endpoint: string | undefined): Addressing {
   }
   if (!/^[A-Za-z0-9.{}-]+(?::\d{1,5})?$/.test(endpoint)) throw invalidEndpoint(endpoint);
   return { Protocol: "https:", Domain: /\{Bucket\}/i.test(endpoint) ? endpoint : `{Bucket}.${endpoint}` };
+}
+
+/** Whether `endpoint` is a server on this machine (`http://127.0.0.1:port`, the emulator). */
+function isLocalEndpoint(endpoint: string | undefined): boolean {
+  const url = endpoint !== undefined && /^https?:\/\//i.test(endpoint) ? safeUrl(endpoint) : undefined;
+  return url !== undefined && isLoopback(url.host);
 }
 
 function safeUrl(text: string): URL | undefined {

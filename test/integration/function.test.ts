@@ -62,7 +62,7 @@ async function failureOf(invocation: Promise<Summary>) {
 describe("the official sample event", () => {
   it("purges the object's URL on the zone in one CreatePurgeTask", async () => {
     const sample = JSON.parse(
-      readFileSync(resolve(__dirname, "../../../shared/fixtures/cos-event-doc-sample.json"), "utf8"),
+      readFileSync(resolve(__dirname, "../fixtures/cos-event-doc-sample.json"), "utf8"),
     );
     const summary = await edgeone()(sample);
 

@@ -9,10 +9,10 @@ import { type CosEventName, ckafkaEvent, cosEvent, cosRecord, timerEvent } from 
 
 const purgeAll = { purgeOn: ["created", "removed"] as ChangeKind[] };
 
-/** CI clones the repository with `shared/` beside it. */
+/** The documentation's sample, kept in the repository (test/fixtures/README.md says where it came from). */
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const docSample: unknown = JSON.parse(
-  readFileSync(join(repoRoot, "../shared/fixtures/cos-event-doc-sample.json"), "utf8"),
+  readFileSync(join(repoRoot, "test/fixtures/cos-event-doc-sample.json"), "utf8"),
 );
 
 describe("parseEvent on COS trigger events", () => {
@@ -109,19 +109,28 @@ describe("parseEvent on COS trigger events", () => {
     expect(parseEvent(cosEvent(record), purgeAll).changes[0]?.key).toBe("a.png");
   });
 
-  it("versions a change by its COS request id, else its event time, else not at all", () => {
-    const untimed = cosRecord({ key: "c.png", requestId: null });
-    delete (untimed.event as { eventTime?: unknown }).eventTime;
-    const event = cosEvent(
-      cosRecord({ key: "a.png", requestId: "NWMx-1" }),
-      cosRecord({ key: "b.png", requestId: null, eventTime: 1545205770 }),
-      untimed,
-    );
-    expect(parseEvent(event, purgeAll).changes.map((change) => change.version)).toEqual([
-      "NWMx-1",
-      "1545205770",
-      "",
-    ]);
+  it("versions a change by its COS request id, else its version id, else its record", () => {
+    const versioned = cosRecord({ key: "b.png", requestId: null });
+    versioned.cos.cosObject.vid = "MTg0NDUxNzg4";
+    const [byRequestId, byVid, byRecord] = parseEvent(
+      cosEvent(
+        cosRecord({ key: "a.png", requestId: "NWMx-1" }),
+        versioned,
+        cosRecord({ key: "c.png", requestId: null }),
+      ),
+      purgeAll,
+    ).changes.map((change) => change.version);
+    expect([byRequestId, byVid]).toEqual(["NWMx-1", "vid:MTg0NDUxNzg4"]);
+    expect(byRecord).toMatch(/^record:[0-9a-f]{32}$/);
+  });
+
+  it("without a request id or version id, tells two uploads in one second apart, and a re-delivery not", () => {
+    const first = cosRecord({ key: "a.png", requestId: null, eventTime: 1545205770 });
+    const second = cosRecord({ key: "a.png", requestId: null, eventTime: 1545205770 });
+    const versionOf = (record: unknown) => parseEvent(cosEvent(record), purgeAll).changes[0]?.version;
+
+    expect(versionOf(second)).not.toBe(versionOf(first));
+    expect(versionOf(JSON.parse(JSON.stringify(first)))).toBe(versionOf(first));
   });
 
   it("reads an empty delivery as no changes", () => {
