@@ -98,6 +98,7 @@ async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
     if (!page.more) tally.readAll();
     after = page.listed.at(-1)?.key;
     if (!page.more || after === undefined || stalled(result)) break;
+    if (deps.deadline - clock.now() < NEXT_PAGE_MS) break;
     budget = pageBudget(clock.now(), deps.deadline);
   }
 
@@ -107,16 +108,17 @@ async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
   return report;
 }
 
-/** Time a page's purge calls need once its entries are read: a quota read and a submit or two. */
-const PURGE_TIME_MS = 1_000;
+/** A further page starts only with this much time left: a purge call needs 1 s (execute.ts). */
+const NEXT_PAGE_MS = 1_500;
 
 /**
- * When to stop reading a page: half the time left after the purge calls goes to reading, the other
- * half to settling what was read. Undefined when too little is left to start a page.
+ * When to stop reading a page: a third of the time left goes to reading, which leaves the purge calls
+ * and the settling (one write per entry read, as long again as the reads) the rest. Undefined when no
+ * time is left.
  */
 function pageBudget(now: number, deadline: number): { readUntil: number } | undefined {
-  const left = deadline - now - PURGE_TIME_MS;
-  return left <= 0 ? undefined : { readUntil: now + left / 2 };
+  const left = deadline - now;
+  return left <= 0 ? undefined : { readUntil: now + left / 3 };
 }
 
 /**
