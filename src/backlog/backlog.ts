@@ -167,7 +167,7 @@ export class Backlog {
     const { entries, unreadable, read } = await this.readAll(
       page,
       readEntry,
-      () => this.clock.now() >= readUntil,
+      () => this.clock.now() > readUntil,
     );
     const listed = page.slice(0, read);
     return { listed, entries, unreadable, more: read < page.length || page.length === QUEUE_PAGE_SIZE };

@@ -84,7 +84,7 @@ async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
 
   const tally = new DrainTally(confirmation);
   let after: string | undefined;
-  for (let budget = pageBudget(clock.now(), deps.deadline); budget !== undefined; ) {
+  for (let budget = pageBudget(clock.now(), deps.deadline, true); budget !== undefined; ) {
     const readStart = clock.now();
     const page = await backlog.readQueuePage(after, budget.readUntil);
     // Settling writes at most one object per entry read, at the reads' concurrency: as long again.
@@ -98,8 +98,7 @@ async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
     if (!page.more) tally.readAll();
     after = page.listed.at(-1)?.key;
     if (!page.more || after === undefined || stalled(result)) break;
-    if (deps.deadline - clock.now() < NEXT_PAGE_MS) break;
-    budget = pageBudget(clock.now(), deps.deadline);
+    budget = pageBudget(clock.now(), deps.deadline, false);
   }
 
   const report = tally.report(clock.now());
@@ -108,17 +107,22 @@ async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
   return report;
 }
 
-/** A further page starts only with this much time left: a purge call needs 1 s (execute.ts). */
-const NEXT_PAGE_MS = 1_500;
+/**
+ * What a page's purge calls need after its reads: a call starts only with 1 s left (execute.ts), after
+ * a quota read, with room for an SDK loaded cold.
+ */
+const PURGE_TIME_MS = 2_000;
 
 /**
- * When to stop reading a page: a third of the time left goes to reading, which leaves the purge calls
- * and the settling (one write per entry read, as long again as the reads) the rest. Undefined when no
- * time is left.
+ * When to stop reading a page: the time left after the purge calls, halved, as the settling (one
+ * write per entry read, at the reads' concurrency) takes as long again as the reads. A drain with less
+ * left still reads what it can at once (a window's drain, 1 s before its bookkeeping); undefined when
+ * no time is left, or none for a further page's purge calls.
  */
-function pageBudget(now: number, deadline: number): { readUntil: number } | undefined {
+function pageBudget(now: number, deadline: number, first: boolean): { readUntil: number } | undefined {
   const left = deadline - now;
-  return left <= 0 ? undefined : { readUntil: now + left / 3 };
+  if (left <= 0 || (!first && left <= PURGE_TIME_MS)) return undefined;
+  return { readUntil: now + Math.max(0, left - PURGE_TIME_MS) / 2 };
 }
 
 /**
