@@ -14,6 +14,19 @@ import { type ListedObject, mapLimit, type ObjectStore } from "./store";
 /** COS requests in flight at once while reading or rewriting many records. */
 export const STORE_CONCURRENCY = 16;
 
+/** Queue keys a drain reads at a time: one GET Bucket page (COS lists at most 1,000 keys a page). */
+export const QUEUE_PAGE_SIZE = 1_000;
+
+/** A page of the queue as `Backlog.readQueuePage` read it. */
+export interface QueuePage {
+  /** The keys read, in key order. */
+  readonly listed: readonly ListedObject[];
+  readonly entries: Stored<BacklogEntry>[];
+  readonly unreadable: Unreadable[];
+  /** Keys are left after the last one read: the next page starts after it. */
+  readonly more: boolean;
+}
+
 /** Targets of one lane deferred for one reason. */
 export interface Deferral extends LaneKey {
   readonly targets: readonly string[];
@@ -140,6 +153,26 @@ export class Backlog {
     return this.readAll(listed ?? (await this.listQueue()), readEntry);
   }
 
+  /**
+   * One page of the queue: up to `QUEUE_PAGE_SIZE` keys after `after`, read in key order until
+   * `readUntil` (epoch ms): no read starts later, so a long queue never holds a drain past its deadline.
+   * `listed` are the keys read (a prefix of the page); `more` says whether keys are left after them.
+   */
+  async readQueuePage(after: string | undefined, readUntil: number): Promise<QueuePage> {
+    const page = await this.store.list(`${this.prefix}${FOLDERS.queue}`, {
+      ...this.call,
+      ...(after === undefined ? {} : { after }),
+      maxKeys: QUEUE_PAGE_SIZE,
+    });
+    const { entries, unreadable, read } = await this.readAll(
+      page,
+      readEntry,
+      () => this.clock.now() > readUntil,
+    );
+    const listed = page.slice(0, read);
+    return { listed, entries, unreadable, more: read < page.length || page.length === QUEUE_PAGE_SIZE };
+  }
+
   /** Reads the records of submitted targets that await confirmation. */
   async readSent(): Promise<{ entries: Stored<SentRecord>[]; unreadable: Unreadable[] }> {
     return this.readAll(await this.store.list(`${this.prefix}${FOLDERS.sent}`, this.call), readSent);
@@ -178,16 +211,27 @@ export class Backlog {
     });
   }
 
+  /**
+   * Reads the listed records, at most `STORE_CONCURRENCY` at once; once `stop()` is true no further
+   * read starts, and `read` counts the records read (always the first ones listed, as reads start in order).
+   */
   private async readAll<T>(
     listed: readonly ListedObject[],
     read: (text: string) => T | string,
-  ): Promise<{ entries: Stored<T>[]; unreadable: Unreadable[] }> {
+    stop: () => boolean = () => false,
+  ): Promise<{ entries: Stored<T>[]; unreadable: Unreadable[]; read: number }> {
     const entries: Stored<T>[] = [];
     const unreadable: Unreadable[] = [];
-    const bodies = await mapLimit(listed, STORE_CONCURRENCY, (object) =>
-      this.store.get(object.key, this.call),
-    );
-    listed.forEach((object, index) => {
+    let stopAt = listed.length;
+    const bodies = await mapLimit(listed, STORE_CONCURRENCY, async (object, index) => {
+      // Time only moves forward: every read after the first one skipped is skipped too.
+      if (index >= stopAt || stop()) {
+        stopAt = Math.min(stopAt, index);
+        return undefined;
+      }
+      return this.store.get(object.key, this.call);
+    });
+    listed.slice(0, stopAt).forEach((object, index) => {
       const text = bodies[index];
       // Deleted between the listing and the read: another drain finished it.
       if (text === undefined) return;
@@ -195,6 +239,6 @@ export class Backlog {
       if (typeof record === "string") unreadable.push({ key: object.key, problem: record });
       else entries.push({ key: object.key, record });
     });
-    return { entries, unreadable };
+    return { entries, unreadable, read: stopAt };
   }
 }

@@ -6,7 +6,7 @@
 import { laneOf } from "../execute/lane";
 import type { LaneKey, TaskType } from "../model";
 import type { Backlog } from "./backlog";
-import { type DrainReport, emptyReport } from "./drain";
+import { type DrainReport, emptyReport } from "./drain-report";
 
 /** The first targets of each lane a preview quotes; the counts cover all of them. */
 const SAMPLE_LIMIT = 20;

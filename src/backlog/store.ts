@@ -14,6 +14,14 @@ export interface StoreCallOptions {
   readonly timeoutMs?: number;
 }
 
+/** A listing that starts after a key and stops after a number of keys: one page of a long folder. */
+export interface ListOptions extends StoreCallOptions {
+  /** Only keys after this one, in key order (GET Bucket's `marker`). */
+  readonly after?: string;
+  /** At most this many keys; no further page is requested once they are listed. */
+  readonly maxKeys?: number;
+}
+
 /** A bucket, reached with the function's credentials. Every failure throws (see `StorageError`). */
 export interface ObjectStore {
   /**
@@ -30,8 +38,8 @@ export interface ObjectStore {
   get(key: string, options?: StoreCallOptions): Promise<string | undefined>;
   /** Deletes `key`; resolves also when it did not exist. */
   delete(key: string, options?: StoreCallOptions): Promise<void>;
-  /** Every key under `prefix`, all pages, in key order. */
-  list(prefix: string, options?: StoreCallOptions): Promise<ListedObject[]>;
+  /** The keys under `prefix` in key order: all pages, or those `options` select. */
+  list(prefix: string, options?: ListOptions): Promise<ListedObject[]>;
 }
 
 /**

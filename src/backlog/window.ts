@@ -16,6 +16,7 @@
 import { type DrainDeps, type DrainReport, drainBacklog } from "./drain";
 import { FOLDERS, keyTime } from "./entries";
 import { acquireLease } from "./lease";
+import type { ListedObject } from "./store";
 
 export interface WindowDeps extends DrainDeps {
   readonly windowMs: number;
@@ -77,16 +78,38 @@ async function waitForQuiet(deps: WindowDeps): Promise<{ ongoing: boolean; oldes
   await clock.sleep(Math.min(windowMs, latest - start));
   for (;;) {
     const now = clock.now();
-    const times = (await deps.backlog.listQueue()).map((object) => keyTime(object.key) ?? now);
-    const ongoing = now - Math.max(0, ...times) < quietMs;
-    if (!ongoing || now + quietMs > latest) return { ongoing, oldest: Math.min(now, ...times) };
+    let newest = 0;
+    let oldest = now;
+    for (const time of queuedTimes(await deps.backlog.listQueue(), now)) {
+      newest = Math.max(newest, time);
+      oldest = Math.min(oldest, time);
+    }
+    const ongoing = now - newest < quietMs;
+    if (!ongoing || now + quietMs > latest) return { ongoing, oldest };
     await clock.sleep(quietMs);
   }
 }
 
 /** Whether an entry was queued after the one at `time` (the newest a drain read). */
 async function newerThan(deps: WindowDeps, time: number): Promise<boolean> {
-  return (await deps.backlog.listQueue()).some((object) => (keyTime(object.key) ?? 0) > time);
+  return queuedTimes(await deps.backlog.listQueue(), deps.clock.now()).some((queued) => queued > time);
+}
+
+/** How far ahead of this instance's clock another instance's may be. */
+const CLOCK_SKEW_MS = 10_000;
+
+/**
+ * When each listed entry was queued, from its key. An object not named as a record (`keyTime` finds no
+ * time) or stamped further ahead than clocks drift tells nothing about uploads: it must not keep a
+ * window waiting or a holder draining (issue 13, row 10). The drain reports such objects, once.
+ */
+function queuedTimes(listed: readonly ListedObject[], now: number): number[] {
+  const times: number[] = [];
+  for (const { key } of listed) {
+    const time = keyTime(key);
+    if (time !== undefined && time <= now + CLOCK_SKEW_MS) times.push(time);
+  }
+  return times;
 }
 
 function mergeReports(reports: readonly DrainReport[]): DrainReport {
@@ -99,6 +122,7 @@ function mergeReports(reports: readonly DrainReport[]): DrainReport {
     entries: sum((report) => report.entries),
     heldBack: last.heldBack,
     purged: sum((report) => report.purged),
+    removed: sum((report) => report.removed),
     confirmed: sum((report) => report.confirmed),
     requeued: sum((report) => report.requeued),
     failures: drained.flatMap((report) => report.failures),

@@ -36,7 +36,7 @@ import { out, outJson, toStderr } from "./output";
 import { describePlan, lanesOf, laneWhere } from "./plan-output";
 import { countSubmissions, createProgress } from "./progress";
 import { urlTargets } from "./purge-urls";
-import { cosEvent, cosRecord } from "./samples";
+import { cosRecord } from "./samples";
 
 export interface PurgeOptions {
   /** Object keys and http(s) URLs, in any mix. */
@@ -158,14 +158,14 @@ async function runHandler(
  */
 function keyEvent(keys: readonly string[], config: Config): unknown {
   const name = config.purgeOn.includes("created") ? "cos:ObjectCreated:Put" : "cos:ObjectRemove:Delete";
-  return cosEvent(
-    ...keys.map((key) => {
-      const record = cosRecord({ key, event: name });
-      record.cos.cosObject.url = "";
-      record.cos.cosBucket.region = "";
-      return record;
-    }),
-  );
+  // Not cosEvent(...records): 130,000 keys spread into one call overflow the stack (issue 13, row 9).
+  const Records = keys.map((key) => {
+    const record = cosRecord({ key, event: name });
+    record.cos.cosObject.url = "";
+    record.cos.cosBucket.region = "";
+    return record;
+  });
+  return { Records };
 }
 
 /**

@@ -28,10 +28,13 @@ export interface ObjectStore {
   get(key: string, options?: { timeoutMs?: number }): Promise<string | undefined>;
   /** Deletes; resolves also when the key did not exist. */
   delete(key: string, options?: { timeoutMs?: number }): Promise<void>;
-  /** Every key under `prefix` (all pages), in key order, with size and last-modified epoch ms. */
+  /**
+   * The keys under `prefix` in key order, with size and last-modified epoch ms: all pages, or only
+   * those after `after`, at most `maxKeys` of them.
+   */
   list(
     prefix: string,
-    options?: { timeoutMs?: number },
+    options?: { timeoutMs?: number; after?: string; maxKeys?: number },
   ): Promise<{ key: string; size: number; lastModified: number }[]>;
 }
 
@@ -218,7 +221,8 @@ export function createCosStore(options: CosStoreOptions): ObjectStore {
       // With timeoutMs, the whole listing (every page) must end within it; each page gets what is left.
       const deadline = listOptions.timeoutMs === undefined ? undefined : Date.now() + listOptions.timeoutMs;
       const entries: { key: string; size: number; lastModified: number }[] = [];
-      for (let marker = ""; ; ) {
+      const maxKeys = listOptions.maxKeys ?? Number.POSITIVE_INFINITY;
+      for (let marker = listOptions.after ?? ""; ; ) {
         const left = deadline === undefined ? undefined : deadline - Date.now();
         if (left !== undefined && left <= 0) {
           throw new StorageError({
@@ -234,7 +238,7 @@ export function createCosStore(options: CosStoreOptions): ObjectStore {
             ...bucket,
             Prefix: prefix,
             Marker: marker,
-            MaxKeys: PAGE_SIZE,
+            MaxKeys: Math.max(1, Math.min(PAGE_SIZE, maxKeys - entries.length)),
             EncodingType: "url",
           }),
         );
@@ -243,10 +247,11 @@ export function createCosStore(options: CosStoreOptions): ObjectStore {
           size: Number(object.Size),
           lastModified: Date.parse(object.LastModified),
         }));
-        entries.push(...keys);
+        entries.push(...keys); // a page: at most 1,000 arguments
         const last = keys.at(-1);
         // The next page starts after the last key listed (which is what NextMarker holds, GET Bucket reference).
-        if (String(page.IsTruncated) !== "true" || last === undefined) return entries;
+        const done = String(page.IsTruncated) !== "true" || entries.length >= maxKeys;
+        if (done || last === undefined) return entries;
         marker = last.key;
       }
     },

@@ -1,4 +1,4 @@
-import type { ListedObject, ObjectStore } from "../../src/backlog/store";
+import type { ListedObject, ListOptions, ObjectStore } from "../../src/backlog/store";
 import type { Clock } from "../../src/clock";
 import { CosPurgeError } from "../../src/report/errors";
 
@@ -37,11 +37,13 @@ export class MemoryStore implements ObjectStore {
     this.objects.delete(key);
   }
 
-  async list(prefix: string): Promise<ListedObject[]> {
+  async list(prefix: string, options: ListOptions = {}): Promise<ListedObject[]> {
     await this.step({ op: "list", key: prefix });
+    const after = options.after ?? "";
     return [...this.objects.entries()]
-      .filter(([key]) => key.startsWith(prefix))
+      .filter(([key]) => key.startsWith(prefix) && key > after)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .slice(0, options.maxKeys ?? Number.POSITIVE_INFINITY)
       .map(([key, { body, lastModified }]) => ({ key, size: body.length, lastModified }));
   }
 

@@ -1,0 +1,210 @@
+/**
+ * The drain window's timing (window.ts) on a fake clock: uploads arrive at set times while the window
+ * sleeps, and the purge calls are timed by the clock they were made at.
+ */
+import { describe, expect, it } from "vitest";
+import { Backlog } from "../../src/backlog/backlog";
+import { drainWithinWindow, type WindowDeps } from "../../src/backlog/window";
+import { QuotaBook } from "../../src/execute/quota";
+import { createLogger } from "../../src/report/log";
+import { FakeClock } from "../support/fake-clock";
+import { DEFAULT_QUOTA, FakePurger } from "../support/fake-purger";
+import { MemoryStore } from "../support/memory-store";
+
+const PREFIX = ".cos-purge/";
+const T0 = Date.UTC(2026, 10, 26, 4, 0, 0);
+const url = (at: number) => `https://www.example.com/at-${at}.js`;
+
+/** A fake clock that, while it sleeps, queues an upload at each scheduled time (as other invocations do). */
+class UploadClock extends FakeClock {
+  private uploads: number[] = [];
+  backlog: Backlog | undefined;
+
+  /** Uploads at T0 + each offset (ms). */
+  schedule(...offsets: number[]): void {
+    this.uploads.push(...offsets.map((offset) => T0 + offset));
+    this.uploads.sort((a, b) => a - b);
+  }
+
+  override async sleep(ms: number): Promise<void> {
+    this.sleeps.push(ms);
+    const end = this.now() + Math.max(0, ms);
+    while (this.uploads[0] !== undefined && this.uploads[0] <= end) {
+      const at = this.uploads.shift() as number;
+      this.advance(at - this.now());
+      await queue(this.backlog as Backlog, at - T0);
+    }
+    this.advance(end - this.now());
+  }
+}
+
+const queue = (backlog: Backlog, offset: number) =>
+  backlog.defer(
+    [{ provider: "edgeone", scope: "zone-1", targets: [url(offset)], reason: "Queued", message: "" }],
+    "upload",
+  );
+
+function setup(options: { batch?: number; windowMs?: number; maxHoldMs?: number; deadlineIn?: number } = {}) {
+  const clock = new UploadClock(T0);
+  const store = new MemoryStore(clock);
+  const backlog = new Backlog({ store, prefix: PREFIX, clock, timeoutMs: 5_000 });
+  clock.backlog = backlog;
+  const edgeone = new FakePurger("edgeone", {
+    clock,
+    quota: () => ({ ...DEFAULT_QUOTA, batch: options.batch ?? DEFAULT_QUOTA.batch }),
+  });
+  const lines: Record<string, unknown>[] = [];
+  const deps = (): WindowDeps => ({
+    backlog,
+    purgers: { edgeone },
+    quota: new QuotaBook(clock),
+    clock,
+    deadline: T0 + (options.deadlineIn ?? 60_000),
+    requestTimeoutMs: 5_000,
+    maxAttempts: 2,
+    log: createLogger({ level: "debug", write: (line) => lines.push(JSON.parse(line)) }),
+    random: () => 0.5,
+    owner: "holder",
+    alarm: { maxAgeMs: 24 * 3_600_000, maxTries: 5 },
+    windowMs: options.windowMs ?? 1_000,
+    maxHoldMs: options.maxHoldMs ?? 20_000,
+  });
+  /** Each purge call: when (ms after T0) and which uploads (their offsets) it carried. */
+  const purges = () =>
+    edgeone.purges.map((call) => ({
+      at: call.at - T0,
+      uploads: call.targets.map((target) => Number(/at-(\d+)/.exec(target)?.[1])),
+    }));
+  return { clock, store, backlog, deps, purges, lines };
+}
+
+describe("drainWithinWindow", () => {
+  it("waits one window after a lone upload, then drains it", async () => {
+    const { backlog, deps, purges, clock } = setup();
+    await queue(backlog, 0);
+    const report = await drainWithinWindow(deps());
+
+    expect(clock.sleeps).toEqual([1_000]);
+    expect(purges()).toEqual([{ at: 1_000, uploads: [0] }]);
+    expect(report).toMatchObject({ status: "drained", purged: 1, waiting: 0 });
+  });
+
+  it("keeps waiting while uploads arrive within the quiet period (a quarter window), then drains them together", async () => {
+    const { backlog, deps, purges, clock } = setup();
+    await queue(backlog, 0);
+    clock.schedule(900, 1_100, 1_300); // 200 ms apart: less than the 250 ms quiet period
+    await drainWithinWindow(deps());
+
+    // At 1,000, 1,250 and 1,500 the newest upload is under 250 ms old; at 1,750 it is 450 ms old.
+    expect(clock.sleeps).toEqual([1_000, 250, 250, 250]);
+    expect(purges()).toEqual([{ at: 1_750, uploads: [0, 900, 1_100, 1_300] }]);
+  });
+
+  it("counts an upload exactly one quiet period old as quiet", async () => {
+    const { backlog, deps, purges, clock } = setup();
+    await queue(backlog, 0);
+    clock.schedule(750);
+    await drainWithinWindow(deps());
+
+    expect(clock.sleeps).toEqual([1_000]);
+    expect(purges()).toEqual([{ at: 1_000, uploads: [0, 750] }]);
+  });
+
+  it("stops waiting at maxHoldMs while uploads keep arriving, and drains everything queued by then", async () => {
+    const { backlog, deps, purges, clock } = setup({ batch: 3, maxHoldMs: 2_000 });
+    await queue(backlog, 0);
+    clock.schedule(...Array.from({ length: 50 }, (_, i) => 200 * (i + 1)));
+    await drainWithinWindow(deps());
+
+    // Held for 2,000 ms: the oldest upload has waited maxHoldMs, so partial batches go too.
+    const first = purges().filter((purge) => purge.at === 2_000);
+    expect(first.map((purge) => purge.uploads.length)).toEqual([3, 3, 3, 2]);
+    expect(first.flatMap((purge) => purge.uploads)).toEqual(Array.from({ length: 11 }, (_, i) => 200 * i));
+  });
+
+  it("stops waiting DRAIN_TIME_MS (3 s) before the deadline, and holds back a partial batch while uploads arrive", async () => {
+    const { backlog, deps, purges, clock } = setup({ batch: 3, deadlineIn: 4_500 });
+    await queue(backlog, 0);
+    clock.schedule(...Array.from({ length: 50 }, (_, i) => 200 * (i + 1)));
+    const report = await drainWithinWindow(deps());
+
+    // 4,500 - 3,000 = 1,500: uploads 0 … 1,400 are queued (8), still arriving: 2 full batches go.
+    expect(purges()).toEqual([
+      { at: 1_500, uploads: [0, 200, 400] },
+      { at: 1_500, uploads: [600, 800, 1_000] },
+    ]);
+    expect(clock.now()).toBeLessThanOrEqual(T0 + 4_500);
+    expect(report).toMatchObject({ heldBack: 2, waiting: 2 });
+  });
+
+  it("holds a partial batch back only while uploads arrive", async () => {
+    const { backlog, deps, purges, clock } = setup({ batch: 3, deadlineIn: 5_000 });
+    await queue(backlog, 0);
+    clock.schedule(...Array.from({ length: 50 }, (_, i) => 200 * (i + 1)));
+    const report = await drainWithinWindow(deps());
+
+    // At 2,000 (the deadline less 3 s) uploads 0 … 2,000 wait (11): 9 go, 2 wait for a fuller batch.
+    expect(purges().map((purge) => purge.uploads.length)).toEqual([3, 3, 3]);
+    expect(report).toMatchObject({ heldBack: 2, waiting: 2 });
+
+    // Once uploads stopped, the same partial batch goes out.
+    const quiet = setup({ batch: 3, deadlineIn: 5_000 });
+    await queue(quiet.backlog, 0);
+    quiet.clock.schedule(200, 400, 600);
+    await drainWithinWindow(quiet.deps());
+    expect(quiet.purges().map((purge) => purge.uploads)).toEqual([[0, 200, 400], [600]]);
+  });
+
+  it("takes the next round itself when an upload arrived as it released the window", async () => {
+    const { backlog, deps, purges, store, clock } = setup();
+    await queue(backlog, 0);
+    let windowWrites = 0;
+    store.failWith = (op) => {
+      // The window lease's second write is its release: an upload lands just then.
+      if (op.op === "put" && op.key.includes("lease/window/") && ++windowWrites === 2) {
+        clock.advance(10);
+        void queue(backlog, 5_000);
+      }
+      return undefined;
+    };
+    await drainWithinWindow(deps());
+
+    expect(purges().map((purge) => purge.uploads)).toEqual([[0], [5_000]]);
+  });
+
+  it("returns at once, drains nothing and sleeps not, when another invocation holds the window", async () => {
+    const first = setup();
+    await queue(first.backlog, 0);
+    const holder = { ...first.deps(), owner: "other" };
+    const { acquireLease } = await import("../../src/backlog/lease");
+    await acquireLease(first.store, first.clock, `${PREFIX}lease/window/`, holder.owner, 30_000);
+
+    expect(await drainWithinWindow(first.deps())).toBeUndefined();
+    expect(first.purges()).toEqual([]);
+    expect(first.clock.sleeps).toEqual([]);
+  });
+
+  it("waits for a drain lease held elsewhere (the timer's), then drains", async () => {
+    const { backlog, deps, purges, clock, store } = setup();
+    await queue(backlog, 0);
+    const { acquireLease } = await import("../../src/backlog/lease");
+    await acquireLease(store, clock, `${PREFIX}lease/drain/`, "timer", 2_500);
+    await drainWithinWindow(deps());
+
+    // Busy at 1,000 and 2,000 (1 s apart); the timer's lease expired at 2,500; drained at 3,000.
+    expect(purges()).toEqual([{ at: 3_000, uploads: [0] }]);
+  });
+
+  it("ignores misnamed and future-stamped objects under queue/ when timing, and the drain reports them once", async () => {
+    const { backlog, deps, purges, clock, store, lines } = setup();
+    await queue(backlog, 0);
+    await store.put(`${PREFIX}queue/notes.txt`, "not an entry");
+    await store.put(`${PREFIX}queue/9999999999999-00000000.json`, "{}");
+    await drainWithinWindow(deps());
+
+    expect(clock.sleeps).toEqual([1_000]);
+    expect(purges()).toEqual([{ at: 1_000, uploads: [0] }]);
+    const misnamed = lines.filter((line) => String(line.msg).includes("not named as its records"));
+    expect(misnamed).toEqual([expect.objectContaining({ count: 1 })]);
+  });
+});
