@@ -7,11 +7,12 @@
  * `createHandler` builds what lives as long as a warm instance (config, SDK adapters, quota cache,
  * rate limiter, ledger, backlog stores) once; each invocation only runs the stages.
  */
-import { type Delivery, deliver, nothingExecuted, Pressure } from "./backlog/deliver";
+import { type Delivery, deliver, nothingExecuted } from "./backlog/deliver";
 import { type DrainReport, drainBacklog } from "./backlog/drain";
 import { backlogOpener, cosStoreOpener, drainDeps, type OpenStore } from "./backlog/open";
+import { AutoPressure } from "./backlog/pressure";
 import { rememberPurged, skipPurgedBefore } from "./backlog/retries";
-import { drainWithinWindow } from "./backlog/window";
+import { drainWithinWindow, windowGathering } from "./backlog/window";
 import { type Clock, systemClock } from "./clock";
 import { ConfigError, configWarnings, loadConfig } from "./config/config";
 import type { ExecuteDeps } from "./execute/execute";
@@ -86,7 +87,7 @@ export function createHandler(options: HandlerOptions = {}): Handler {
   // One limiter per instance: the 20 requests/second hold across back-to-back warm invocations too.
   const limiter = createRateLimiter(clock);
   const ledger = new PurgeLedger(clock);
-  const pressure = new Pressure(clock, config.windowMs);
+  const pressure = new AutoPressure(config.windowMs);
   const backlogs = backlogOpener(config, clock, options.openStore ?? cosStoreOpener(config, env));
 
   return async (event, context = {}) => {
@@ -137,6 +138,8 @@ export function createHandler(options: HandlerOptions = {}): Handler {
           mode: config.mode,
           pressure,
           backlog,
+          startedAt: started,
+          windowGathering: async () => backlog !== undefined && windowGathering(backlog, clock),
           requestId,
           prefetch: toLanes(prefetch),
           ...(config.collapse.minFiles > 0 ? { collapse: config.collapse } : {}),

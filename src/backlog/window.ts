@@ -13,9 +13,11 @@
  * looks at the queue again after releasing it. An entry that arrived after the holder's last drain is
  * drained by the holder's next round (or, when its time is up, by the timer's drain).
  */
+import type { Clock } from "../clock";
+import type { Backlog } from "./backlog";
 import { type DrainDeps, type DrainReport, drainBacklog } from "./drain";
 import { FOLDERS, keyTime } from "./entries";
-import { acquireLease } from "./lease";
+import { acquireLease, leaseHolder } from "./lease";
 
 export interface WindowDeps extends DrainDeps {
   readonly windowMs: number;
@@ -25,6 +27,13 @@ export interface WindowDeps extends DrainDeps {
    */
   readonly maxHoldMs: number;
 }
+
+/** Whether another invocation holds the drain window now, gathering uploads (`auto` joins it). */
+export async function windowGathering(backlog: Backlog, clock: Clock): Promise<boolean> {
+  return (await leaseHolder(backlog.objects, clock, windowLeaseName(backlog))) !== undefined;
+}
+
+const windowLeaseName = (backlog: Backlog) => `${backlog.prefix}${FOLDERS.lease}window/`;
 
 /** Time a drain needs after the wait: one or two purge calls plus the bookkeeping. */
 const DRAIN_TIME_MS = 3_000;
@@ -37,7 +46,7 @@ const DRAIN_TIME_MS = 3_000;
  */
 export async function drainWithinWindow(deps: WindowDeps): Promise<DrainReport | undefined> {
   const { backlog, clock } = deps;
-  const name = `${backlog.prefix}${FOLDERS.lease}window/`;
+  const name = windowLeaseName(backlog);
   const reports: DrainReport[] = [];
   let drainedUpTo = Number.POSITIVE_INFINITY;
   for (let round = 0; round < 20; round += 1) {
