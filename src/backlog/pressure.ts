@@ -16,7 +16,7 @@
  *   beside it would cut the batch it is building.
  * - back to back: the invocation started at once after the previous one on this instance ended, so
  *   SCF had events waiting, which happens when every instance is busy. Only then is the window worth
- *   a look (one COS LIST, `check-window`). One instance working through uploads on its own keeps
+ *   a look (one COS LIST, `check-window`), and at most `LOOKS_PER_WINDOW` times a window. One instance working through uploads on its own keeps
  *   purging at once (the previous rule, "invoked within the window", made it wait a window per pair).
  *
  * Pure: times are passed in, so the decision is unit tested without a clock or the network.
@@ -30,6 +30,13 @@ export const MAX_BACKOFF_WINDOWS = 8;
  */
 export const BACK_TO_BACK_MS = 20;
 
+/**
+ * Looks at the window at most this many times per window: an instance working back to back at 14
+ * uploads/s would otherwise pay a COS LIST per upload, and a window being gathered is found by its next
+ * look (meanwhile a refusal is the signal that matters).
+ */
+export const LOOKS_PER_WINDOW = 4;
+
 /** What `auto` does with an invocation: purge now, queue, or look whether a window is gathering first. */
 export type AutoRoute = "direct" | "queue" | "check-window";
 
@@ -40,6 +47,7 @@ export class AutoPressure {
   /** When the current back-off (after a refusal) ends; a refusal soon after it means the probe failed. */
   private backoffEnds = Number.NEGATIVE_INFINITY;
   private lastEnd = Number.NEGATIVE_INFINITY;
+  private lastLook = Number.NEGATIVE_INFINITY;
   private running = false;
   /** A refusal was seen during the running invocation: its back-off starts when the invocation ends. */
   private refusedDuring = false;
@@ -53,7 +61,9 @@ export class AutoPressure {
     const backToBack = !this.running && now - this.lastEnd < BACK_TO_BACK_MS;
     this.running = true;
     if (now < this.queueUntil) return "queue";
-    return backToBack ? "check-window" : "direct";
+    if (!backToBack || now - this.lastLook < this.windowMs / LOOKS_PER_WINDOW) return "direct";
+    this.lastLook = now;
+    return "check-window";
   }
 
   /** The invocation ended at `now` (its purge, or its queueing and window drain, done). */

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { AutoPressure, BACK_TO_BACK_MS, MAX_BACKOFF_WINDOWS } from "../../src/backlog/pressure";
+import {
+  AutoPressure,
+  BACK_TO_BACK_MS,
+  LOOKS_PER_WINDOW,
+  MAX_BACKOFF_WINDOWS,
+} from "../../src/backlog/pressure";
 
 const WINDOW = 1_000;
 
@@ -22,6 +27,20 @@ describe("auto's decision (AutoPressure)", () => {
     invocation(pressure, 0, 50);
     expect(invocation(pressure, 50 + BACK_TO_BACK_MS - 1)).toBe("check-window");
     expect(invocation(pressure, 10_000)).toBe("direct");
+  });
+
+  it("looks at the window at most a few times per window while invocations run back to back", () => {
+    const pressure = new AutoPressure(WINDOW);
+    let now = 0;
+    const routes = Array.from({ length: 28 }, () => {
+      const route = invocation(pressure, now, now + 70);
+      now += 71; // 14 uploads a second, each right after the previous
+      return route;
+    });
+    const looks = routes.filter((route) => route === "check-window").length;
+    expect(routes.filter((route) => route === "queue")).toEqual([]);
+    expect(looks).toBeGreaterThan(0);
+    expect(looks).toBeLessThanOrEqual(2 * LOOKS_PER_WINDOW); // 2 s of uploads
   });
 
   it("queues for one window after the invocation that saw a refusal ended, then probes at once", () => {
