@@ -1,8 +1,11 @@
 /**
- * A burst of uploads against the emulator: `instances` worker processes (bench/worker.ts), each invoking
- * one strategy once per file of its share, one after another, while this process fires the timer drain
- * on its schedule, as SCF's cron would; afterwards, what the emulator received and what its bucket
- * holds say what was purged, when, at what cost, and what was lost.
+ * Uploads against the emulator, dispatched as SCF dispatches asynchronous events: each upload arrives
+ * at its time (all at once, or a stream), waits until an instance is free, and goes to a free warm
+ * instance (the one freed last, as a warm pool reuses its hottest), or to a new instance while fewer
+ * than `instances` exist. Each instance is a worker process (bench/worker.ts) invoking one strategy one
+ * event at a time. Meanwhile this process fires the timer drain on its schedule, as SCF's cron would;
+ * afterwards, what the emulator received and what its bucket holds say what was purged, when, at what
+ * cost, and what was lost.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { dirname, resolve } from "node:path";
@@ -30,6 +33,16 @@ export interface BurstSpec {
   readonly strategy: Strategy;
   /** Every uploaded key, handed out in order to whichever instance is free. */
   readonly keys: readonly string[];
+  /**
+   * When each key is uploaded, ms after the go (a stream); all at the go when absent. Latency runs from
+   * this moment.
+   */
+  readonly arrivals?: readonly number[];
+  /**
+   * Whether all `instances` are started (warm) before the go, as a burst into a pool SCF has already
+   * scaled; otherwise an instance is started (a cold start) only when an upload finds none free.
+   */
+  readonly warm: boolean;
   readonly instances: number;
   readonly emulator: EmulatorConfigInput;
   /** The function's environment (baseline: only its endpoint, zone, domains and credentials are read). */
@@ -56,6 +69,10 @@ export interface TimerFire {
 export interface BurstRun {
   readonly spec: BurstSpec;
   readonly invocations: InvocationResult[];
+  /** Epoch ms at which each key was uploaded (its event existed). */
+  readonly uploadedAt: ReadonlyMap<string, number>;
+  /** Instances started. */
+  readonly instancesUsed: number;
   readonly timers: TimerFire[];
   readonly calls: CallRecord[];
   readonly callLogComplete: boolean;
@@ -127,48 +144,93 @@ export async function runBurst(emulator: RemoteEmulator, spec: BurstSpec, script
   await emulator.reset();
   await emulator.configure(spec.emulator);
   const invocations: InvocationResult[] = [];
+  const uploadedAt = new Map<string, number>();
   const logs: Record<string, number> = {};
   const errorLines: string[] = [];
+  const workers: Worker[] = [];
+  const free: Worker[] = [];
+  const pending: string[] = [];
+  let starting = 0;
   let finished = 0;
-  let next = 0;
-  let bound = Number.POSITIVE_INFINITY;
-  // The next key to whichever instance is free, as SCF hands out queued asynchronous events.
-  const handOut = (worker: Worker) => {
-    const key = Date.now() < bound ? spec.keys[next] : undefined;
-    next += 1;
-    worker.dispatch(key === undefined ? { end: true } : { key });
+  let uploaded = 0;
+  let uploadsOver = false;
+  let inFlight = 0;
+  let onAllDone: () => void = () => {};
+  const allDone = new Promise<void>((resolve) => {
+    onAllDone = resolve;
+  });
+  const settle = () => {
+    if (!uploadsOver || pending.length > 0 || inFlight > 0) return;
+    for (const worker of free.splice(0)) worker.dispatch({ end: true });
+    void Promise.all(workers.map((worker) => worker.done)).then(onAllDone);
   };
-  const workers = Array.from({ length: spec.instances }, (_, i) =>
-    startWorker(
-      script,
-      {
-        strategy: spec.strategy,
-        dist: DIST,
-        env: spec.env,
-        timeLimitMs: spec.timeLimitMs,
-        instance: `${spec.strategy}-${i}`,
-      },
-      (message, worker) => {
+  // The next upload to the free instance freed last; a new instance only when none is free.
+  const dispatch = () => {
+    while (pending.length > 0) {
+      const worker = free.pop();
+      if (worker === undefined) break;
+      inFlight += 1;
+      worker.dispatch({ key: pending.shift() as string });
+    }
+    while (pending.length > starting && workers.length < spec.instances) spawn();
+    settle();
+  };
+  const spawn = () => {
+    starting += 1;
+    const i = workers.length;
+    const order = {
+      strategy: spec.strategy,
+      dist: DIST,
+      env: spec.env,
+      timeLimitMs: spec.timeLimitMs,
+      instance: `${spec.strategy}-${i}`,
+    };
+    workers.push(
+      startWorker(script, order, (message, worker) => {
+        if (message.type === "ready") {
+          starting -= 1;
+          free.push(worker);
+          if (go !== undefined) dispatch();
+        }
         if (message.type === "invocation") {
           invocations.push(message.result);
-          handOut(worker);
+          inFlight -= 1;
+          free.push(worker);
+          dispatch();
         }
         if (message.type === "done") {
           finished += 1;
           for (const [id, count] of Object.entries(message.logs)) logs[id] = (logs[id] ?? 0) + count;
           errorLines.push(...message.errors.slice(0, Math.max(0, 10 - errorLines.length)));
         }
-      },
-    ),
-  );
+      }),
+    );
+  };
+  let go: number | undefined;
   try {
+    if (spec.warm) for (let i = 0; i < spec.instances; i += 1) spawn();
     await Promise.all(workers.map((worker) => worker.ready));
     const collector = new CallCollector(emulator);
     collector.start();
     const startedAt = Date.now();
-    bound = startedAt + spec.boundMs;
-    for (const worker of workers) handOut(worker);
-    const allDone = Promise.all(workers.map((worker) => worker.done));
+    go = startedAt;
+    const bound = startedAt + spec.boundMs;
+    // Uploads arrive on schedule; those due after the bound are never uploaded.
+    const arrive = () => {
+      const now = Date.now();
+      while (uploaded < spec.keys.length && startedAt + (spec.arrivals?.[uploaded] ?? 0) <= now) {
+        const key = spec.keys[uploaded] as string;
+        uploadedAt.set(key, startedAt + (spec.arrivals?.[uploaded] ?? 0));
+        pending.push(key);
+        uploaded += 1;
+      }
+      const nextAt = startedAt + (spec.arrivals?.[uploaded] ?? 0);
+      if (uploaded < spec.keys.length && nextAt <= bound)
+        setTimeout(arrive, Math.max(0, nextAt - Date.now()));
+      else uploadsOver = true;
+      dispatch();
+    };
+    arrive();
 
     const timers = spec.strategy === "baseline" ? [] : await fireTimers(emulator, spec, allDone, bound);
     await Promise.race([allDone, sleep(Math.max(0, bound + spec.timeLimitMs - Date.now()))]);
@@ -178,6 +240,8 @@ export async function runBurst(emulator: RemoteEmulator, spec: BurstSpec, script
     return {
       spec,
       invocations,
+      uploadedAt,
+      instancesUsed: workers.length,
       timers,
       calls,
       callLogComplete: complete,
@@ -188,7 +252,7 @@ export async function runBurst(emulator: RemoteEmulator, spec: BurstSpec, script
       logs,
       errorLines,
       notInvoked: spec.keys.length - invocations.length,
-      unfinished: spec.instances - finished,
+      unfinished: workers.length - finished,
     };
   } finally {
     for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill("SIGKILL");

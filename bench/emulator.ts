@@ -33,7 +33,11 @@ export interface RemoteEmulator {
 
 export async function startRemoteEmulator(): Promise<RemoteEmulator> {
   const child = spawn(process.execPath, [resolve(ROOT, "dist/cli.js"), "emulator", "--port", "0"], {
-    stdio: ["ignore", "pipe", "ignore"],
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  // What the emulator says on stderr (a crash, most of all), kept for a look after the run.
+  createInterface({ input: child.stderr as NodeJS.ReadableStream }).on("line", (line) => {
+    if (!line.startsWith('{"level":"info"')) process.stderr.write(`[emulator] ${line}\n`);
   });
   const firstLine = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next();
   const url = String(firstLine.value);
@@ -91,7 +95,13 @@ export class CallCollector {
   }
 
   private async poll(): Promise<void> {
-    const { calls, dropped } = await this.emulator.callsWithDropped();
+    // A poll that fails (a keep-alive socket closed under it) is retried at the next tick.
+    const read = await this.emulator.callsWithDropped().catch((error: unknown) => {
+      console.error(`call log poll failed, retried at the next: ${String(error)}`);
+      return undefined;
+    });
+    if (read === undefined) return;
+    const { calls, dropped } = read;
     for (const call of calls) this.seen.set(call.requestId, call);
     // Every call ever answered is either kept or dropped; all of them should have been seen.
     this.lost = Math.max(0, dropped + calls.length - this.seen.size);

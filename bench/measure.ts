@@ -3,8 +3,8 @@
  *
  * - a URL is *accepted* by a successful `CreatePurgeTask` naming it (or a `purge_prefix` target it
  *   starts with), unless the call's `FailedList` names it; its time is when the emulator answered;
- * - a file is purged when all its planned URLs are accepted; its latency runs from the start of the
- *   invocation for it (the upload) to the last of those;
+ * - a file is purged when all its planned URLs are accepted; its latency runs from its upload (when
+ *   its event existed, before any instance took it) to the last of those;
  * - a planned URL never accepted is *deferred* when it waits in the backlog's queue at the end, else *lost*;
  * - quota units are the targets of successful calls, URL and prefix counted apart.
  */
@@ -39,6 +39,11 @@ export interface BurstFigures {
   readonly wallMs: number;
   /** From the first upload to the end of the last invocation, ms. */
   readonly invocationsMs: number;
+  /** Instance time billed: the sum of the invocations' durations, ms. */
+  readonly instanceMs: number;
+  readonly instancesUsed: number;
+  /** Invocations that queued, waited out a window and drained only their own upload's URLs. */
+  readonly loneWindows: number;
   readonly timerFires: number;
   readonly timerErrors: number;
   readonly callLogComplete: boolean;
@@ -95,7 +100,9 @@ export function measureBurst(run: BurstRun, planned: ReadonlyMap<string, readonl
   };
 
   const queued = new Set(run.queued);
-  const starts = new Map(run.invocations.map((result) => [result.key, result.start]));
+  const starts = new Map(
+    run.invocations.map((result) => [result.key, run.uploadedAt.get(result.key) ?? result.start]),
+  );
   const latencies: number[] = [];
   let urls = 0;
   let accepted = 0;
@@ -150,6 +157,14 @@ export function measureBurst(run: BurstRun, planned: ReadonlyMap<string, readonl
     p95: percentile(latencies, 95),
     wallMs: lastAccepted - run.startedAt,
     invocationsMs: run.invocationsEndedAt - run.startedAt,
+    instanceMs: run.invocations.reduce((sum, result) => sum + (result.end - result.start), 0),
+    instancesUsed: run.instancesUsed,
+    loneWindows: run.invocations.filter(
+      (result) =>
+        result.route === "queued" &&
+        result.drained !== undefined &&
+        result.drained <= (planned.get(result.key)?.length ?? 0),
+    ).length,
     timerFires: run.timers.length,
     timerErrors: run.timers.filter((fire) => fire.error !== undefined).length,
     callLogComplete: run.callLogComplete,

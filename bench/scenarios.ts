@@ -4,7 +4,13 @@
  * 1. burst: 2,000 single-file uploads on 2 domains from 20 concurrent instances, the timer drain on
  *    its schedule;
  * 2. the same as one site deploy under `assets/`, with collapse on;
- * 3. the burst with only 1,000 URL units left today (collapse on, as in 2).
+ * 3. the burst with only 1,000 URL units left today (collapse on, as in 2);
+ *
+ * and the streams of issue 15, for `auto` and `direct`: uploads arriving at 2/s and 10/s for 60 s
+ * (below the account's 20 calls/s) and 40/s for 30 s (above it), to a pool of at most 20 instances that
+ * starts an instance only when an upload finds none free; and one instance taking 100 uploads back to
+ * back. The streams run in lanes of their own beside the bursts (see `GROUPS`), so that the whole
+ * benchmark stays within 10 minutes; their latency figures then include the shared machine's load.
  *
  * Every run has its own emulator state (reset), the real limits (20 requests/s per action across all
  * processes, Batch 2,000, Daily 10,000) and 30 ms per call. Runs go in four lanes, each against its own
@@ -34,7 +40,34 @@ export const COLLAPSE_MIN_FILES = 100;
 export const QUOTA_LEFT = 1_000;
 export const BUCKET = "examplebucket-1250000000";
 
-export type ScenarioId = "burst" | "deploy" | "quota";
+export type ScenarioId = "burst" | "deploy" | "quota" | StreamId;
+export type StreamId = "trickle" | "stream" | "flood" | "single";
+
+/** Issue 15's shapes: uploads per second and for how long, or (single) one instance back to back. */
+export const STREAMS: Record<
+  StreamId,
+  { perSecond: number; seconds: number; instances: number; label: string }
+> = {
+  trickle: { perSecond: 2, seconds: 60, instances: INSTANCES, label: "2/s for 60 s" },
+  stream: { perSecond: 10, seconds: 60, instances: INSTANCES, label: "10/s for 60 s" },
+  flood: { perSecond: 40, seconds: 30, instances: INSTANCES, label: "40/s for 30 s" },
+  // 100 uploads at once to a pool of one: the instance takes them back to back.
+  single: {
+    perSecond: Number.POSITIVE_INFINITY,
+    seconds: 100,
+    instances: 1,
+    label: "one instance, 100 back to back",
+  },
+};
+export const isStream = (id: ScenarioId): id is StreamId => id in STREAMS;
+
+function streamKeys(id: StreamId): { keys: string[]; arrivals: number[] } {
+  const { perSecond, seconds } = STREAMS[id];
+  const count = id === "single" ? seconds : perSecond * seconds;
+  const keys = Array.from({ length: count }, (_, i) => `photos/${id}/img-${String(i).padStart(4, "0")}.jpg`);
+  const arrivals = keys.map((_, i) => (Number.isFinite(perSecond) ? Math.round((1000 * i) / perSecond) : 0));
+  return { keys, arrivals };
+}
 export const STRATEGIES: readonly Strategy[] = ["baseline", "direct", "auto", "queue"];
 
 /** Scenario 1 and 3: photos uploaded into 20 folders. */
@@ -70,6 +103,7 @@ interface Planned {
 }
 
 function envFor(emulator: RemoteEmulator, scenario: ScenarioId): Record<string, string> {
+  const collapse = scenario === "deploy" || scenario === "quota";
   return {
     ZoneId: "zone-emulator",
     eoDomains: DOMAINS.join(" "),
@@ -77,7 +111,7 @@ function envFor(emulator: RemoteEmulator, scenario: ScenarioId): Record<string, 
     COS_ENDPOINT: emulator.url,
     PURGE_BACKLOG_BUCKET: BUCKET,
     PURGE_BACKLOG_REGION: "ap-guangzhou",
-    ...(scenario === "burst" ? {} : { PURGE_COLLAPSE_MIN_FILES: String(COLLAPSE_MIN_FILES) }),
+    ...(collapse ? { PURGE_COLLAPSE_MIN_FILES: String(COLLAPSE_MIN_FILES) } : {}),
     ...EMULATOR_CREDENTIALS,
   };
 }
@@ -118,7 +152,8 @@ async function runOne(
   log: (line: string) => void,
 ): Promise<ScenarioRun> {
   const { scenario, strategy } = planned;
-  const keys = scenario === "deploy" ? deployKeys : burstKeys;
+  const stream = isStream(scenario) ? streamKeys(scenario) : undefined;
+  const keys = stream?.keys ?? (scenario === "deploy" ? deployKeys : burstKeys);
   const env = envFor(emulator, scenario);
   const started = Date.now();
   const run = await runBurst(
@@ -127,7 +162,9 @@ async function runOne(
       label: `${scenario} ${strategy}`,
       strategy,
       keys,
-      instances: INSTANCES,
+      // A stream starts instances as uploads need them; the bursts go to a pool already scaled out.
+      ...(stream && scenario !== "single" ? { arrivals: stream.arrivals, warm: false } : { warm: true }),
+      instances: isStream(scenario) ? STREAMS[scenario].instances : INSTANCES,
       emulator: emulatorFor(scenario),
       env,
       timeLimitMs: TIME_LIMIT_MS,
@@ -140,41 +177,87 @@ async function runOne(
   log(
     `${scenario} ${strategy}: ${figures.purgeCalls} purge calls (${figures.refused} refused), ` +
       `${figures.unitsUrl}+${figures.unitsPrefix} units, ${figures.errors} errors, ${figures.lost} lost, ` +
-      `${figures.deferred} deferred, p95 ${(figures.p95 / 1000).toFixed(1)} s, ` +
+      `${figures.deferred} deferred, p50 ${(figures.p50 / 1000).toFixed(2)} s, p95 ${(figures.p95 / 1000).toFixed(2)} s, ` +
+      `instance time ${(figures.instanceMs / 1000).toFixed(1)} s, ${figures.cosRequests} COS requests, ` +
+      `${figures.loneWindows} lone windows, ${figures.instancesUsed} instances, ` +
       `wall ${(figures.wallMs / 1000).toFixed(1)} s (run ${((Date.now() - started) / 1000).toFixed(0)} s)`,
   );
   return { scenario, strategy, figures, run };
 }
 
+type Lane = readonly (readonly [ScenarioId, Strategy])[];
+
 /**
- * Runs every scenario for every strategy, in four lanes (see the module comment), each lane's runs
- * one after another against its own emulator. `deadline` (epoch ms) bounds every run: no upload is
- * handed out after it, and what could not run is reported as such.
+ * The runs, in lanes: each lane's runs one after another against its own emulator, the lanes at once.
+ * `npm run bench -- --only streams` (or `bursts`) runs one group.
  */
-export async function runScenarios(
-  script: string,
-  deadline: number,
-  log: (line: string) => void,
-): Promise<ScenarioRun[]> {
-  const lane = (...runs: [ScenarioId, Strategy][]) =>
-    runs.map(([scenario, strategy]) => ({ scenario, strategy, boundMs: deadline }));
-  const lanes: Planned[][] = [
+export const GROUPS: Record<"bursts" | "streams", readonly Lane[]> = {
+  bursts: [
     // Latency matters here: the queueing modes one after another.
-    lane(
+    [
       ["burst", "auto"],
       ["burst", "queue"],
       ["deploy", "auto"],
       ["deploy", "queue"],
       ["quota", "auto"],
       ["quota", "queue"],
-    ),
+    ],
     // Rate-bound: each about two minutes, mostly waiting for the 20 requests/s.
-    lane(["burst", "baseline"], ["burst", "direct"], ["deploy", "direct"]),
-    lane(["quota", "direct"], ["deploy", "baseline"]),
+    [
+      ["burst", "baseline"],
+      ["burst", "direct"],
+      ["deploy", "direct"],
+    ],
+    [
+      ["quota", "direct"],
+      ["deploy", "baseline"],
+    ],
     // The template on an exhausted quota: 9 calls and 6 s of sleep per file, 1,500 files: longer than
     // the bound allows; what it did not reach is reported as not uploaded.
-    lane(["quota", "baseline"]),
-  ];
+    [["quota", "baseline"]],
+  ],
+  // Each 60 s stream takes its 60 s whatever the machine: a lane per stream keeps the total near 2 min.
+  streams: [
+    [
+      ["trickle", "auto"],
+      ["trickle", "direct"],
+    ],
+    [
+      ["stream", "auto"],
+      ["stream", "direct"],
+    ],
+    [
+      ["flood", "auto"],
+      ["flood", "direct"],
+      ["single", "auto"],
+      ["single", "direct"],
+    ],
+  ],
+};
+
+/**
+ * Runs the lanes of `GROUPS` (those `only` names), each lane's runs one after another against its own
+ * emulator. `deadline` (epoch ms) bounds every run: no upload is handed out after it, and what could not
+ * run is reported as such.
+ */
+export async function runScenarios(
+  script: string,
+  deadline: number,
+  log: (line: string) => void,
+  only?: readonly string[],
+): Promise<ScenarioRun[]> {
+  // `only`: groups (`streams`), or scenarios (`flood,single`) picked out of their lanes.
+  const picked = (scenario: ScenarioId, group: string) =>
+    only === undefined || only.includes(group) || only.includes(scenario);
+  const lanes = Object.entries(GROUPS)
+    .flatMap(([group, groupLanes]) =>
+      groupLanes.map((lane) =>
+        lane
+          .filter(([scenario]) => picked(scenario, group))
+          .map(([scenario, strategy]): Planned => ({ scenario, strategy, boundMs: deadline })),
+      ),
+    )
+    .filter((lane) => lane.length > 0);
   const results = await Promise.all(
     lanes.map(async (runs) => {
       const emulator = await startRemoteEmulator();

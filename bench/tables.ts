@@ -322,8 +322,9 @@ run). It has no backlog: what it fails to purge is lost.
 
 **How it is measured**, from the emulator's call log (polled, so none of the 10,000-call window is lost)
 and bucket, not from the function's own report: a URL is accepted by a successful \`CreatePurgeTask\`
-naming it (or a \`purge_prefix\` folder holding it); a file's upload is the start of its invocation, and
-its latency runs to the answer of the call that accepted the last of its URLs. Quota units are the
+naming it (or a \`purge_prefix\` folder holding it); a file's latency runs from its upload (the go: every
+file is uploaded at once, before any instance takes it) to the answer of the call that accepted the last
+of its URLs. Quota units are the
 targets of successful calls. A URL never accepted is *deferred* if it waits in the backlog's queue at the
 end, else *lost*. "COS requests" are the backlog's.
 

@@ -7,13 +7,14 @@
  * `createHandler` builds what lives as long as a warm instance (config, SDK adapters, quota cache,
  * rate limiter, ledger, backlog stores) once; each invocation only runs the stages.
  */
-import { type Delivery, deliver, nothingExecuted, Pressure } from "./backlog/deliver";
+import { type Delivery, deliver, nothingExecuted } from "./backlog/deliver";
 import { type DrainReport, drainBacklog } from "./backlog/drain";
 import { failedTaskLanes } from "./backlog/failed-tasks";
 import { backlogOpener, cosStoreOpener, drainDeps, type OpenStore } from "./backlog/open";
+import { AutoPressure } from "./backlog/pressure";
 import { previewDrain, previewReport } from "./backlog/preview";
 import { rememberPurged, skipPurgedBefore } from "./backlog/retries";
-import { drainWithinWindow } from "./backlog/window";
+import { drainWithinWindow, windowGathering } from "./backlog/window";
 import { type Clock, systemClock } from "./clock";
 import { ConfigError, configWarnings, loadConfig } from "./config/config";
 import type { ExecuteDeps } from "./execute/execute";
@@ -88,7 +89,7 @@ export function createHandler(options: HandlerOptions = {}): Handler {
   // One limiter per instance: the 20 requests/second hold across back-to-back warm invocations too.
   const limiter = createRateLimiter(clock);
   const ledger = new PurgeLedger(clock);
-  const pressure = new Pressure(clock, config.windowMs);
+  const pressure = new AutoPressure(config.windowMs);
   const backlogs = backlogOpener(config, clock, options.openStore ?? cosStoreOpener(config, env));
 
   return async (event, context = {}) => {
@@ -148,6 +149,8 @@ export function createHandler(options: HandlerOptions = {}): Handler {
           mode: config.mode,
           pressure,
           backlog,
+          startedAt: started,
+          windowGathering: async () => backlog !== undefined && windowGathering(backlog, clock),
           requestId,
           prefetch: toLanes(prefetch),
           ...(config.collapse.minFiles > 0 ? { collapse: config.collapse } : {}),

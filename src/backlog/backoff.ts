@@ -24,7 +24,9 @@ export function backoffMs(tries: number): number {
 
 /** When an entry may be tried next (epoch ms). */
 export const dueAt = (entry: Pick<BacklogEntry, "tries" | "deferredAt">): number =>
-  entry.deferredAt + backoffMs(entry.tries);
+  // An entry that never failed is due now, whatever its stamp says (another instance's clock may run
+  // ahead of this one's).
+  entry.tries <= 0 ? Number.NEGATIVE_INFINITY : entry.deferredAt + backoffMs(entry.tries);
 
 /**
  * The entries a drain at `now` should try: the others are still backing off, left as they are (they

@@ -5,10 +5,10 @@
  *
  *     direct   execute → deferrable failures to the backlog
  *     queue    every target to the backlog → make sure a drain runs within the window (window.ts)
- *     auto     busy (a burst on this instance, a recent rate-limit refusal)? queue : direct, and a
- *              rate-limit refusal queues the rest instead of retrying against the other instances
+ *     auto     at once unless the rate limit is near (pressure.ts: a recent refusal, or another
+ *              invocation gathering a window); a rate-limit refusal queues the rest instead of
+ *              retrying against the other instances
  */
-import type { Clock } from "../clock";
 import { type CollapseDeps, collapseLanes, expandFolders } from "../execute/collapse-lanes";
 import { executePlan } from "../execute/execute";
 import { laneKeyOf } from "../execute/lane";
@@ -20,34 +20,16 @@ import type { Backlog, Deferral } from "./backlog";
 import { partitionFailures } from "./deferral";
 import type { DrainReport } from "./drain";
 import { apart, type PrefetchDelivery, warmAfterPurge } from "./prefetch";
-
-/** What this instance has seen lately, for `auto` to tell a lone upload from a burst. */
-export class Pressure {
-  private lastInvocation = Number.NEGATIVE_INFINITY;
-  private busyUntil = Number.NEGATIVE_INFINITY;
-
-  constructor(
-    private readonly clock: Clock,
-    private readonly windowMs: number,
-  ) {}
-
-  /** Records an invocation; true when the previous one came within the window (uploads in a burst). */
-  arrive(): boolean {
-    const now = this.clock.now();
-    const burst = now - this.lastInvocation < this.windowMs;
-    this.lastInvocation = now;
-    return burst || now < this.busyUntil;
-  }
-
-  /** The provider refused for rate, or another invocation holds the drain window: busy for a window. */
-  observeBusy(): void {
-    this.busyUntil = this.clock.now() + this.windowMs;
-  }
-}
+import type { AutoPressure } from "./pressure";
 
 export interface DeliverDeps extends CollapseDeps {
   readonly mode: PurgeMode;
-  readonly pressure: Pressure;
+  /** `auto`'s view of the rate limit on this warm instance (pressure.ts). */
+  readonly pressure: AutoPressure;
+  /** Whether another invocation holds the drain window now (one COS LIST, more when held). */
+  readonly windowGathering: () => Promise<boolean>;
+  /** When the invocation started (an instance's idle gap before it says whether events were waiting). */
+  readonly startedAt: number;
   /** The backlog of the triggering bucket; undefined when none can be opened (then nothing defers). */
   readonly backlog: Backlog | undefined;
   readonly requestId: string;
@@ -81,19 +63,37 @@ export const BACKLOG_WRITE_FAILED = "BacklogWriteFailed";
  * then ends in an Error and SCF delivers the event again, so nothing is lost.
  */
 export async function deliver(lanes: readonly Lane[], deps: DeliverDeps): Promise<Delivery> {
-  // Nothing to purge (a skipped key, the backlog's own object): neither work nor a sign of a burst.
+  // Nothing to purge (a skipped key, the backlog's own object): neither work nor a sign of pressure.
   if (lanes.every((lane) => lane.targets.length === 0) && (deps.prefetch ?? []).length === 0) {
     return { route: "direct", execution: nothingExecuted(), deferred: [], failures: [] };
   }
-  const burst = deps.pressure.arrive();
-  const queue = deps.backlog !== undefined && (deps.mode === "queue" || (deps.mode === "auto" && burst));
-  if (queue && deps.backlog) {
+  if (deps.mode !== "auto") return deliverAs(deps.mode === "queue", lanes, deps);
+  try {
+    return await deliverAs(await autoQueues(deps), lanes, deps);
+  } finally {
+    deps.pressure.leave(deps.clock.now());
+  }
+}
+
+/** `auto`: whether this invocation queues (pressure.ts says when a look at the window is worth it). */
+async function autoQueues(deps: DeliverDeps): Promise<boolean> {
+  if (deps.backlog === undefined) return false;
+  const route = deps.pressure.arrive(deps.startedAt);
+  if (route !== "check-window") return route === "queue";
+  // A window that cannot be looked at is taken as not gathering: at once, never worse than direct.
+  const gathering = await deps.windowGathering().catch(() => false);
+  if (gathering) deps.pressure.gathering(deps.clock.now());
+  return gathering;
+}
+
+async function deliverAs(queue: boolean, lanes: readonly Lane[], deps: DeliverDeps): Promise<Delivery> {
+  if (queue && deps.backlog !== undefined) {
     // Prefetch lanes in the same write, before the drain, which runs them after the purges.
     const deferrals = [...lanes, ...(deps.prefetch ?? [])].map(({ targets, ...lane }) => ({
       ...lane,
       targets,
       reason: QUEUED,
-      message: deps.mode === "queue" ? "PURGE_MODE=queue" : "uploads in a burst: queued for the next drain",
+      message: deps.mode === "queue" ? "PURGE_MODE=queue" : "near the rate limit: queued for the next drain",
     }));
     const unsaved = await deferOrFail(deps.backlog, deferrals, deps.requestId);
     if (unsaved.length === 0) {
@@ -120,6 +120,9 @@ export async function deliver(lanes: readonly Lane[], deps: DeliverDeps): Promis
   if (deps.backlog === undefined)
     return { route: "direct", execution, deferred: [], failures: execution.failures, ...(await warm([])) };
   const { defer, failed } = partitionFailures(execution.failures);
+  // The account is at its limit, whether or not the refused targets can be written down.
+  if (defer.some((deferral) => /^RequestLimitExceeded/.test(deferral.reason)))
+    deps.pressure.refused(deps.clock.now());
   if (defer.length === 0)
     return { route: "direct", execution, deferred: [], failures: failed, ...(await warm([])) };
   const unsaved = await deferOrFail(deps.backlog, defer, deps.requestId);
@@ -133,8 +136,6 @@ export async function deliver(lanes: readonly Lane[], deps: DeliverDeps): Promis
     };
   // Before any drain, which must find a prefetch queued behind its purge (prefetch.ts).
   const prefetch = await warm(defer);
-  const rateLimited = defer.some((deferral) => /^RequestLimitExceeded/.test(deferral.reason));
-  if (rateLimited) deps.pressure.observeBusy();
   // Deferred for rate or an outage: a drain within the window. For the daily quota, the timer's drain.
   const soon = defer.some(
     (deferral) => deferral.reason !== "QuotaExhausted" && !/DailyQuota|DayLimit/.test(deferral.reason),
@@ -197,7 +198,7 @@ async function drainSoonNoting(deps: DeliverDeps): Promise<{ drain?: DrainReport
     deps.log.warn("window drain stopped; the next drain takes over", { error });
     return {};
   }
-  if (report === undefined) deps.pressure.observeBusy();
+  if (report === undefined) deps.pressure.gathering(deps.clock.now());
   return report === undefined ? {} : { drain: report };
 }
 

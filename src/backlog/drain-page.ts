@@ -6,7 +6,7 @@
  *
  * Nothing leaves the queue before the provider accepted it (see drain.ts and journal.ts).
  */
-import type { AttemptContext } from "../execute/attempts";
+import { type AttemptContext, isRateLimit } from "../execute/attempts";
 import { type Collapse, collapseLanes, readLaneQuota } from "../execute/collapse-lanes";
 import { laneKeyOf } from "../execute/lane";
 import type { Execution, Failure, Lane, LaneKey } from "../model";
@@ -123,7 +123,10 @@ function resolveOutcome(
     if (!isDeferrable(failure)) failed.push(failure);
     // A FailedList refusal ("rejected") leaves the targets' fate to the submission's record.
     if (!isDeferrable(failure) && failure.class !== "rejected") for (const id of ids) resolved.add(id);
-    if (failure.class === "retry" || failure.class === "unknown") for (const id of ids) retried.add(id);
+    // A rate-limit refusal says the account is busy, not that the target fails: no try, no backoff
+    // (the entry's age still raises the overdue alarm).
+    const tried = (failure.class === "retry" && !isRateLimit(failure.code)) || failure.class === "unknown";
+    if (tried) for (const id of ids) retried.add(id);
   }
   return { resolved, retried, failed };
 }

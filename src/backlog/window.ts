@@ -13,9 +13,11 @@
  * looks at the queue again after releasing it. An entry that arrived after the holder's last drain is
  * drained by the holder's next round (or, when its time is up, by the timer's drain).
  */
+import type { Clock } from "../clock";
+import type { Backlog } from "./backlog";
 import { type DrainDeps, type DrainReport, drainBacklog } from "./drain";
 import { FOLDERS, keyTime } from "./entries";
-import { acquireLease } from "./lease";
+import { acquireLease, leaseHolder } from "./lease";
 import type { ListedObject } from "./store";
 
 export interface WindowDeps extends DrainDeps {
@@ -27,8 +29,21 @@ export interface WindowDeps extends DrainDeps {
   readonly maxHoldMs: number;
 }
 
+/** Whether another invocation holds the drain window now, gathering uploads (`auto` joins it). */
+export async function windowGathering(backlog: Backlog, clock: Clock): Promise<boolean> {
+  return (await leaseHolder(backlog.objects, clock, windowLeaseName(backlog))) !== undefined;
+}
+
+const windowLeaseName = (backlog: Backlog) => `${backlog.prefix}${FOLDERS.lease}window/`;
+
 /** Time a drain needs after the wait: one or two purge calls plus the bookkeeping. */
 const DRAIN_TIME_MS = 3_000;
+/**
+ * The most one invocation spends draining after its waits: the window's drain runs inside an upload's
+ * invocation, so that upload's latency and billed time carry it (28 s measured for ~1,900 entries).
+ * What is left goes to the next invocation that queues, or the timer's drain.
+ */
+export const WINDOW_DRAIN_BUDGET_MS = 10_000;
 
 /**
  * Drains within the window if no other invocation is about to (see the module comment).
@@ -36,9 +51,14 @@ const DRAIN_TIME_MS = 3_000;
  * @returns the merged report of this invocation's drains, or undefined when another invocation holds
  * the window.
  */
-export async function drainWithinWindow(deps: WindowDeps): Promise<DrainReport | undefined> {
-  const { backlog, clock } = deps;
-  const name = `${backlog.prefix}${FOLDERS.lease}window/`;
+export async function drainWithinWindow(unbounded: WindowDeps): Promise<DrainReport | undefined> {
+  const { backlog, clock } = unbounded;
+  const waits = Math.max(unbounded.windowMs, unbounded.maxHoldMs);
+  const deps = {
+    ...unbounded,
+    deadline: Math.min(unbounded.deadline, clock.now() + waits + WINDOW_DRAIN_BUDGET_MS),
+  };
+  const name = windowLeaseName(backlog);
   const reports: DrainReport[] = [];
   let drainedUpTo = Number.POSITIVE_INFINITY;
   for (let round = 0; round < 20; round += 1) {

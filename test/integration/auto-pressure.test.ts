@@ -1,0 +1,110 @@
+/**
+ * `auto`'s decision against the emulator's own rate limit (pressure.ts): at once below the limit,
+ * queued after a refusal or beside a window another instance is gathering, at once again when the
+ * pressure is gone. Assertions are on what the emulator received and holds.
+ */
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { Emulator } from "../../src/emulator";
+import { BACKLOG_BUCKET, backlogInstance, useBacklogEmulator } from "../support/backlog-harness";
+import { cosEvent, cosRecord, timerEvent } from "../support/events";
+import { FakeClock } from "../support/fake-clock";
+
+const useEmulator = useBacklogEmulator();
+let emulator: Emulator;
+beforeEach(() => {
+  emulator = useEmulator();
+});
+
+const upload = (name: string) => cosEvent(cosRecord({ key: `${name}.png` }));
+const url = (name: string) => `https://www.example.com/${name}.png`;
+const purgeCalls = () => emulator.calls().filter((call) => call.action === "CreatePurgeTask");
+const targetsOf = (call: { params: Record<string, unknown> }) => (call.params.Targets ?? []) as string[];
+const accepted = () =>
+  purgeCalls()
+    .filter((call) => call.error === null)
+    .flatMap(targetsOf);
+const cosCalls = () => emulator.calls().filter((call) => call.service === "cos");
+const queuedTargets = () =>
+  emulator
+    .objects(BACKLOG_BUCKET)
+    .filter((object) => object.key.startsWith(".cos-purge/queue/"))
+    .flatMap((object) => JSON.parse(object.body.toString()).targets as string[]);
+
+describe("auto mode decides by the rate limit, on the emulator", () => {
+  it("below the limit, one instance taking uploads back to back purges each at once: no backlog write, no window wait", async () => {
+    const { invoke } = backlogInstance(emulator, { PURGE_MODE: "auto", PURGE_WINDOW_MS: "3000" });
+    const names = Array.from({ length: 6 }, (_, i) => `b2b-${i}`);
+    const started = Date.now();
+    const summaries = [];
+    for (const name of names) summaries.push(await invoke(upload(name)));
+
+    expect(summaries.map((summary) => summary.route)).toEqual(Array(6).fill("direct"));
+    expect(purgeCalls().map(targetsOf)).toEqual(names.map((name) => [url(name)]));
+    // At most a look at the window lease (a LIST): nothing written, nothing queued.
+    expect(
+      cosCalls().filter((call) => call.action !== "GetBucket" && call.action !== "GetBucketVersioning"),
+    ).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(3_000); // not one window of 3 s waited
+  });
+
+  it("a refusal by the rate limit queues the instance's next upload; once the back-off passed and the limit has room, it purges at once again", async () => {
+    emulator.configure({ rateLimit: 1 });
+    const clock = new FakeClock(Date.now());
+    const neighbour = backlogInstance(emulator, { PURGE_MODE: "direct" });
+    const instance = backlogInstance(
+      emulator,
+      { PURGE_MODE: "auto", PURGE_WINDOW_MS: "1000", PURGE_MAX_ATTEMPTS: "1" },
+      clock,
+    );
+    await neighbour.invoke(upload("neighbour")); // takes the second's only call
+
+    const refused = await instance.invoke(upload("first"));
+    expect(refused).toMatchObject({ route: "direct", purged: 0, deferred: 1, failed: 0 });
+    expect(refused.deferrals[0]).toMatchObject({ reason: "RequestLimitExceeded" });
+    clock.advance(200);
+    const callsBefore = purgeCalls().length;
+    const backedOff = await instance.invoke(upload("second"));
+    expect(backedOff).toMatchObject({ route: "queued", deferred: 1, failed: 0 });
+    // It made no purge call of its own for the upload: only its window's drain may have tried.
+    expect(
+      purgeCalls()
+        .slice(callsBefore)
+        .every((call) => targetsOf(call).length !== 1 || targetsOf(call)[0] !== url("second")),
+    ).toBe(true);
+
+    emulator.configure({ rateLimit: 20 }); // the neighbours are done: the limit has room
+    clock.advance(2_000); // past the one-window back-off
+    const probe = await instance.invoke(upload("third"));
+    expect(probe).toMatchObject({ route: "direct", purged: 1, deferred: 0 });
+    expect(purgeCalls().at(-1)).toMatchObject({ error: null, params: { Targets: [url("third")] } });
+
+    // Nothing queued is lost: the timer's drain purges what waited.
+    await backlogInstance(emulator).invoke(timerEvent());
+    expect(queuedTargets()).toEqual([]);
+    expect(new Set(accepted())).toEqual(
+      new Set(["neighbour", "first", "second", "third"].map((name) => url(name))),
+    );
+  });
+
+  it("back to back beside a window another instance is gathering, uploads join it instead of purging", async () => {
+    const gatherer = backlogInstance(emulator, { PURGE_MODE: "queue", PURGE_WINDOW_MS: "1500" });
+    const gathering = gatherer.invoke(upload("gatherer"));
+    await vi.waitFor(() =>
+      expect(
+        cosCalls().some(
+          (call) => call.action === "PutObject" && /lease\/window\//.test(String(call.params.Key)),
+        ),
+      ).toBe(true),
+    );
+    const { invoke } = backlogInstance(emulator, { PURGE_MODE: "auto", PURGE_WINDOW_MS: "1500" });
+    const first = await invoke(upload("alone"));
+    const joined = [await invoke(upload("joined-1")), await invoke(upload("joined-2"))];
+
+    expect(first.route).toBe("direct");
+    expect(joined.map((summary) => summary.route)).toEqual(["queued", "queued"]);
+    await gathering;
+    const calls = purgeCalls().map((call) => [...targetsOf(call)].sort());
+    expect(calls).toEqual([[url("alone")], [url("gatherer"), url("joined-1"), url("joined-2")].sort()]);
+    expect(queuedTargets()).toEqual([]);
+  });
+});

@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import {
+  AutoPressure,
+  BACK_TO_BACK_MS,
+  LOOKS_PER_WINDOW,
+  MAX_BACKOFF_WINDOWS,
+} from "../../src/backlog/pressure";
+
+const WINDOW = 1_000;
+
+/** Runs one invocation from `start` to `end`, returning how auto routed it. */
+const invocation = (pressure: AutoPressure, start: number, end = start + 50) => {
+  const route = pressure.arrive(start);
+  pressure.leave(end);
+  return route;
+};
+
+describe("auto's decision (AutoPressure)", () => {
+  it("purges at once uploads spaced apart, however many come within a window", () => {
+    const pressure = new AutoPressure(WINDOW);
+    const routes = Array.from({ length: 10 }, (_, i) => invocation(pressure, i * 100));
+    expect(routes).toEqual(Array(10).fill("direct"));
+  });
+
+  it("looks at the window, not the queue, when an invocation starts right after the previous one ended", () => {
+    const pressure = new AutoPressure(WINDOW);
+    invocation(pressure, 0, 50);
+    expect(invocation(pressure, 50 + BACK_TO_BACK_MS - 1)).toBe("check-window");
+    expect(invocation(pressure, 10_000)).toBe("direct");
+  });
+
+  it("looks at the window at most a few times per window while invocations run back to back", () => {
+    const pressure = new AutoPressure(WINDOW);
+    let now = 0;
+    const routes = Array.from({ length: 28 }, () => {
+      const route = invocation(pressure, now, now + 70);
+      now += 71; // 14 uploads a second, each right after the previous
+      return route;
+    });
+    const looks = routes.filter((route) => route === "check-window").length;
+    expect(routes.filter((route) => route === "queue")).toEqual([]);
+    expect(looks).toBeGreaterThan(0);
+    expect(looks).toBeLessThanOrEqual(2 * LOOKS_PER_WINDOW); // 2 s of uploads
+  });
+
+  it("queues for one window after the invocation that saw a refusal ended, then probes at once", () => {
+    const pressure = new AutoPressure(WINDOW);
+    pressure.arrive(0);
+    pressure.refused(40);
+    pressure.leave(600); // it drained its own window meanwhile
+    expect(invocation(pressure, 700)).toBe("queue");
+    expect(invocation(pressure, 600 + WINDOW - 100)).toBe("queue");
+    expect(invocation(pressure, 600 + WINDOW + 100)).toBe("direct");
+  });
+
+  it("doubles the back-off when the probe is refused too, up to the cap", () => {
+    const pressure = new AutoPressure(WINDOW);
+    let now = 0;
+    const backoffs: number[] = [];
+    for (let refusal = 0; refusal < 6; refusal += 1) {
+      pressure.refused(now);
+      let until = now;
+      while (invocation(pressure, until + 1, until + 1) === "queue") until += 100;
+      backoffs.push(until - now);
+      now = until + 2; // the probe, refused again
+    }
+    expect(backoffs).toEqual([1_000, 2_000, 4_000, 8_000, 8_000, 8_000]);
+    expect(Math.max(...backoffs)).toBe(MAX_BACKOFF_WINDOWS * WINDOW);
+  });
+
+  it("starts again from one window once the pressure has been gone a while", () => {
+    const pressure = new AutoPressure(WINDOW);
+    pressure.refused(0);
+    pressure.refused(WINDOW + 10); // the probe refused: 2 windows
+    const quietAfter = WINDOW + 10 + 2 * WINDOW;
+    expect(invocation(pressure, quietAfter + 1)).toBe("direct");
+    const later = quietAfter + 60_000;
+    pressure.refused(later);
+    expect(invocation(pressure, later + WINDOW / 2)).toBe("queue");
+    expect(invocation(pressure, later + WINDOW + 100)).toBe("direct");
+  });
+
+  it("joins a window another invocation is gathering for one window, then purges at once again", () => {
+    const pressure = new AutoPressure(WINDOW);
+    pressure.arrive(0);
+    pressure.gathering(10);
+    pressure.leave(20);
+    expect(invocation(pressure, 200)).toBe("queue");
+    expect(invocation(pressure, 10 + WINDOW + 100)).toBe("direct");
+  });
+});
