@@ -171,7 +171,13 @@ async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
       })),
     });
   }
-  alarmOverdue(deps, left);
+  // Targets whose task failed were queued again, and may have been sent again already: they are not
+  // in `left`, but their tries still count, or a task that always fails would loop with no alarm.
+  const leftIds = new Set(left.flatMap((entry) => entry.targets.map((target) => queuedId(entry, target))));
+  const failedAgain = confirmation.requeuedEntries
+    .map((entry) => ({ ...entry, targets: entry.targets.filter((t) => !leftIds.has(queuedId(entry, t))) }))
+    .filter((entry) => entry.targets.length > 0);
+  alarmOverdue(deps, [...left, ...failedAgain]);
 
   const now = clock.now();
   const waitingTargets = new Set(
