@@ -11,7 +11,7 @@
  *     task failed / timeout    targets requeued with a try counted (prefetch: warned, not requeued)
  *     task succeeded           drop
  */
-import { TASK_CLOCK_SKEW_MS } from "../execute/execute";
+import { TASK_CLOCK_SKEW_MS } from "../execute/recheck";
 import type { TaskRecord } from "../model";
 import type { SentRecord } from "./entries";
 
@@ -83,11 +83,14 @@ export function decideConfirmation(
   }
 
   const targets = new Set(record.targets);
-  const tasks = lookup.tasks.filter(
+  const listed = lookup.tasks.filter(
     (task) =>
       targets.has(task.target) &&
       (record.taskId !== undefined || task.createdAt >= record.createdAt - TASK_CLOCK_SKEW_MS),
   );
+  // Matched by time, the newest task of each target is the call's: an earlier call's within the
+  // skew (one that failed, say) must not decide for it.
+  const tasks = record.taskId === undefined ? newestPerTarget(listed) : listed;
   let apply = accepted;
   let kept = record;
   const requeue: Requeue[] = [];
@@ -176,6 +179,16 @@ function judge(tasks: readonly TaskRecord[], record: SentRecord): Verdict {
     };
   }
   return tasks.some((task) => task.status === "processing") ? { kind: "running" } : { kind: "done" };
+}
+
+/** Each target's newest task; on equal times the first listed (the providers list newest first). */
+function newestPerTarget(tasks: readonly TaskRecord[]): TaskRecord[] {
+  const newest = new Map<string, TaskRecord>();
+  for (const task of tasks) {
+    const known = newest.get(task.target);
+    if (known === undefined || task.createdAt > known.createdAt) newest.set(task.target, task);
+  }
+  return [...newest.values()];
 }
 
 const capitalise = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);

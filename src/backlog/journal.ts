@@ -9,8 +9,8 @@
  *                       with the tries and first deferral of the entries they came from (confirm.ts)
  */
 import { type AttemptContext, callWithRetries } from "../execute/attempts";
-import { TASK_CLOCK_SKEW_MS } from "../execute/execute";
 import { laneKeyOf, withSubmit } from "../execute/lane";
+import { TASK_CLOCK_SKEW_MS } from "../execute/recheck";
 import type { LaneKey, Provider, Purger } from "../model";
 import { mayHaveArrived, toApiError } from "../report/errors";
 import { hintFor } from "../report/hints";

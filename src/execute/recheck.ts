@@ -1,12 +1,59 @@
 /**
- * Before a retried event is sent again: of its targets that an earlier attempt sent without getting an
- * answer (and could not keep in the backlog), those whose task the provider has are not sent twice.
+ * Looking a call's task up instead of sending it again: after a submit that was not answered
+ * (`findAccepted`, the executor), and before a retried event is sent again (`acceptedEarlier`): of its
+ * targets that an earlier attempt sent without getting an answer (and could not keep in the backlog),
+ * those whose task the provider has are not sent twice. The drain's journal does the same for its
+ * records (backlog/confirm.ts), with the same clock skew.
  */
 
 import type { Clock } from "../clock";
-import type { PlannedTarget, Provider, Purger } from "../model";
-import { TASK_CLOCK_SKEW_MS } from "./execute";
+import type { CallOptions, LaneKey, PlannedTarget, Provider, PurgeReceipt, Purger } from "../model";
 import { laneOf } from "./lane";
+
+/**
+ * How long before a request's own time its task may be stamped (the provider's clock is not ours).
+ * Small on purpose: an older task for the same URL (an earlier upload of the key) taken for this
+ * request's would leave the new upload stale, while missing our own task only sends it twice.
+ */
+export const TASK_CLOCK_SKEW_MS = 2_000;
+
+/**
+ * After a submit that timed out or lost its connection: did the provider take it anyway? A task id
+ * created since the call that holds every target of the batch says yes (one call makes one task id
+ * for its whole batch), and the batch is not sent again. When two do (an earlier call for the same
+ * URLs within the skew), the newest is this call's: taking the older one's id would confirm this
+ * call by another call's outcome. Anything else (not found, or the role may not read tasks) leaves
+ * the decision to the retry.
+ */
+export async function findAccepted(
+  purger: Purger,
+  lane: LaneKey,
+  batch: readonly string[],
+  sentAt: number,
+  options: CallOptions,
+): Promise<PurgeReceipt | undefined> {
+  const tasks = await purger.describeTasks(
+    { scope: lane.scope, type: lane.type ?? "purge_url", since: sentAt - TASK_CLOCK_SKEW_MS },
+    options,
+  );
+  const wanted = new Set(batch);
+  const byTask = new Map<string, { targets: Set<string>; createdAt: number }>();
+  for (const task of tasks) {
+    if (task.createdAt < sentAt - TASK_CLOCK_SKEW_MS || !wanted.has(task.target)) continue;
+    const found = byTask.get(task.taskId) ?? { targets: new Set<string>(), createdAt: task.createdAt };
+    found.targets.add(task.target);
+    found.createdAt = Math.max(found.createdAt, task.createdAt);
+    byTask.set(task.taskId, found);
+  }
+  // The providers list newest first: on equal times the first listed is the newer.
+  let newest: { taskId: string; createdAt: number } | undefined;
+  for (const [taskId, found] of byTask) {
+    if (found.targets.size < wanted.size) continue;
+    if (newest === undefined || found.createdAt > newest.createdAt)
+      newest = { taskId, createdAt: found.createdAt };
+  }
+  return newest === undefined ? undefined : { requestId: "", taskId: newest.taskId, failed: [] };
+}
 
 export interface RecheckDeps {
   readonly purgers: Partial<Record<Provider, Purger>>;

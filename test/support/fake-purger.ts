@@ -29,7 +29,7 @@ export type QuotaAnswer = Quota | Error;
 
 export interface FakePurgerOptions {
   /** Answer to each purge; default: everything accepted. `n` counts purge calls from 1. */
-  readonly purge?: (targets: readonly string[], n: number, scope: string) => PurgeAnswer;
+  readonly purge?: (targets: readonly string[], n: number, scope: string, type: TaskType) => PurgeAnswer;
   /** Answer to each describeQuota; default: batch 1000, 10,000 a day, all left. */
   readonly quota?: (scope: string, n: number, type: TaskType) => QuotaAnswer;
   /**
@@ -101,7 +101,7 @@ export class FakePurger implements Purger {
   async submit(scope: string, targets: readonly string[], options?: TaskCallOptions): Promise<PurgeReceipt> {
     await this.call("purge", scope, targets, options);
     const n = this.purges.length;
-    return settle(this.options.purge?.(targets, n, scope) ?? accepted(n));
+    return settle(this.options.purge?.(targets, n, scope, options?.type ?? "purge_url") ?? accepted(n));
   }
 
   async describeTasks(query: TaskQuery, options?: Partial<CallOptions>): Promise<TaskRecord[]> {

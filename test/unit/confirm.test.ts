@@ -184,6 +184,13 @@ const ROWS: Record<string, Row> = {
     ageMs: 3 * MINUTE,
     expected: { apply: [A], requeue: [], keep: "dropped", confirmed: true },
   },
+  "matched by time, an earlier call's failed task within the skew does not decide for this call's": {
+    record: unanswered({ targets: [A], covers: [A] }),
+    // Listed newest first, as the providers do.
+    lookup: found(task(A, "success", SENT_AT + 200), task(A, "failed", SENT_AT - 1_000)),
+    ageMs: 3 * MINUTE,
+    expected: { apply: [A], requeue: [], keep: "dropped", confirmed: true },
+  },
   "a task id names the task: its time is not checked": {
     record: answered({ targets: [A], covers: [A] }),
     lookup: found(task(A, "failed", SENT_AT - 10 * MINUTE)),

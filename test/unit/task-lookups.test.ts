@@ -76,6 +76,15 @@ describe("after a submit that was not answered (findAccepted)", () => {
     expect([...execution.purged].sort()).toEqual([A, B, C]);
   });
 
+  it("two calls' tasks within the skew: the newest is this call's, never the earlier one's", async () => {
+    const { submits, execution } = await submitsAfterTimeout([A], (at) => [
+      { ...task(A, at), taskId: "job-this" },
+      { ...task(A, at - 1_500), taskId: "job-earlier", status: "failed" },
+    ]);
+    expect(submits).toEqual([[A]]);
+    expect(execution.jobs.map((job) => job.taskId)).toEqual(["job-this"]);
+  });
+
   it("a task created 2.5 s before the call (an earlier upload's) never stands in for it", async () => {
     const { submits } = await submitsAfterTimeout([A], (at) => [task(A, at - 2_500)]);
     expect(submits).toEqual([[A], [A]]);
