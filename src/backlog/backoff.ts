@@ -22,11 +22,20 @@ export function backoffMs(tries: number): number {
   return Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(tries - 1, 30));
 }
 
+/**
+ * Targets queued again because their task failed after the provider accepted it (`Task…` reasons,
+ * confirm.ts and failed-tasks.ts) go out again at once: the call itself worked, a fresh task usually
+ * succeeds, and their tries still raise "backlog overdue" when it never does.
+ */
+const TASK_FAILED = /^Task/;
+
 /** When an entry may be tried next (epoch ms). */
-export const dueAt = (entry: Pick<BacklogEntry, "tries" | "deferredAt">): number =>
+export const dueAt = (entry: Pick<BacklogEntry, "tries" | "deferredAt" | "reason">): number =>
   // An entry that never failed is due now, whatever its stamp says (another instance's clock may run
   // ahead of this one's).
-  entry.tries <= 0 ? Number.NEGATIVE_INFINITY : entry.deferredAt + backoffMs(entry.tries);
+  entry.tries <= 0 || TASK_FAILED.test(entry.reason)
+    ? Number.NEGATIVE_INFINITY
+    : entry.deferredAt + backoffMs(entry.tries);
 
 /**
  * The entries a drain at `now` should try: the others are still backing off, left as they are (they

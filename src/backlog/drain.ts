@@ -18,9 +18,9 @@ import type { CollapseSettings } from "../plan/collapse";
 import type { Backlog } from "./backlog";
 import { drainPage, type PageResult } from "./drain-page";
 import { alarmOverdue, type DrainReport, DrainTally, emptyReport, logDrainProblems } from "./drain-report";
-import { FOLDERS } from "./entries";
+import { type BacklogEntry, FOLDERS } from "./entries";
 import { requeueFailedTasks } from "./failed-tasks";
-import { confirmSent } from "./journal";
+import { confirmSent, queuedId } from "./journal";
 import { abnormalHold, acquireLease, type HeldLease, type LeaseState, leaseHolder } from "./lease";
 import { sweepMarkers } from "./markers";
 
@@ -91,8 +91,13 @@ async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
   const { backlog, clock, log } = deps;
   const withLimiter = { ...deps, limiter: deps.limiter ?? createRateLimiter(clock) };
   const attempts: AttemptContext = withLimiter;
-  const failedTasks = await requeueFailedTasks({ ...withLimiter, attempts }, deps.failedTaskLanes ?? []);
   const confirmation = await confirmSent({ ...withLimiter, attempts });
+  // After the journal: the tasks it just settled are not queued a second time.
+  const failedTasks = await requeueFailedTasks(
+    { ...withLimiter, attempts },
+    deps.failedTaskLanes ?? [],
+    confirmation.settledTasks,
+  );
   await sweepMarkers(backlog, clock.now()).catch(() => 0);
 
   const tally = new DrainTally({
@@ -120,7 +125,7 @@ async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
 
   const report = tally.report(clock.now());
   logDrainProblems(report, log);
-  alarmOverdue(tally.left(), deps.alarm, clock.now(), log);
+  alarmOverdue(withRequeued(tally.left(), confirmation.requeuedEntries), deps.alarm, clock.now(), log);
   return report;
 }
 
@@ -148,3 +153,16 @@ function pageBudget(now: number, deadline: number, first: boolean): { readUntil:
  */
 const stalled = (result: PageResult): boolean =>
   result.submitted > 0 && result.purged === 0 && result.removed === 0;
+
+/**
+ * What the overdue alarm looks at: the entries left, and the targets whose task failed, queued again
+ * by confirmation and perhaps sent again already by this drain. Those are not in `left`, but their
+ * tries still count, or a task that always fails would loop with no alarm.
+ */
+function withRequeued(left: readonly BacklogEntry[], requeued: readonly BacklogEntry[]): BacklogEntry[] {
+  const leftIds = new Set(left.flatMap((entry) => entry.targets.map((target) => queuedId(entry, target))));
+  const failedAgain = requeued
+    .map((entry) => ({ ...entry, targets: entry.targets.filter((t) => !leftIds.has(queuedId(entry, t))) }))
+    .filter((entry) => entry.targets.length > 0);
+  return [...left, ...failedAgain];
+}

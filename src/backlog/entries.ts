@@ -46,6 +46,13 @@ export interface SentRecord extends LaneKey {
    * the provider turns out not to have received are queued by the confirming drain.
    */
   readonly requeueIfMissing?: boolean;
+  /**
+   * The history of the queue entries the targets came from (most tries, earliest deferral): a target
+   * whose task fails goes back to the queue with it, so that a task failing every time raises the
+   * overdue alarm instead of starting afresh at every drain.
+   */
+  readonly tries?: number;
+  readonly firstDeferredAt?: number;
 }
 
 export const FOLDERS = { queue: "queue/", sent: "sent/", lease: "lease/" } as const;
@@ -123,7 +130,8 @@ export function readSent(text: string): SentRecord | string {
   if (typeof json === "string") return json;
   const lane = readLane(json);
   if (typeof lane === "string") return lane;
-  const { targets, covers, entryKeys, createdAt, taskId, applied, requeueIfMissing } = json;
+  const { targets, covers, entryKeys, createdAt, taskId, applied, requeueIfMissing, tries, firstDeferredAt } =
+    json;
   if (!isStringList(targets) || !isStringList(entryKeys)) return "targets or entryKeys is not a list";
   if (covers !== undefined && !isStringList(covers)) return "covers is not a list";
   if (!isTime(createdAt)) return "createdAt is not a time";
@@ -136,6 +144,8 @@ export function readSent(text: string): SentRecord | string {
     ...(typeof taskId === "string" && taskId !== "" ? { taskId } : {}),
     ...(applied === true ? { applied } : {}),
     ...(requeueIfMissing === true ? { requeueIfMissing } : {}),
+    ...(typeof tries === "number" && tries >= 0 ? { tries } : {}),
+    ...(isTime(firstDeferredAt) ? { firstDeferredAt } : {}),
   };
 }
 

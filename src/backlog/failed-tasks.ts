@@ -13,8 +13,8 @@
  */
 import type { AttemptContext } from "../execute/attempts";
 import { callWithRetries } from "../execute/attempts";
-import { TASK_CLOCK_SKEW_MS } from "../execute/execute";
 import { laneKeyOf } from "../execute/lane";
+import { TASK_CLOCK_SKEW_MS } from "../execute/recheck";
 import type { Config, LaneKey, Provider, Purger, TaskRecord, TaskStatus } from "../model";
 import type { Logger } from "../report/log";
 import type { Backlog, Stored } from "./backlog";
@@ -45,6 +45,21 @@ interface Cursor {
   readonly failures: Readonly<Record<string, { readonly count: number; readonly at: number }>>;
 }
 
+/**
+ * Where the journal notes the failed tasks it queued again itself (journal.ts): the sweep may meet
+ * such a task after its sent record is gone (confirmed by a window's drain) and must not queue it a
+ * second time. Written only for failed tasks, so it costs a request only when a task failed.
+ */
+const handledKey = (backlog: Backlog, taskId: string): string =>
+  `${backlog.prefix}failed-tasks/handled/${encodeURIComponent(taskId)}`;
+
+/** Notes that the journal queued the targets of these failed tasks again. */
+export async function noteRequeuedByJournal(backlog: Backlog, taskIds: readonly string[]): Promise<void> {
+  await Promise.all(
+    taskIds.map((taskId) => backlog.objects.put(handledKey(backlog, taskId), "", { timeoutMs: 5_000 })),
+  );
+}
+
 /** The lanes whose tasks a timer drain reads: each EdgeOne zone, the CDN area (URL purges). */
 export function failedTaskLanes(config: Pick<Config, "sites" | "cdnArea">): LaneKey[] {
   const lanes = new Map<string, LaneKey>();
@@ -63,6 +78,7 @@ export function failedTaskLanes(config: Pick<Config, "sites" | "cdnArea">): Lane
 export async function requeueFailedTasks(
   deps: FailedTaskDeps,
   lanes: readonly LaneKey[],
+  settledTasks: readonly string[] = [],
 ): Promise<{ requeued: number; apiCalls: number }> {
   if (lanes.length === 0) return { requeued: 0, apiCalls: 0 };
   const { backlog, clock, log } = deps;
@@ -77,6 +93,7 @@ export async function requeueFailedTasks(
   for (const [id, seen] of Object.entries(cursor.failures))
     if (now - seen.at < REMEMBER_MS) failures[id] = seen;
   const journaled = journaledTasks(sent);
+  const settled = new Set(settledTasks);
   let requeued = 0;
   let apiCalls = 0;
   let complete = true;
@@ -94,9 +111,18 @@ export async function requeueFailedTasks(
       log.warn("failed purge tasks not read; looked at again next drain", { ...lane, code });
       continue;
     }
-    const fresh = outcome.value.filter(
-      (task) => ENDED_BADLY.includes(task.status) && !(task.taskId in queued) && !journaled(lane, task),
-    );
+    const failed = outcome.value.filter((task) => ENDED_BADLY.includes(task.status));
+    // The journal's own tasks are its to confirm (and may just have been): remembered as handled, so
+    // a later look, after their sent record is gone, does not queue them a second time.
+    for (const task of failed) {
+      if (task.taskId in queued) continue;
+      const handled =
+        settled.has(task.taskId) ||
+        journaled(lane, task) ||
+        (await backlog.objects.get(handledKey(backlog, task.taskId), { timeoutMs: 5_000 })) !== undefined;
+      if (handled) queued[task.taskId] = task.createdAt;
+    }
+    const fresh = failed.filter((task) => !(task.taskId in queued));
     const byTask = new Map<string, TaskRecord[]>();
     for (const task of fresh) byTask.set(task.taskId, [...(byTask.get(task.taskId) ?? []), task]);
     for (const [taskId, tasks] of byTask) {

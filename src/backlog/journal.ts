@@ -5,28 +5,54 @@
  *     before the call   sent/<t>.json  { targets, covers, entryKeys, createdAt }
  *     after the call    … + taskId                     (the provider accepted it)
  *     after settling    … + applied                    (its targets left the queue entries)
- *     a later drain     task success → record deleted; failed/timeout → targets queued again
+ *     a later drain     task success → record deleted; failed/timeout → targets queued again,
+ *                       with the tries and first deferral of the entries they came from (confirm.ts)
  */
 import { type AttemptContext, callWithRetries } from "../execute/attempts";
-import { TASK_CLOCK_SKEW_MS } from "../execute/execute";
 import { laneKeyOf, withSubmit } from "../execute/lane";
-import type { LaneKey, Provider, Purger, TaskRecord } from "../model";
+import { TASK_CLOCK_SKEW_MS } from "../execute/recheck";
+import type { LaneKey, Provider, Purger } from "../model";
 import { mayHaveArrived, toApiError } from "../report/errors";
 import { hintFor } from "../report/hints";
 import type { Logger } from "../report/log";
-import type { Backlog, Deferral } from "./backlog";
-import { laneOf, type SentRecord } from "./entries";
+import { type Backlog, STORE_CONCURRENCY } from "./backlog";
+import { type Decision, decideConfirmation, type Lookup } from "./confirm";
+import { type BacklogEntry, laneOf, type SentRecord } from "./entries";
+import { noteRequeuedByJournal } from "./failed-tasks";
+import { mapLimit } from "./store";
 
 /** Which queue entries hold each target, per lane; and which queued URLs a folder target stands for. */
 export class SourceIndex {
   private readonly entries = new Map<string, Map<string, string[]>>();
   private readonly folders = new Map<string, Map<string, string[]>>();
+  /** Per queued target (`queuedId`): the most tries and the earliest deferral of the entries holding it. */
+  private readonly histories = new Map<string, History>();
 
-  addEntryTarget(lane: LaneKey, target: string, key: string): void {
-    const byTarget = mapOf(this.entries, laneOf(lane));
+  addEntryTarget(entry: BacklogEntry, target: string, key: string): void {
+    const byTarget = mapOf(this.entries, laneOf(entry));
     const keys = byTarget.get(target);
     if (keys === undefined) byTarget.set(target, [key]);
     else if (!keys.includes(key)) keys.push(key);
+    const id = queuedId(entry, target);
+    const known = this.histories.get(id);
+    this.histories.set(id, {
+      tries: Math.max(entry.tries, known?.tries ?? 0),
+      firstDeferredAt: Math.min(entry.firstDeferredAt, known?.firstDeferredAt ?? entry.firstDeferredAt),
+    });
+  }
+
+  /** The history of the queued targets a submission of `targets` in `lane` resolves; none when unqueued. */
+  history(lane: LaneKey, targets: readonly string[]): History | undefined {
+    let merged: History | undefined;
+    for (const id of this.resolves(lane, targets)) {
+      const known = this.histories.get(id);
+      if (known === undefined) continue;
+      merged = {
+        tries: Math.max(known.tries, merged?.tries ?? 0),
+        firstDeferredAt: Math.min(known.firstDeferredAt, merged?.firstDeferredAt ?? known.firstDeferredAt),
+      };
+    }
+    return merged;
   }
 
   /** Records that purging folder `prefix` in the folder lane purges `targets` (URLs of the URL lane). */
@@ -69,6 +95,12 @@ export class SourceIndex {
   }
 }
 
+/** How long queued targets have waited, and how many drains found them failing. */
+export interface History {
+  readonly tries: number;
+  readonly firstDeferredAt: number;
+}
+
 /** A target as queued in a lane: what a drain resolves, deletes, or keeps. */
 export const queuedId = (lane: LaneKey, target: string): string => `${laneOf(lane)}\n${target}`;
 
@@ -107,6 +139,7 @@ export function journaledPurgers(
         covers: sources.covers(lane, targets),
         entryKeys: sources.entryKeys(lane, targets),
         createdAt: deps.clock.now(),
+        ...sources.history(lane, targets),
       };
       const key = await deps.backlog.writeSent(record);
       let receipt: Awaited<ReturnType<Purger["submit"]>>;
@@ -141,26 +174,26 @@ export interface Confirmation {
   /** Sent records still waiting for their tasks to end. */
   readonly unconfirmed: number;
   readonly apiCalls: number;
+  /** The queue entries written for what was queued again, with their tries (for the overdue alarm). */
+  readonly requeuedEntries: readonly BacklogEntry[];
+  /** Tasks of the records settled here: the sweep of failed tasks (failed-tasks.ts) must not queue them again. */
+  readonly settledTasks: readonly string[];
 }
 
-/** How long a task may stay unknown to the provider's task list before its record is given up. */
-const UNCONFIRMABLE_AFTER_MS = 60 * 60_000;
-/** A task found for a record without a task id must be this recent (see `TASK_CLOCK_SKEW_MS`). */
-const SKEW_MS = TASK_CLOCK_SKEW_MS;
-/** How long a record without a task id waits for its task to show up before it counts as not sent. */
-const NOT_SENT_AFTER_MS = 2 * 60_000;
-const ENDED_BADLY: ReadonlySet<string> = new Set(["failed", "timeout", "canceled", "invalid"]);
 /** The task query of each type, for the rate limiter and the log. */
 const TASK_ACTION = {
   purge_url: "DescribePurgeTasks",
   purge_prefix: "DescribePurgeTasks",
   prefetch_url: "DescribePrefetchTasks",
 } as const;
+const ENDED_BADLY: ReadonlySet<string> = new Set(["failed", "timeout"]);
+/** Who wrote the queue entries of targets queued again, for `origin`. */
+const REQUEUE_ORIGIN = "confirmation";
 
 /**
- * Resolves every sent record: first makes sure its targets have left the queue entries (a drain that
- * died after submitting never got to it), then reads the task's status and deletes the record, keeps
- * it (still running), or queues its targets again (the task failed).
+ * Resolves every sent record: looks its task up, decides (confirm.ts), then applies the decision:
+ * its targets leave the queue entries (a drain that died after submitting never got to it), targets
+ * not purged go back to the queue, and the record is kept (still running) or deleted.
  */
 export async function confirmSent(
   deps: JournalDeps & { readonly attempts: AttemptContext },
@@ -170,152 +203,91 @@ export async function confirmSent(
   for (const { key, problem } of unreadable) {
     log.error("sent record unreadable, left in place", { key, problem });
   }
-  const tally: Confirmation & { requeue: Deferral[] } = {
+  const tally = {
     confirmed: 0,
     requeued: 0,
     unconfirmed: 0,
     apiCalls: 0,
-    requeue: [],
+    requeuedEntries: [] as BacklogEntry[],
+    settledTasks: [] as string[],
   };
-  for (const stored of entries) await confirmOne(deps, stored, tally);
-  if (tally.requeue.length > 0) await backlog.defer(tally.requeue, "confirmation");
-  const { requeue: _requeue, ...confirmation } = tally;
-  return confirmation;
+  for (const stored of entries) {
+    const purger = deps.purgers[stored.record.provider];
+    if (purger === undefined) continue;
+    const { lookup, calls } = await lookUpTasks(deps, purger, stored.record);
+    tally.apiCalls += calls;
+    const action = purger.actions[stored.record.type ?? "purge_url"];
+    const decision = decideConfirmation(stored.record, lookup, deps.clock.now(), action);
+    if (lookup.kind === "found" && decision.requeue.length > 0) {
+      // Before the requeue: the sweep of failed tasks must never queue these a second time.
+      const failed = lookup.tasks.filter((task) => ENDED_BADLY.has(task.status));
+      await noteRequeuedByJournal(backlog, [...new Set(failed.map((task) => task.taskId))]);
+    }
+    const requeued = await applyDecision(deps, stored, decision);
+    tally.requeuedEntries.push(...requeued);
+    tally.requeued += requeued.reduce((sum, entry) => sum + entry.targets.length, 0);
+    if (!decision.keep && lookup.kind === "found")
+      tally.settledTasks.push(...lookup.tasks.map((task) => task.taskId));
+    if (decision.keep) tally.unconfirmed += 1;
+    else if (decision.confirmed) tally.confirmed += 1;
+  }
+  return tally;
 }
 
-type Tally = { -readonly [K in keyof Confirmation]: Confirmation[K] } & { readonly requeue: Deferral[] };
-
-async function confirmOne(
+/** The record's tasks: by task id when the submit answered, else those created since it was sent. */
+async function lookUpTasks(
   deps: JournalDeps & { readonly attempts: AttemptContext },
-  { key, record }: { key: string; record: SentRecord },
-  tally: Tally,
-): Promise<void> {
-  const { backlog, log, clock } = deps;
-  const purger = deps.purgers[record.provider];
-  if (purger === undefined) return;
-  const age = clock.now() - record.createdAt;
-  const lane = laneKeyOf(record);
+  purger: Purger,
+  record: SentRecord,
+): Promise<{ lookup: Lookup; calls: number }> {
   const type = record.type ?? "purge_url";
   const query = record.taskId
     ? { scope: record.scope, type, taskId: record.taskId }
-    : { scope: record.scope, type, since: record.createdAt - SKEW_MS, until: clock.now() };
-  const outcome = await callWithRetries(deps.attempts, lane, TASK_ACTION[type], (options) =>
+    : { scope: record.scope, type, since: record.createdAt - TASK_CLOCK_SKEW_MS, until: deps.clock.now() };
+  const outcome = await callWithRetries(deps.attempts, laneKeyOf(record), TASK_ACTION[type], (options) =>
     purger.describeTasks(query, options),
   );
-  tally.apiCalls += outcome.attempts;
-  const requeue = (targets: readonly string[], reason: string, message: string) => {
-    if (targets.length === 0) return;
-    tally.requeue.push({ ...lane, targets, reason, message });
-    tally.requeued += targets.length;
-  };
-
-  if (outcome.kind !== "ok") {
-    const code = outcome.kind === "failed" ? outcome.error.code : "DeadlineReached";
-    log.warn("purge tasks not confirmed", { ...lane, key, code, hint: hintFor(code, record.provider) });
-    if (record.taskId && !record.applied) await applyRecord(deps, key, record, record.covers);
-    if (age <= UNCONFIRMABLE_AFTER_MS) {
-      tally.unconfirmed += 1;
-      return;
-    }
-    // Cannot tell: sent again (harmless) rather than dropped. A drain's targets are still queued.
-    if (!record.taskId && record.requeueIfMissing)
-      requeue(record.targets, "OutcomeUnknown", "task not found");
-    await backlog.remove(key);
-    return;
-  }
-
-  const targets = new Set(record.targets);
-  const tasks = outcome.value.filter(
-    (task) =>
-      targets.has(task.target) &&
-      (record.taskId !== undefined || task.createdAt >= record.createdAt - SKEW_MS),
-  );
-  if (record.taskId === undefined) {
-    const found = new Set(tasks.map((task) => task.target));
-    const missing = record.targets.filter((target) => !found.has(target));
-    if (missing.length > 0 && age <= NOT_SENT_AFTER_MS) {
-      tally.unconfirmed += 1; // its task may not be listed yet
-      return;
-    }
-    // What was found was sent: it leaves the queue. What is missing never arrived: a drain's entries
-    // still hold it; an invocation's unanswered call is queued now.
-    if (record.requeueIfMissing)
-      requeue(missing, "OutcomeUnknown", "the call was not answered and no task was found");
-    if (found.size === 0) {
-      await backlog.remove(key);
-      return;
-    }
-    // A folder record found in part is left to be sent again whole: its covers cannot be split.
-    if (type !== "purge_prefix" || missing.length === 0) {
-      await applyRecord(deps, key, record, type === "purge_prefix" ? record.covers : [...found]);
-    }
-  } else if (!record.applied) {
-    await applyRecord(deps, key, record, record.covers);
-  }
-
-  const verdict = judge(tasks, record);
-  if (verdict.kind === "running" && age <= UNCONFIRMABLE_AFTER_MS) {
-    tally.unconfirmed += 1;
-    return;
-  }
-  if (verdict.kind === "failed" && type === "prefetch_url") {
-    // A warm-up that failed (the origin answered an error, say) is not worth quota again: the purge,
-    // which is what keeps content right, was done.
-    log.warn("prefetch task failed; not retried", {
-      ...lane,
-      key,
-      status: verdict.status,
-      failType: verdict.failType,
-    });
-    tally.confirmed += 1;
-  } else if (verdict.kind === "failed") {
-    const action = purger.actions[type];
-    const id = record.taskId ?? tasks[0]?.taskId ?? "?";
-    requeue(
-      verdict.targets,
-      `Task${capitalise(verdict.failType)}`,
-      `${action} task ${id} ended ${verdict.status} (${verdict.failType})`,
-    );
-  } else tally.confirmed += 1;
-  if (verdict.kind === "running")
-    log.warn("purge task still running after an hour; no longer followed", { ...lane, key });
-  await backlog.remove(key);
+  if (outcome.kind === "ok")
+    return { lookup: { kind: "found", tasks: outcome.value }, calls: outcome.attempts };
+  const code = outcome.kind === "failed" ? outcome.error.code : "DeadlineReached";
+  return { lookup: { kind: "unknown", code }, calls: outcome.attempts };
 }
 
-type Verdict =
-  | { readonly kind: "done" | "running" }
-  | {
-      readonly kind: "failed";
-      readonly targets: string[];
-      readonly status: string;
-      readonly failType: string;
-    };
-
-function judge(tasks: readonly TaskRecord[], record: SentRecord): Verdict {
-  const failed = tasks.filter((task) => ENDED_BADLY.has(task.status));
-  if (failed.length > 0) {
-    const first = failed[0] as TaskRecord;
-    return {
-      kind: "failed",
-      targets: [...new Set(failed.map((task) => task.target))].filter((target) =>
-        record.targets.includes(target),
-      ),
-      status: first.status,
-      failType: first.failType ?? first.status,
-    };
-  }
-  return tasks.some((task) => task.status === "processing") ? { kind: "running" } : { kind: "done" };
-}
-
-/** Removes `covers` (what was sent) from the entries the record's targets came from; marks it applied. */
-async function applyRecord(
+/**
+ * Carries a decision out, in an order a crash cannot turn into a loss: entries first, then the
+ * targets to queue again, then the record. Returns the queue entries written.
+ */
+async function applyDecision(
   deps: JournalDeps,
-  key: string,
-  record: SentRecord,
-  covers: readonly string[],
-): Promise<void> {
-  if (record.entryKeys.length > 0) await deps.backlog.removeTargets(record.entryKeys, new Set(covers));
-  await deps.backlog.writeSent({ ...record, applied: true }, key);
+  { key, record }: { key: string; record: SentRecord },
+  decision: Decision,
+): Promise<BacklogEntry[]> {
+  const { backlog, log, clock } = deps;
+  const lane = laneKeyOf(record);
+  if (decision.warning) {
+    const code = decision.warning.fields.code;
+    const hint = typeof code === "string" ? { hint: hintFor(code, record.provider) } : {};
+    log.warn(decision.warning.msg, { ...lane, key, ...decision.warning.fields, ...hint });
+  }
+  if (decision.apply && record.entryKeys.length > 0)
+    await backlog.removeTargets(record.entryKeys, new Set(decision.apply));
+  const now = clock.now();
+  const requeued = decision.requeue
+    .filter((requeue) => requeue.targets.length > 0)
+    .map(
+      ({ targets, reason, message, tries, firstDeferredAt }): BacklogEntry => ({
+        ...lane,
+        targets: [...targets],
+        reason,
+        message,
+        firstDeferredAt,
+        deferredAt: now,
+        tries,
+        origin: REQUEUE_ORIGIN,
+      }),
+    );
+  await mapLimit(requeued, STORE_CONCURRENCY, (entry) => backlog.add(entry));
+  if (decision.keep === undefined) await backlog.remove(key);
+  else if (decision.keep !== record) await backlog.writeSent(decision.keep, key);
+  return requeued;
 }
-
-const capitalise = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);

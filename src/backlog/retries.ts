@@ -56,8 +56,18 @@ export async function rememberPurged(
   const purged = [...delivery.execution.purged, ...deps.alreadyPurged.map((target) => target.url)];
   deps.ledger.remember(targets, changes, purged);
   const unanswered = new Map<string, number>();
-  for (const failure of delivery.failures) {
-    if (failure.sentAt !== undefined) for (const url of failure.targets) unanswered.set(url, failure.sentAt);
+  for (const { sentAt, type = "purge_url", ...failure } of delivery.failures) {
+    if (sentAt === undefined) continue;
+    if (type !== "purge_prefix") for (const url of failure.targets) unanswered.set(url, sentAt);
+    // An unanswered folder purge (collapse) stands for the planned URLs under it.
+    else
+      for (const target of targets)
+        if (
+          target.provider === failure.provider &&
+          target.scope === failure.scope &&
+          failure.targets.some((folder) => target.url.startsWith(folder))
+        )
+          unanswered.set(target.url, sentAt);
   }
   deps.ledger.rememberUnanswered(targets, changes, unanswered);
   if (deps.failing && deps.backlog) await markPurged(deps.backlog, changes, purged, deps.clock.now());

@@ -83,6 +83,9 @@ export function expandFolders(execution: Execution, folders: readonly CollapsedF
   });
   const failures = execution.failures.map((failure): Failure => {
     if ((failure.type ?? "purge_url") !== "purge_prefix") return failure;
+    // A folder purge sent and never answered stays a folder: its task, if the provider made one, is
+    // the folder's, and a lookup by its URLs would never find it and purge them all again.
+    if (failure.sentAt !== undefined) return failure;
     const urls = failure.targets.flatMap((target) => urlsOf(failure, target) ?? []);
     if (urls.length === 0) return failure;
     const { type: _type, ...rest } = failure;

@@ -10,17 +10,7 @@
  */
 
 import type { Clock } from "../clock";
-import type {
-  CallOptions,
-  Execution,
-  Failure,
-  Job,
-  Lane,
-  LaneKey,
-  Provider,
-  PurgeReceipt,
-  Purger,
-} from "../model";
+import type { CallOptions, Execution, Failure, Job, Lane, LaneKey, Provider, Purger } from "../model";
 import {
   failureScope,
   mayHaveArrived,
@@ -51,6 +41,7 @@ import { laneKeyOf } from "./lane";
 import { fallbackQuota, type LaneQuota, laneId, type QuotaBook } from "./quota";
 import { createRateLimiter, type RateLimiter } from "./rate-limit";
 import { type ReadReceipt, readReceipt } from "./receipt";
+import { findAccepted } from "./recheck";
 import { LaneWork } from "./split";
 
 export interface ExecuteDeps {
@@ -284,38 +275,6 @@ const countingCalls =
     run.apiCalls += 1;
     return fn(...args);
   };
-
-/**
- * How long before a request's own time its task may be stamped (the provider's clock is not ours).
- * Small on purpose: an older task for the same URL (an earlier upload of the key) taken for this
- * request's would leave the new upload stale, while missing our own task only sends it twice.
- */
-export const TASK_CLOCK_SKEW_MS = 2_000;
-
-/**
- * After a submit that timed out or lost its connection: did the provider take it anyway? A task
- * created since the call that holds every target of the batch says yes, and the batch is not sent
- * again. Anything else (not found, or the role may not read tasks) leaves the decision to the retry.
- */
-async function findAccepted(
-  purger: Purger,
-  lane: LaneKey,
-  batch: readonly string[],
-  sentAt: number,
-  options: CallOptions,
-): Promise<PurgeReceipt | undefined> {
-  const tasks = await purger.describeTasks(
-    { scope: lane.scope, type: lane.type ?? "purge_url", since: sentAt - TASK_CLOCK_SKEW_MS },
-    options,
-  );
-  const found = tasks.filter(
-    (task) => task.createdAt >= sentAt - TASK_CLOCK_SKEW_MS && batch.includes(task.target),
-  );
-  const first = found[0];
-  if (first === undefined || new Set(found.map((task) => task.target)).size < new Set(batch).size)
-    return undefined;
-  return { requestId: "", taskId: first.taskId, failed: [] };
-}
 
 /** Adds a call's result to the run; returns how many targets the provider took (they count against the quota). */
 function record(run: Run, lane: LaneKey, receipt: ReadReceipt): number {

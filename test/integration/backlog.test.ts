@@ -225,4 +225,34 @@ describe("the backlog, against the emulator", () => {
     expect(accepted()).toEqual(["https://www.example.com/two.png"]);
     expect(lines.some((line) => line.msg === "backlog not writable; purging at once")).toBe(true);
   });
+
+  it("queue mode, a task that fails every time: each drain counts a try, and the overdue alarm fires after PURGE_BACKLOG_ALARM_TRIES", async () => {
+    emulator.configure({ tasks: { processingMs: 0, failTargets: ["broken"] } });
+    const settings = { PURGE_MODE: "queue", PURGE_WINDOW_MS: "200", PURGE_BACKLOG_ALARM_TRIES: "2" };
+    const broken = cosRecord({ key: "broken.png" });
+    const healthy = cosRecord({ key: "fine.png" });
+    // The invocation queues both and drains its window: both accepted, one task then fails.
+    await instance(settings).invoke(cosEvent(broken, healthy));
+    expect(accepted().sort()).toEqual([urlOf(broken), urlOf(healthy)].sort());
+
+    const drains: Record<string, unknown>[][] = [];
+    for (let drain = 1; drain <= 3; drain += 1) {
+      const timer = instance(settings);
+      const summary = await timer.invoke(timerEvent());
+      // Each drain confirms the last one's task failed, queues its target again and sends it again.
+      expect(summary.drain).toMatchObject({ status: "drained", requeued: 1, purged: 1 });
+      drains.push(timer.lines);
+    }
+    expect(accepted().filter((url) => url === urlOf(broken))).toHaveLength(4);
+    expect(accepted().filter((url) => url === urlOf(healthy))).toHaveLength(1);
+    const overdue = drains.map((lines) => lines.find((line) => line.msg === "backlog overdue"));
+    // Tries 1 and 2 are within the limit of 2; the third drain to find the task failed raises it.
+    expect(overdue.slice(0, 2)).toEqual([undefined, undefined]);
+    expect(overdue[2]).toMatchObject({
+      level: "error",
+      targets: 1,
+      mostTries: 3,
+      reasons: { TaskFailed: 1 },
+    });
+  });
 });

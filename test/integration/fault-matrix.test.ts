@@ -28,12 +28,17 @@ const later = (aheadMs: number) => ({
   sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms))),
 });
 
-function instance(mode: "direct" | "queue", clock?: ReturnType<typeof later>) {
+function instance(
+  mode: "direct" | "queue",
+  clock?: ReturnType<typeof later>,
+  extra: Record<string, string> = {},
+) {
   const settings = {
     PURGE_API_TIMEOUT_MS: "1000",
     PURGE_MAX_ATTEMPTS: "3",
     PURGE_MODE: mode,
     PURGE_WINDOW_MS: "200",
+    ...extra,
   };
   const { invoke } = backlogInstance(emulator, settings, clock);
   return invoke;
@@ -60,8 +65,8 @@ const backlogKeys = (folder: string) =>
  * minutes "later": a call that was never answered is queued again only once its task has had two
  * minutes to show up in the provider's list (journal.ts).
  */
-async function drainUntilEmpty(): Promise<void> {
-  const drain = instance("direct", later(5 * 60_000));
+async function drainUntilEmpty(settings: Record<string, string> = {}): Promise<void> {
+  const drain = instance("direct", later(5 * 60_000), settings);
   for (let round = 0; round < 6; round += 1) {
     const unresolved = backlogKeys("sent").filter((object) => !JSON.parse(object.body.toString()).taskId);
     if (backlogKeys("queue").length === 0 && unresolved.length === 0) return;
@@ -166,6 +171,46 @@ describe("fault matrix: each planned target purged exactly once, in the backlog,
       nextDay();
       await drainUntilEmpty();
       expectConserved();
+    });
+  }
+
+  it("a single failed task in a drain: its one target is purged again, the others once", async () => {
+    emulator.configure({ zones: [{ ...ZONE, quota: { purge_url: { daily: 0 } } }] });
+    await instance("direct")(cosEvent(...records()));
+    nextDay();
+    emulator.configure({ tasks: { processingMs: 0, failTargets: ["/f-3.png"] } });
+    await instance("direct")(timerEvent());
+    emulator.configure({ tasks: { processingMs: 0, failTargets: [] } });
+    await drainUntilEmpty();
+    await instance("direct", later(5 * 60_000))(timerEvent()); // confirms the last submission
+    const counts = acceptedCounts();
+    expect(backlogKeys("queue")).toEqual([]);
+    expect(PLANNED.map((url) => [url, counts.get(url) ?? 0])).toEqual(
+      PLANNED.map((url) => [url, url.endsWith("/f-3.png") ? 2 : 1]),
+    );
+  });
+
+  for (const [name, fault] of Object.entries({
+    "timeout (the call arrives late)": CASES["timeout (the call arrives late)"],
+    // One case keeps the file within its time: a dropped connection takes the same path (unanswered).
+  })) {
+    it(`collapse on, ${name}, in a drain: each URL purged once, by its folder`, async () => {
+      const settings = { PURGE_COLLAPSE_MIN_FILES: "3" };
+      const folder = "https://www.example.com/d/";
+      const urls = Array.from({ length: FILES }, (_, i) => `${folder}f-${i}.png`);
+      emulator.configure({ zones: [{ ...ZONE, quota: { purge_url: { daily: 0 } } }] });
+      await instance("direct")(cosEvent(...urls.map((_, i) => cosRecord({ key: `d/f-${i}.png` }))));
+      configure({ faults: fault?.faults ?? [] });
+      await instance("direct", undefined, settings)(timerEvent()).catch(() => undefined);
+      nextDay();
+      await drainUntilEmpty(settings);
+      const counts = acceptedCounts();
+      const byFolder = counts.get(folder) ?? 0;
+      expect(backlogKeys("queue")).toEqual([]);
+      expect(byFolder).toBe(1);
+      expect(urls.map((url) => [url, (counts.get(url) ?? 0) + byFolder])).toEqual(
+        urls.map((url) => [url, 1]),
+      );
     });
   }
 

@@ -29,10 +29,15 @@ export type QuotaAnswer = Quota | Error;
 
 export interface FakePurgerOptions {
   /** Answer to each purge; default: everything accepted. `n` counts purge calls from 1. */
-  readonly purge?: (targets: readonly string[], n: number, scope: string) => PurgeAnswer;
+  readonly purge?: (targets: readonly string[], n: number, scope: string, type: TaskType) => PurgeAnswer;
   /** Answer to each describeQuota; default: batch 1000, 10,000 a day, all left. */
   readonly quota?: (scope: string, n: number, type: TaskType) => QuotaAnswer;
-  /** Answer to each describeTasks; default: none. */
+  /**
+   * The provider's tasks, or an error, for each describeTasks; default: none. The fake then selects
+   * from them as the real APIs do: by task id, or created within `since`..`until` counted in whole
+   * seconds (both APIs take times without milliseconds), so a task stamped up to a second before
+   * `since` is still listed, and only the caller's own check keeps it from standing in.
+   */
   readonly tasks?: (query: TaskQuery) => TaskRecord[] | Error;
   /** Moves this clock forward by `callMs` during every call, as a real call takes time. */
   readonly clock?: FakeClock;
@@ -96,12 +101,12 @@ export class FakePurger implements Purger {
   async submit(scope: string, targets: readonly string[], options?: TaskCallOptions): Promise<PurgeReceipt> {
     await this.call("purge", scope, targets, options);
     const n = this.purges.length;
-    return settle(this.options.purge?.(targets, n, scope) ?? accepted(n));
+    return settle(this.options.purge?.(targets, n, scope, options?.type ?? "purge_url") ?? accepted(n));
   }
 
   async describeTasks(query: TaskQuery, options?: Partial<CallOptions>): Promise<TaskRecord[]> {
     await this.call("tasks", query.scope, [], options);
-    return settle(this.options.tasks?.(query) ?? []);
+    return settle(this.options.tasks?.(query) ?? []).filter((task) => selects(query, task));
   }
 
   private async call(
@@ -121,4 +126,12 @@ export class FakePurger implements Purger {
 function settle<T>(answer: T | Error): T {
   if (answer instanceof Error) throw answer;
   return answer;
+}
+
+/** Whether a task query selects `task`, at the real APIs' one-second resolution. */
+function selects(query: TaskQuery, task: TaskRecord): boolean {
+  if (query.taskId !== undefined) return task.taskId === query.taskId;
+  const second = (ms: number) => Math.floor(ms / 1_000);
+  if (query.since !== undefined && second(task.createdAt) < second(query.since)) return false;
+  return query.until === undefined || second(task.createdAt) <= second(query.until);
 }

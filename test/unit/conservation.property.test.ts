@@ -1,8 +1,11 @@
 /**
  * Conservation, as a property: random uploads (one file or many per event, each mode), random fault
- * schedules (rate limits, outages, calls that arrive but are not answered, quota refusals, COS write
- * and read failures) and random drain timings. Whatever happens, once the faults are gone and the
- * drains have run, every planned URL was accepted by the provider exactly once.
+ * schedules (rate limits, outages, calls that arrive but are not answered, some of them with a task
+ * list that shows only part of the call for now, a single target's task failing in a drain, quota
+ * refusals, COS write and read failures), random drain timings, and folder collapse on or off.
+ * Whatever happens, once the faults are gone and the drains have run, every planned URL was purged by
+ * a task that succeeded exactly once (by its URL or its folder); only where a task lookup could not
+ * see the call's tasks may it be purged again (the design's price for never losing one).
  *
  * The real handler runs on a fake clock with a scripted purger and an in-memory bucket, so hundreds of
  * runs take seconds; the same guarantees are checked on the emulator by fault-matrix.test.ts.
@@ -11,12 +14,19 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { cosEvent, cosRecord, timerEvent } from "../../src/cli/samples";
 import { createHandler } from "../../src/handler";
-import type { PurgeReceipt, TaskRecord } from "../../src/model";
+import type { PurgeReceipt, TaskRecord, TaskType } from "../../src/model";
 import { FakeClock } from "../support/fake-clock";
 import { apiError, FakePurger } from "../support/fake-purger";
 import { MemoryStore, storageError } from "../support/memory-store";
 
-type Answer = "ok" | "arrivesUnanswered" | "RequestLimitExceeded" | "InternalError" | "NetworkError";
+type Answer =
+  | "ok"
+  | "arrivesUnanswered"
+  | "arrivesUnansweredPartlyListed"
+  | "oneTaskFails"
+  | "RequestLimitExceeded"
+  | "InternalError"
+  | "NetworkError";
 type Step =
   | { readonly kind: "upload"; readonly files: number; readonly mode: "direct" | "queue" | "auto" }
   | { readonly kind: "drain" }
@@ -26,6 +36,9 @@ const answer = fc.constantFrom<Answer>(
   "ok",
   "ok",
   "arrivesUnanswered",
+  "arrivesUnansweredPartlyListed",
+  "oneTaskFails",
+  "oneTaskFails",
   "RequestLimitExceeded",
   "InternalError",
   "NetworkError",
@@ -44,60 +57,88 @@ interface World {
   readonly clock: FakeClock;
   readonly store: MemoryStore;
   readonly purger: FakePurger;
-  /** URL → how many times the provider accepted it. */
-  readonly accepted: Map<string, number>;
+  /** URL → how many successful tasks purged it (its own, or its folder's). */
+  readonly purged: Map<string, number>;
+  /**
+   * URLs whose task a lookup may not tell apart (a call's tasks not all listed yet; a stale sent
+   * record matched by time): purged again by design, never lost.
+   */
+  readonly unseen: Set<string>;
+  /** Planned URLs so far, for what a folder purge covers. */
+  readonly planned: Set<string>;
+  liftFaults(): void;
 }
 
 function world(answers: readonly Answer[], storeFailures: ReadonlySet<number>): World {
   const clock = new FakeClock();
   const store = new MemoryStore(clock);
-  const accepted = new Map<string, number>();
-  const tasks: TaskRecord[] = [];
+  const tasks: (TaskRecord & { hidden?: boolean })[] = [];
   let faultsOn = true;
-  const accept = (targets: readonly string[], n: number): PurgeReceipt => {
-    for (const target of targets) {
-      accepted.set(target, (accepted.get(target) ?? 0) + 1);
-      tasks.push({
-        taskId: `task-${n}`,
-        target,
-        type: "purge_url",
-        status: "success",
-        createdAt: clock.now(),
-      });
-    }
+  const w: Omit<World, "purger"> & { purger?: FakePurger } = {
+    clock,
+    store,
+    purged: new Map(),
+    unseen: new Set(),
+    planned: new Set(),
+    liftFaults: () => {
+      faultsOn = false;
+    },
+  };
+  /** Whether a drain's journal holds a record of this call, written just before it (journal.ts). */
+  const journaled = (targets: readonly string[]) =>
+    [...store.objects].some(([key, { body }]) => {
+      if (!key.includes("/sent/")) return false;
+      const record = JSON.parse(body) as { targets: string[]; taskId?: string };
+      return record.taskId === undefined && record.targets.join("\n") === targets.join("\n");
+    });
+  /** The planned URLs a target purges: itself, or every URL under a folder. */
+  const covered = (target: string, type: TaskType) =>
+    type === "purge_prefix" ? [...w.planned].filter((url) => url.startsWith(target)) : [target];
+  const accept = (targets: readonly string[], n: number, type: TaskType, how: Answer): PurgeReceipt => {
+    targets.forEach((target, index) => {
+      const fails = how === "oneTaskFails" && index === targets.length - 1;
+      const hidden = how === "arrivesUnansweredPartlyListed" && index > 0;
+      const status = fails ? "failed" : "success";
+      tasks.push({ taskId: `task-${n}`, target, type, status, createdAt: clock.now(), hidden });
+      for (const url of covered(target, type)) {
+        if (!fails) w.purged.set(url, (w.purged.get(url) ?? 0) + 1);
+        if (how === "arrivesUnansweredPartlyListed") w.unseen.add(url);
+      }
+    });
     return { requestId: `req-${n}`, taskId: `task-${n}`, failed: [] };
   };
   const purger = new FakePurger("edgeone", {
-    purge: (targets, n) => {
-      const scripted = faultsOn ? (answers[n - 1] ?? "ok") : "ok";
-      if (scripted === "ok") return accept(targets, n);
-      if (scripted === "arrivesUnanswered") {
-        accept(targets, n);
+    purge: (targets, n, _scope, type) => {
+      let scripted = faultsOn ? (answers[n - 1] ?? "ok") : "ok";
+      // Only a drain's journaled call is followed up (a sent record awaits it); a direct purge's
+      // failed task is another matter (issue 13 row 3).
+      if (scripted === "oneTaskFails" && !journaled(targets)) scripted = "ok";
+      if (scripted === "ok" || scripted === "oneTaskFails") return accept(targets, n, type, scripted);
+      if (scripted === "arrivesUnanswered" || scripted === "arrivesUnansweredPartlyListed") {
+        accept(targets, n, type, scripted);
         return apiError("Timeout");
       }
       return apiError(scripted);
     },
-    tasks: (query) =>
-      tasks.filter((task) =>
-        query.taskId ? task.taskId === query.taskId : task.createdAt >= (query.since ?? 0),
-      ),
+    // The fake purger selects by task id or time; hidden tasks show once the faults are gone.
+    tasks: () => tasks.filter((task) => !(faultsOn && task.hidden)).reverse(), // newest first, as listed
   });
   let op = 0;
   store.failWith = (storeOp) => {
     op += 1;
-    return faultsOn && storeFailures.has(op) && storeOp.op !== "list"
-      ? storageError("InternalError")
-      : undefined;
+    const fails = faultsOn && storeFailures.has(op) && storeOp.op !== "list";
+    // A sent record that could not be deleted (its call was refused) is later matched by time: a
+    // task of the same URL sent within 2 s (the retry's, or an earlier failed one) may stand in for it.
+    if (fails && storeOp.op === "delete" && storeOp.key.includes("/sent/")) {
+      const body = store.objects.get(storeOp.key)?.body;
+      for (const url of body ? (JSON.parse(body).covers as string[]) : []) w.unseen.add(url);
+    }
+    return fails ? storageError("InternalError") : undefined;
   };
-  return Object.assign(
-    { clock, store, purger, accepted },
-    { liftFaults: () => (faultsOn = false) },
-  ) as World & {
-    liftFaults(): void;
-  };
+  return Object.assign(w, { purger });
 }
 
-function handlerFor(w: World, mode: string) {
+function handlerFor(w: World, mode: string, collapse: boolean) {
   return createHandler({
     env: {
       ZoneId: "zone-1",
@@ -108,6 +149,8 @@ function handlerFor(w: World, mode: string) {
       PURGE_BACKLOG_BUCKET: "b-1250000000",
       PURGE_BACKLOG_REGION: "ap-guangzhou",
       PURGE_URL_SPELLINGS: "chromium",
+      // Two files under one folder are purged as the folder (each upload has a folder of its own).
+      PURGE_COLLAPSE_MIN_FILES: collapse ? "2" : "0",
     },
     clock: w.clock,
     purgers: { edgeone: w.purger },
@@ -123,14 +166,16 @@ describe("conservation (property)", () => {
         fc.array(step, { minLength: 1, maxLength: 8 }),
         fc.array(answer, { maxLength: 12 }),
         fc.uniqueArray(fc.integer({ min: 1, max: 80 }), { maxLength: 6 }),
-        async (steps, answers, storeFailures) => {
-          const w = world(answers, new Set(storeFailures)) as World & { liftFaults(): void };
+        fc.boolean(),
+        async (steps, answers, storeFailures, collapse) => {
+          const w = world(answers, new Set(storeFailures));
           const handlers = {
-            direct: handlerFor(w, "direct"),
-            queue: handlerFor(w, "queue"),
-            auto: handlerFor(w, "auto"),
+            direct: handlerFor(w, "direct", collapse),
+            queue: handlerFor(w, "queue", collapse),
+            auto: handlerFor(w, "auto", collapse),
           };
-          const planned = new Set<string>();
+          const planned = w.planned;
+          const drain = () => handlers.direct(timerEvent(), context());
           const failedEvents: { event: unknown; mode: keyof typeof handlers }[] = [];
           let file = 0;
           let request = 0;
@@ -141,9 +186,9 @@ describe("conservation (property)", () => {
 
           for (const s of steps) {
             if (s.kind === "wait") w.clock.advance(s.ms);
-            if (s.kind === "drain") await handlers.direct(timerEvent(), context()).catch(() => undefined);
+            if (s.kind === "drain") await drain().catch(() => undefined);
             if (s.kind === "upload") {
-              const keys = Array.from({ length: s.files }, (_, k) => `f-${file + k + 1}.png`);
+              const keys = Array.from({ length: s.files }, (_, k) => `u-${file}/f-${k + 1}.png`);
               file += s.files;
               for (const key of keys) planned.add(`https://www.example.com/${key}`);
               const records = keys.map((key) => cosRecord({ key }));
@@ -166,15 +211,40 @@ describe("conservation (property)", () => {
           // The timer, until nothing is left: sent records without a task id resolve after two minutes.
           for (let round = 0; round < 5; round += 1) {
             w.clock.advance(5 * 60_000);
-            await handlers.direct(timerEvent(), context());
+            await drain();
           }
           expect(w.store.keys(".cos-purge/queue/")).toEqual([]);
-          expect([...planned].map((url) => [url, w.accepted.get(url) ?? 0])).toEqual(
-            [...planned].map((url) => [url, 1]),
-          );
+          const times = (url: string) => w.purged.get(url) ?? 0;
+          // Exactly once, or at least once where a lookup could not see the call's tasks.
+          expect(
+            [...planned].map((url) => [url, w.unseen.has(url) ? Math.min(times(url), 1) : times(url)]),
+          ).toEqual([...planned].map((url) => [url, 1]));
         },
       ),
-      { numRuns: Number(process.env.CONSERVATION_RUNS ?? 300) },
+      {
+        numRuns: Number(process.env.CONSERVATION_RUNS ?? 300),
+        // Counterexamples found before, run every time: an unanswered folder purge whose invocation then
+        // failed (its retry must find the folder's task); a drain's failed task that a window's drain
+        // confirmed before the timer's sweep of failed tasks looked (it must not be queued twice).
+        examples: [
+          [
+            [{ kind: "upload", files: 2, mode: "direct" }],
+            ["NetworkError", "InternalError", "arrivesUnanswered"],
+            [1],
+            true,
+          ],
+          [
+            [
+              { kind: "upload", files: 1, mode: "queue" },
+              { kind: "upload", files: 1, mode: "queue" },
+              { kind: "wait", ms: 0 },
+            ],
+            ["oneTaskFails"],
+            [],
+            false,
+          ],
+        ],
+      },
     );
   });
 });

@@ -174,6 +174,28 @@ describe("drainBacklog", () => {
     expect(await queued()).toEqual([]);
   });
 
+  it("collapse on, a drain killed after its folder purge: the next one removes every URL the folder covers, sending nothing", async () => {
+    const edgeone = new FakePurger("edgeone");
+    const { backlog, deps, store, queued, sent } = setup(
+      { edgeone },
+      { collapse: { minFiles: 10, allowRoot: false } },
+    );
+    await defer(backlog, urls(20, "assets/js/"));
+    store.failWith = (op) =>
+      (op.op === "delete" || op.op === "put") && op.key.includes("/queue/")
+        ? storageError("Killed")
+        : undefined;
+    await expect(drainBacklog(deps())).rejects.toThrow(/Killed/);
+    expect(edgeone.purges.map((call) => call.targets)).toEqual([["https://www.example.com/assets/js/"]]);
+    // The record, as stored, says which queued URLs the folder stands for.
+    expect(await sent()).toMatchObject([{ covers: urls(20, "assets/js/") }]);
+
+    store.failWith = undefined;
+    await drainBacklog(deps());
+    expect(edgeone.purges).toHaveLength(1);
+    expect(await queued()).toEqual([]);
+  });
+
   it("a submit that timed out: the next drain finds the task by time and does not resend", async () => {
     let calls = 0;
     const tasks: TaskRecord[] = [];
@@ -239,6 +261,39 @@ describe("drainBacklog", () => {
     // The requeued targets were purged again by the same drain.
     expect(edgeone.purges.at(-1)?.targets).toEqual(urls(4).slice(2));
     expect(await queued()).toEqual([]);
+  });
+
+  it("a task that fails every time: each drain queues its target again with a try counted, and the alarm fires once the tries pass the limit", async () => {
+    const edgeone = new FakePurger("edgeone", {
+      tasks: (query) =>
+        urls(1).map((target) => ({
+          taskId: query.taskId ?? "",
+          target,
+          type: "purge_url" as const,
+          status: "failed" as const,
+          createdAt: 0,
+          failType: "taskFailed",
+        })),
+    });
+    const { backlog, deps, lines, clock } = setup(
+      { edgeone },
+      { alarm: { maxAgeMs: 24 * 3_600_000, maxTries: 2 } },
+    );
+    const queuedAt = clock.now();
+    await defer(backlog, urls(1));
+    const alarms: unknown[] = [];
+    for (let drain = 1; drain <= 4; drain += 1) {
+      clock.advance(60_000);
+      const report = await drainBacklog(deps());
+      expect(report).toMatchObject({ purged: 1, requeued: drain === 1 ? 0 : 1 });
+      alarms.push(lines.filter((line) => line.msg === "backlog overdue").length);
+    }
+    expect(edgeone.purges).toHaveLength(4);
+    expect(alarms).toEqual([0, 0, 0, 1]);
+    const alarm = lines.find((line) => line.msg === "backlog overdue");
+    expect(alarm).toMatchObject({ targets: 1, mostTries: 3, reasons: { TaskFailed: 1 } });
+    // The age counts from the first deferral, not from the latest requeue.
+    expect(alarm?.oldestAgeMs).toBe(clock.now() - queuedAt);
   });
 
   it("raises the overdue alarm with counts and the oldest age", async () => {
