@@ -241,7 +241,7 @@ export function backlogTable(runs: readonly BacklogRun[]): string {
     return (
       `| ${run.entries.toLocaleString("en")} | ${run.invocations.length}${run.left > 0 ? ` (${run.left.toLocaleString("en")} entries left)` : ""} ` +
       `| ${seconds(Math.max(...ms))} (${seconds(run.timeLimitMs)}) | ${over} ` +
-      `| ${Math.min(...purged).toLocaleString("en")} / ${median(purged).toLocaleString("en")} ` +
+      `| ${Math.min(...purged).toLocaleString("en")} / ${Math.round(median(purged)).toLocaleString("en")} ` +
       `| ${run.purgeCalls}${counted} | ${run.cosRequests.toLocaleString("en")} (${(run.cosRequests / run.entries).toFixed(2)}) ` +
       `| ${seconds(run.totalMs)} | ${run.accepted.toLocaleString("en")}, ${run.lost}, ${run.duplicates} |`
     );
