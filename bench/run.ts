@@ -12,10 +12,14 @@
  * `npm run bench -- --only streams` (a group: `bursts`, `streams`; or scenarios: `flood,single`) runs
  * only those scenarios and prints their tables,
  * leaving BENCHMARKS.md and README.md as they are (a subset is no basis for them).
+ * `npm run bench -- --only backlog` drains backlogs of 10,000 and 100,000 entries (backlog.ts, minutes:
+ * not part of the whole run) and replaces BENCHMARKS.md's backlog section, which the whole run keeps;
+ * `--entries 2000` drains one size of your choice and only prints it.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { resolve } from "node:path";
+import { BACKLOG_SIZES, backlogTable, runBacklog } from "./backlog";
 import { startRemoteEmulator } from "./emulator";
 import { type Figures, figuresComment, withFigures } from "./figures";
 import {
@@ -127,10 +131,67 @@ async function onlySome(names: string): Promise<void> {
   );
 }
 
+const BACKLOG_START = "<!-- bench:backlog -->";
+const BACKLOG_END = "<!-- /bench:backlog -->";
+
+/** BENCHMARKS.md's backlog section as `--only backlog` last wrote it, markers included ("" if none). */
+function backlogSectionOf(benchmarks: string): string {
+  const from = benchmarks.indexOf(BACKLOG_START);
+  const to = benchmarks.indexOf(BACKLOG_END);
+  return from < 0 || to < from ? "" : benchmarks.slice(from, to + BACKLOG_END.length);
+}
+
+/** `--only backlog`: each size drained on its own emulator; the section of BENCHMARKS.md replaced. */
+async function backlogOnly(): Promise<void> {
+  const started = Date.now();
+  const entriesArg = process.argv.indexOf("--entries");
+  const sizes = entriesArg >= 0 ? [Number(process.argv[entriesArg + 1])] : [...BACKLOG_SIZES];
+  if (sizes.some((size) => !Number.isInteger(size) || size < 1))
+    throw new Error(`--entries ${process.argv[entriesArg + 1]}: not a whole number of entries`);
+  const emulator = await startRemoteEmulator();
+  const runs = [];
+  try {
+    for (const size of sizes) runs.push(await runBacklog(emulator, size, (line) => console.log(line)));
+  } finally {
+    emulator.stop();
+  }
+  const table = backlogTable(runs);
+  const took = ((Date.now() - started) / 1000).toFixed(0);
+  console.log(`\n${table}\n\n${took} s`);
+  if (entriesArg >= 0) return console.log("BENCHMARKS.md left as it is (--entries)");
+  const section = `${BACKLOG_START}
+## Draining a large backlog (issues 13 and 15)
+
+Written by \`npm run bench -- --only backlog\` (bench/backlog.ts) on ${new Date().toISOString().slice(0, 10)}, in ${took} s;
+not part of the whole \`npm run bench\`. Machine: ${machine()}.
+
+The queue holds one entry per URL, as uploads in \`queue\` mode write them (stored straight into the
+emulator's bucket). Timer invocations of the built \`dist/index.js\`, one after another on one warm
+instance, each with SCF's default limit of 60 s (\`time_limit_in_ms\`), drain it until it is empty,
+against 30 ms per call (COS and EdgeOne) and 20 requests/s per action. Counted from what the emulator
+received: every \`CreatePurgeTask\` and every COS request (list, read, write, delete: the lease, the
+journal and the entries). "Accepted" counts the URLs of accepted purge calls with repeats; lost are URLs
+never accepted, duplicates URLs accepted more than once. The last invocation drains what is left, so it
+is the minimum.
+
+${table}
+${BACKLOG_END}`;
+  const path = resolve(ROOT, "BENCHMARKS.md");
+  const benchmarks = readFileSync(path, "utf8");
+  const old = backlogSectionOf(benchmarks);
+  writeFileSync(
+    path,
+    old === "" ? `${benchmarks.trimEnd()}\n\n${section}\n` : benchmarks.replace(old, () => section),
+  );
+  console.log("BENCHMARKS.md (backlog section) written");
+}
+
 async function main(): Promise<void> {
   if (process.argv.includes("--readme")) return readmeFiguresOnly();
   const only = process.argv.indexOf("--only");
+  if (only >= 0 && process.argv[only + 1] === "backlog") return backlogOnly();
   if (only >= 0) return onlySome(process.argv[only + 1] ?? "");
+  const previousBacklog = backlogSectionOf(readFileSync(resolve(ROOT, "BENCHMARKS.md"), "utf8"));
   const started = Date.now();
   const script = await bundleWorker();
   const emulator = await startRemoteEmulator();
@@ -195,7 +256,7 @@ the shared machine's load.
 ${streamTable(runs)}
 
 ${streamTargets(runs).join("\n")}
-`,
+${previousBacklog === "" ? "" : `\n${previousBacklog}\n`}`,
   );
   // README.md quotes some of these; its sentence is rewritten from them (test/unit/bench-figures.test.ts).
   const readme = resolve(ROOT, "README.md");

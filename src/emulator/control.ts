@@ -7,6 +7,8 @@
  *     POST /_emulator/reset[?config=1][&cos=1]  forget calls, tasks and used quota (and the config with
  *                                     ?config=1, the COS objects with ?cos=1)
  *     GET  /_emulator/cos/objects[?bucket=&prefix=&body=1]  the COS objects (with their text with body=1)
+ *     POST /_emulator/cos/objects     store objects as they are, no COS call recorded: a set-up of many
+ *                                     (`{ "bucket": "...", "objects": [{ "key": "...", "body": "..." }] }`)
  */
 
 import { lookup } from "./api-error";
@@ -72,7 +74,39 @@ const CONTROL_ROUTES: Readonly<Record<string, ControlRoute>> = {
       })),
     };
   },
+  "POST /_emulator/cos/objects": ({ state, body }) => {
+    const input = readObjectsInput(body);
+    if (typeof input === "string") return { status: 400, body: { error: input } };
+    const now = state.now();
+    for (const object of input.objects) {
+      state.objects.put(input.bucket, object.key, Buffer.from(object.body, "utf8"), "application/json", now);
+    }
+    return { status: 200, body: { stored: input.objects.length } };
+  },
 };
+
+/** The body of `POST /_emulator/cos/objects`, or what is wrong with it (naming the field and the value). */
+function readObjectsInput(
+  body: Buffer,
+): { bucket: string; objects: { key: string; body: string }[] } | string {
+  let input: unknown;
+  try {
+    input = JSON.parse(body.toString("utf8"));
+  } catch (error) {
+    return `The body is not JSON: ${(error as Error).message}`;
+  }
+  const { bucket, objects } = (input ?? {}) as { bucket?: unknown; objects?: unknown };
+  if (typeof bucket !== "string" || bucket === "")
+    return `bucket ${JSON.stringify(bucket)} is not a bucket name (a non-empty string).`;
+  if (!Array.isArray(objects)) return "objects is not a list of { key, body }.";
+  const bad = objects.findIndex(
+    (object: { key?: unknown; body?: unknown } | null) =>
+      typeof object?.key !== "string" || object.key === "" || typeof object.body !== "string",
+  );
+  if (bad >= 0)
+    return `objects[${bad}] ${JSON.stringify(objects[bad]).slice(0, 200)} is not { key: non-empty string, body: string }.`;
+  return { bucket, objects };
+}
 
 /** Answers a request under `/_emulator/`; 404 listing the routes for anything else. */
 export function handleControl(method: string, path: string, request: ControlRequest): ControlReply {

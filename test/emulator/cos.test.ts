@@ -287,6 +287,53 @@ describe("COS XML API", () => {
     });
   });
 
+  it("lists in UTF-8 byte order after overwrites and deletes, a marker that is no key starting after it", async () => {
+    const cos = cosClient(emulator);
+    // "é" (U+00E9, bytes C3 A9) sorts after "z" in UTF-8, and "\uFF5E" after "\u{1F600}" in UTF-16 only.
+    const keys = ["q/é", "q/z", "q/a", "q/\uFF5E", "q/\u{1F600}", "q/m", "q/b", "p/x"];
+    for (const key of keys) await cos.putObject({ ...BUCKET, Key: key, Body: key });
+    await cos.putObject({ ...BUCKET, Key: "q/m", Body: "again" });
+    await cos.deleteObject({ ...BUCKET, Key: "q/b" });
+
+    const all = await cos.getBucket({ ...BUCKET, Prefix: "q/" });
+    const afterMarker = await cos.getBucket({ ...BUCKET, Prefix: "q/", Marker: "q/n", MaxKeys: 2 });
+
+    expect(all.Contents.map((object) => object.Key)).toEqual([
+      "q/a",
+      "q/m",
+      "q/z",
+      "q/é",
+      "q/\uFF5E",
+      "q/\u{1F600}",
+    ]);
+    expect(afterMarker.Contents.map((object) => object.Key)).toEqual(["q/z", "q/é"]);
+    expect(afterMarker.IsTruncated).toBe("true");
+  });
+
+  it("stores objects posted to the control API without recording a COS call, and refuses a malformed one by field", async () => {
+    const post = (body: unknown) =>
+      fetch(`${emulator.url}/_emulator/cos/objects`, { method: "POST", body: JSON.stringify(body) });
+
+    const stored = await post({
+      bucket: BUCKET.Bucket,
+      objects: [
+        { key: "seed/2", body: "two" },
+        { key: "seed/1", body: "one" },
+      ],
+    });
+    const refused = await post({
+      bucket: BUCKET.Bucket,
+      objects: [{ key: "seed/3", body: "x" }, { key: "" }],
+    });
+    const listed = await cosClient(emulator).getBucket({ ...BUCKET, Prefix: "seed/" });
+
+    expect(await stored.json()).toEqual({ stored: 2 });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/^objects\[1\] \{"key":""\}/);
+    expect(listed.Contents.map((object) => object.Key)).toEqual(["seed/1", "seed/2"]);
+    expect(emulator.calls().map((call) => call.action)).toEqual(["GetBucket"]);
+  });
+
   it("keeps objects across reset() unless asked, and lists them on the control API", async () => {
     await cosClient(emulator).putObject({ ...BUCKET, Key: "keep/me", Body: "kept" });
 

@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { lookup } from "../api-error";
 import type { BucketVersioning, EmulatorBucket } from "../config";
 import { CosError } from "./errors";
-import { type CosObjects, compareKeys } from "./objects";
+import type { CosObjects } from "./objects";
 import { listBucketXml, versioningXml } from "./xml";
 
 /** GET Bucket returns at most 1,000 keys a page (List Objects reference: max-keys "up to 1,000"). */
@@ -151,9 +151,8 @@ function getBucket(request: CosOperationRequest): CosAnswer {
     throw new CosError("InvalidArgument", `encoding-type "${encodingType}" is not url.`);
   }
   const maxKeys = readMaxKeys(query.get("max-keys"));
-  const matching = request.objects
-    .list(bucket.name, prefix)
-    .filter((object) => marker === "" || compareKeys(object.key, marker) > 0);
+  // One key more than the page shows says whether the listing is truncated.
+  const matching = request.objects.page(bucket.name, prefix, marker, maxKeys + 1);
   const page = matching.slice(0, maxKeys);
   const isTruncated = matching.length > page.length;
   const xml = listBucketXml({
