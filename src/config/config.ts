@@ -1,6 +1,6 @@
 /**
  * Settings, read once at cold start from environment variables (SCF's only configuration channel) and
- * validated with the zod schemas of settings.ts. Every problem is collected into one `ConfigError`, so a
+ * validated with the zod schemas of schemas.ts. Every problem is collected into one `ConfigError`, so a
  * user fixes them all in one go.
  *
  * Domain settings keep the names of Tencent's templates, so users switch without renaming: `ZoneId` and
@@ -11,7 +11,9 @@ import type { ZodMiniType } from "zod/mini";
 import type { Config, Site } from "../model";
 import { CosPurgeError } from "../report/errors";
 import { maskSecrets, secretsIn } from "../report/redact";
-import { DOCS, FAMILIES, type Family, LOCAL_HOST, SCALARS, type Scalar } from "./settings";
+import { LOCAL_HOST } from "./locations";
+import { FAMILIES, type Family, SCALARS, type Scalar } from "./schemas";
+import { DOCS } from "./settings";
 
 export { SETTINGS, type SettingDoc } from "./settings";
 

@@ -6,7 +6,8 @@
  * and the pipeline (api.ts) wraps it into that envelope.
  */
 
-import type { z } from "zod";
+import type { output, ZodMiniType } from "zod/mini";
+import { ENGLISH_MESSAGES } from "./english";
 
 /** An API error as Tencent Cloud reports it: a dotted code such as `LimitExceeded.DailyQuota` and a message. */
 export class ApiError extends Error {
@@ -26,12 +27,12 @@ export class ApiError extends Error {
  * define (the real gateway rejects those, which catches misspelt fields early), and `invalidCode` (the
  * service's own parameter error, e.g. `InvalidParameter.CdnParamError`) for a value of the wrong type or range.
  */
-export function parseParams<S extends z.ZodType>(
+export function parseParams<S extends ZodMiniType>(
   schema: S,
   params: unknown,
   invalidCode = "InvalidParameter",
-): z.output<S> {
-  const result = schema.safeParse(params, { reportInput: true });
+): output<S> {
+  const result = schema.safeParse(params, { ...ENGLISH_MESSAGES, reportInput: true });
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   if (issue === undefined) throw new ApiError(invalidCode, "The request parameters are invalid.");

@@ -7,7 +7,7 @@
  * - statuses `process`, `done`, `fail` (push also `invalid`, not emulated).
  */
 
-import { z } from "zod";
+import { enum as enumOf, gte, int, lte, optional, type output, strictObject, string } from "zod/mini";
 import type { ActionContext } from "./action";
 import { ApiError, parseParams } from "./api-error";
 import { paginate, type TaskPhase, type TaskRecord, taskPhase } from "./tasks";
@@ -25,30 +25,30 @@ const CDN_STATUS: Readonly<Record<TaskPhase, string>> = {
 };
 
 const common = {
-  StartTime: z.string().optional(),
-  EndTime: z.string().optional(),
-  TaskId: z.string().optional(),
-  Offset: z.int().min(0).optional(),
-  Limit: z.int().min(1).max(1000).optional(),
-  Keyword: z.string().optional(),
-  Area: z
-    .enum(["mainland", "overseas", "global"], { error: "must be mainland, overseas or global" })
-    .optional(),
+  StartTime: optional(string()),
+  EndTime: optional(string()),
+  TaskId: optional(string()),
+  Offset: optional(int().check(gte(0))),
+  Limit: optional(int().check(gte(1), lte(1000))),
+  Keyword: optional(string()),
+  Area: optional(
+    enumOf(["mainland", "overseas", "global"], { error: "must be mainland, overseas or global" }),
+  ),
 };
-const describePurgeTasksParams = z.strictObject({
+const describePurgeTasksParams = strictObject({
   ...common,
-  PurgeType: z.enum(["url", "path"], { error: "must be url or path" }).optional(),
-  Status: z.enum(["fail", "done", "process"], { error: "must be fail, done or process" }).optional(),
+  PurgeType: optional(enumOf(["url", "path"], { error: "must be url or path" })),
+  Status: optional(enumOf(["fail", "done", "process"], { error: "must be fail, done or process" })),
 });
-const describePushTasksParams = z.strictObject({
+const describePushTasksParams = strictObject({
   ...common,
-  Status: z
-    .enum(["fail", "done", "process", "invalid"], { error: "must be fail, done, process or invalid" })
-    .optional(),
+  Status: optional(
+    enumOf(["fail", "done", "process", "invalid"], { error: "must be fail, done, process or invalid" }),
+  ),
 });
 
 type CommonParams = Pick<
-  z.output<typeof describePushTasksParams>,
+  output<typeof describePushTasksParams>,
   "StartTime" | "EndTime" | "TaskId" | "Keyword" | "Area" | "Status"
 >;
 

@@ -10,7 +10,7 @@
  * - Directory targets end with `/`; a bad Area, FlushType or target is `InvalidParameter.CdnParamError`.
  */
 
-import { z } from "zod";
+import { array, boolean, optional, strictObject, string } from "zod/mini";
 import { type ActionContext, type ActionTable, urlHost } from "./action";
 import { ApiError, lookup, parseParams } from "./api-error";
 import { describePurgeTasks, describePushTasks } from "./cdn-tasks";
@@ -48,28 +48,28 @@ const QUOTA_LABELS: Readonly<Record<CdnQuotaKind, string>> = {
 const FLUSH_TYPES: readonly string[] = ["flush", "delete"];
 const PARAM_ERROR = "InvalidParameter.CdnParamError";
 
-const httpHeader = z.strictObject({ Name: z.string(), Value: z.string() });
+const httpHeader = strictObject({ Name: string(), Value: string() });
 
-const purgeUrlsParams = z.strictObject({
-  Urls: z.array(z.string()),
-  Area: z.string().optional(),
-  UrlEncode: z.boolean().optional(),
+const purgeUrlsParams = strictObject({
+  Urls: array(string()),
+  Area: optional(string()),
+  UrlEncode: optional(boolean()),
 });
-const purgePathParams = z.strictObject({
-  Paths: z.array(z.string()),
-  FlushType: z.string(),
-  Area: z.string().optional(),
-  UrlEncode: z.boolean().optional(),
+const purgePathParams = strictObject({
+  Paths: array(string()),
+  FlushType: string(),
+  Area: optional(string()),
+  UrlEncode: optional(boolean()),
 });
-const pushUrlsParams = z.strictObject({
-  Urls: z.array(z.string()),
-  UserAgent: z.string().optional(),
-  Area: z.string().optional(),
-  Layer: z.string().optional(),
-  ParseM3U8: z.boolean().optional(),
-  DisableRange: z.boolean().optional(),
-  Headers: z.array(httpHeader).optional(),
-  UrlEncode: z.boolean().optional(),
+const pushUrlsParams = strictObject({
+  Urls: array(string()),
+  UserAgent: optional(string()),
+  Area: optional(string()),
+  Layer: optional(string()),
+  ParseM3U8: optional(boolean()),
+  DisableRange: optional(boolean()),
+  Headers: optional(array(httpHeader)),
+  UrlEncode: optional(boolean()),
 });
 interface Submission {
   readonly kind: CdnQuotaKind;
@@ -129,12 +129,12 @@ export const CDN_ACTIONS: ActionTable = {
   },
 
   DescribePurgeQuota: (raw, context) => {
-    parseParams(z.strictObject({}), raw, PARAM_ERROR);
+    parseParams(strictObject({}), raw, PARAM_ERROR);
     return { UrlPurge: quotaRows(context, "url"), PathPurge: quotaRows(context, "path") };
   },
 
   DescribePushQuota: (raw, context) => {
-    parseParams(z.strictObject({}), raw, PARAM_ERROR);
+    parseParams(strictObject({}), raw, PARAM_ERROR);
     return { UrlPush: quotaRows(context, "push") };
   },
 

@@ -7,39 +7,60 @@
  * {@link DEFAULT_EMULATOR_CONFIG} (so `{"cdn":{"domains":["a.example"]}}` keeps the default CDN quotas).
  */
 
-import { z } from "zod";
+import {
+  array,
+  enum as enumOf,
+  gte,
+  type input,
+  int,
+  keyof,
+  lte,
+  minLength,
+  optional,
+  type output,
+  partial,
+  pipe,
+  refine,
+  regex,
+  strictObject,
+  string,
+  transform,
+} from "zod/mini";
+import { ENGLISH_MESSAGES } from "./english";
 import { type Fault, faultSchema } from "./faults";
 
 /** A bare hostname, as EdgeOne zones and CDN accounts list their domains (no scheme, port or path). */
 export const HOSTNAME =
   /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
-const count = z.int().min(0);
-const hostname = z
-  .string()
-  .regex(HOSTNAME, "must be a bare hostname such as www.example.com (no scheme, port or path)")
-  .transform((name) => name.toLowerCase());
-const quotaLimitInput = z.strictObject({ batch: count.optional(), daily: count.optional() });
+const count = int().check(gte(0));
+const hostname = pipe(
+  string().check(
+    regex(HOSTNAME, "must be a bare hostname such as www.example.com (no scheme, port or path)"),
+  ),
+  transform((name: string) => name.toLowerCase()),
+);
+const quotaLimitInput = strictObject({ batch: optional(count), daily: optional(count) });
 
-const teoQuotaInput = z
-  .strictObject({
+const teoQuotaInput = partial(
+  strictObject({
     purge_url: quotaLimitInput,
     purge_prefix: quotaLimitInput,
     purge_host: quotaLimitInput,
     purge_all: quotaLimitInput,
     purge_cache_tag: quotaLimitInput,
     prefetch_url: quotaLimitInput,
-  })
-  .partial();
-const cdnQuotaInput = z
-  .strictObject({ url: quotaLimitInput, path: quotaLimitInput, push: quotaLimitInput })
-  .partial();
+  }),
+);
+const cdnQuotaInput = partial(
+  strictObject({ url: quotaLimitInput, path: quotaLimitInput, push: quotaLimitInput }),
+);
 
 /** The quota types DescribeContentQuota reports: the five purge types, then `prefetch_url`. */
-export const TEO_QUOTA_TYPES = teoQuotaInput.keyof().options;
+export const TEO_QUOTA_TYPES = keyof(teoQuotaInput).options;
 export type TeoQuotaType = (typeof TEO_QUOTA_TYPES)[number];
 /** CDN quota kinds: URL purge, directory (path) purge and URL push (prefetch). */
-export const CDN_QUOTA_KINDS = cdnQuotaInput.keyof().options;
+export const CDN_QUOTA_KINDS = keyof(cdnQuotaInput).options;
 export type CdnQuotaKind = (typeof CDN_QUOTA_KINDS)[number];
 
 /**
@@ -47,60 +68,63 @@ export type CdnQuotaKind = (typeof CDN_QUOTA_KINDS)[number];
  * APPID); the SDK splits it at the last `-` and refuses other names.
  */
 export const BUCKET_NAME = /^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?-\d{1,20}$/;
-const bucketInput = z.strictObject({
-  name: z.string().regex(BUCKET_NAME, "must be <name>-<APPID>, e.g. examplebucket-1250000000"),
-  region: z.string().regex(/^[a-z]+(?:-[a-z0-9]+)+$/, "must be a COS region such as ap-guangzhou"),
+const bucketInput = strictObject({
+  name: string().check(regex(BUCKET_NAME, "must be <name>-<APPID>, e.g. examplebucket-1250000000")),
+  region: string().check(regex(/^[a-z]+(?:-[a-z0-9]+)+$/, "must be a COS region such as ap-guangzhou")),
   /** Versioning as GetBucketVersioning reports it; omitted = never enabled. */
-  versioning: z.enum(["Enabled", "Suspended"]).optional(),
+  versioning: optional(enumOf(["Enabled", "Suspended"])),
 });
 
-const zoneInput = z.strictObject({
-  zoneId: z.string().min(1),
-  domains: z.array(hostname),
-  quota: teoQuotaInput.optional(),
+const zoneInput = strictObject({
+  zoneId: string().check(minLength(1)),
+  domains: array(hostname),
+  quota: optional(teoQuotaInput),
 });
 
 /** Schema of the body of `POST /_emulator/config`. Every field is optional. */
-export const emulatorConfigInputSchema = z.strictObject({
-  credentials: z
-    .array(z.strictObject({ secretId: z.string().min(1), secretKey: z.string().min(1) }))
-    .min(1)
-    .optional(),
-  zones: z
-    .array(zoneInput)
-    .refine(
-      (zones) => new Set(zones.map((zone) => zone.zoneId)).size === zones.length,
-      "zoneId must be unique",
-    )
-    .optional(),
-  cdn: z.strictObject({ domains: z.array(hostname).optional(), quota: cdnQuotaInput.optional() }).optional(),
-  cos: z
-    .strictObject({
-      buckets: z
-        .array(bucketInput)
-        .refine(
-          (buckets) => new Set(buckets.map((bucket) => bucket.name)).size === buckets.length,
-          "bucket names must be unique",
-        )
-        .optional(),
-    })
-    .optional(),
-  faults: z.array(faultSchema).optional(),
+export const emulatorConfigInputSchema = strictObject({
+  credentials: optional(
+    array(
+      strictObject({ secretId: string().check(minLength(1)), secretKey: string().check(minLength(1)) }),
+    ).check(minLength(1)),
+  ),
+  zones: optional(
+    array(zoneInput).check(
+      refine(
+        (zones) => new Set(zones.map((zone) => zone.zoneId)).size === zones.length,
+        "zoneId must be unique",
+      ),
+    ),
+  ),
+  cdn: optional(strictObject({ domains: optional(array(hostname)), quota: optional(cdnQuotaInput) })),
+  cos: optional(
+    strictObject({
+      buckets: optional(
+        array(bucketInput).check(
+          refine(
+            (buckets) => new Set(buckets.map((bucket) => bucket.name)).size === buckets.length,
+            "bucket names must be unique",
+          ),
+        ),
+      ),
+    }),
+  ),
+  faults: optional(array(faultSchema)),
   /** Requests per second per service and action; 0 turns the limit off. */
-  rateLimit: count.optional(),
+  rateLimit: optional(count),
   /** Latency added to every API call, in milliseconds. */
-  latencyMs: count.max(600_000).optional(),
-  tasks: z
-    .strictObject({
-      processingMs: count.optional(),
-      outcome: z.enum(["success", "failed", "timeout"]).optional(),
-      failTargets: z.array(z.string().min(1)).optional(),
-    })
-    .optional(),
+  latencyMs: optional(int().check(gte(0), lte(600_000))),
+  tasks: optional(
+    strictObject({
+      processingMs: optional(count),
+      outcome: optional(enumOf(["success", "failed", "timeout"])),
+      failTargets: optional(array(string().check(minLength(1)))),
+    }),
+  ),
 });
 
 /** What `POST /_emulator/config` and `Emulator.configure` accept (see docs/emulator.md). */
-export type EmulatorConfigInput = z.input<typeof emulatorConfigInputSchema>;
+export type EmulatorConfigInput = input<typeof emulatorConfigInputSchema>;
 
 /** Targets one request may carry (`batch`) and targets accepted per day (`daily`). */
 export interface QuotaLimit {
@@ -205,7 +229,7 @@ export const DEFAULT_EMULATOR_CONFIG: EmulatorConfig = deepFreeze({
  * @throws {EmulatorConfigError} naming each offending field.
  */
 export function applyConfigInput(current: EmulatorConfig, raw: unknown): EmulatorConfig {
-  const result = emulatorConfigInputSchema.safeParse(raw);
+  const result = emulatorConfigInputSchema.safeParse(raw, ENGLISH_MESSAGES);
   if (!result.success) {
     const problems = result.error.issues.map((issue) =>
       issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message,
@@ -242,7 +266,7 @@ export function applyConfigInput(current: EmulatorConfig, raw: unknown): Emulato
   });
 }
 
-type QuotaLimitInput = z.output<typeof quotaLimitInput>;
+type QuotaLimitInput = output<typeof quotaLimitInput>;
 
 function fillQuota<K extends string>(
   keys: readonly K[],

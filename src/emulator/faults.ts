@@ -9,7 +9,21 @@
  * run out is discarded.
  */
 
-import { z } from "zod";
+import {
+  _default,
+  discriminatedUnion,
+  enum as enumOf,
+  gte,
+  type input,
+  int,
+  literal,
+  lte,
+  minLength,
+  optional,
+  type output,
+  strictObject,
+  string,
+} from "zod/mini";
 
 /**
  * The emulated services: `teo` and `cdn` are told apart by `X-TC-Version` (a loopback endpoint names
@@ -19,36 +33,39 @@ export type Service = "teo" | "cdn" | "cos";
 
 const target = {
   /** The API action to hit, e.g. `CreatePurgeTask`, or `*` for all of them. */
-  action: z.string().min(1),
+  action: string().check(minLength(1)),
   /** Narrows the fault to one service; omitted = every service. */
-  service: z.enum(["teo", "cdn", "cos"]).optional(),
+  service: optional(enumOf(["teo", "cdn", "cos"])),
   /** How many matching calls the fault hits; omitted = every matching call. */
-  times: z.int().min(1).optional(),
+  times: optional(int().check(gte(1))),
 };
 
+/** An HTTP error status. */
+const httpStatus = int().check(gte(400), lte(599));
+
 /** One scripted fault. Validated by `POST /_emulator/config`; see docs/emulator.md for examples. */
-export const faultSchema = z.discriminatedUnion("kind", [
+export const faultSchema = discriminatedUnion("kind", [
   /** Answer with an API error (HTTP 200 and an `Error` object), exactly as the real service would. */
-  z.strictObject({
+  strictObject({
     ...target,
-    kind: z.literal("error"),
-    code: z.string().min(1).default("InternalError"),
-    message: z.string().optional(),
+    kind: literal("error"),
+    code: _default(string().check(minLength(1)), "InternalError"),
+    message: optional(string()),
     /** COS only (its errors are HTTP statuses with an XML body): default from the code, e.g. 500 for InternalError. */
-    status: z.int().min(400).max(599).optional(),
+    status: optional(httpStatus),
   }),
   /** Answer with a bare HTTP error status, as a failing gateway does; the SDK reports it as `httpCode`. */
-  z.strictObject({ ...target, kind: z.literal("http"), status: z.int().min(400).max(599).default(502) }),
+  strictObject({ ...target, kind: literal("http"), status: _default(httpStatus, 502) }),
   /** Destroy the connection without answering; the SDK reports a network error. */
-  z.strictObject({ ...target, kind: z.literal("drop") }),
+  strictObject({ ...target, kind: literal("drop") }),
   /** Hold the answer back for `delayMs`, then carry on (a client with a shorter timeout gives up first). */
-  z.strictObject({ ...target, kind: z.literal("delay"), delayMs: z.int().min(0).max(600_000) }),
+  strictObject({ ...target, kind: literal("delay"), delayMs: int().check(gte(0), lte(600_000)) }),
 ]);
 
 /** A fault as written in a config (defaults such as `code` and `status` may be left out). */
-export type FaultInput = z.input<typeof faultSchema>;
+export type FaultInput = input<typeof faultSchema>;
 /** A validated fault, defaults filled in. */
-export type Fault = z.output<typeof faultSchema>;
+export type Fault = output<typeof faultSchema>;
 export type FaultKind = Fault["kind"];
 /** A fault that decides the outcome of a call (as opposed to `delay`, which only slows it). */
 export type TerminalFault = Exclude<Fault, { kind: "delay" }>;

@@ -9,7 +9,7 @@
  * `InvalidParameter.ParameterError` is the service's general one.
  */
 
-import { z } from "zod";
+import { array, boolean, gte, int, lte, maxLength, optional, strictObject, string } from "zod/mini";
 import { type ActionContext, urlHost } from "./action";
 import { ApiError, lookup, parseParams } from "./api-error";
 import { paginate, type TaskRecord, taskPhase } from "./tasks";
@@ -18,21 +18,21 @@ import { isoSeconds, parseIsoTime } from "./time";
 
 const MAX_RANGE_MS = 7 * 24 * 60 * 60 * 1000;
 
-const describeTasksParams = z.strictObject({
-  ZoneId: z.string(),
-  StartTime: z.string().optional(),
-  EndTime: z.string().optional(),
-  Offset: z.int().min(0).optional(),
-  Limit: z.int().min(1).max(1000).optional(),
-  Filters: z
-    .array(
-      z.strictObject({
-        Name: z.string(),
-        Values: z.array(z.string()).max(20),
-        Fuzzy: z.boolean().optional(),
+const describeTasksParams = strictObject({
+  ZoneId: string(),
+  StartTime: optional(string()),
+  EndTime: optional(string()),
+  Offset: optional(int().check(gte(0))),
+  Limit: optional(int().check(gte(1), lte(1000))),
+  Filters: optional(
+    array(
+      strictObject({
+        Name: string(),
+        Values: array(string()).check(maxLength(20)),
+        Fuzzy: optional(boolean()),
       }),
-    )
-    .optional(),
+    ),
+  ),
 });
 
 type TaskFilter = (task: TaskRecord, values: readonly string[], fuzzy: boolean, now: number) => boolean;

@@ -9,7 +9,7 @@
  * - An unknown ZoneId is answered with `UnauthorizedOperation.NoPermission` (teo-zone.ts says why).
  */
 
-import { z } from "zod";
+import { array, boolean, optional, type output, strictObject, string } from "zod/mini";
 import { type ActionContext, type ActionTable, urlHost } from "./action";
 import { ApiError, parseParams } from "./api-error";
 import { type EmulatorZone, HOSTNAME, TEO_QUOTA_TYPES, type TeoQuotaType } from "./config";
@@ -27,25 +27,25 @@ interface SortedTargets {
   readonly failed: readonly { Reason: string; Targets: string[] }[];
 }
 
-const cacheTagParam = z.strictObject({ Domains: z.array(z.string()) });
+const cacheTagParam = strictObject({ Domains: array(string()) });
 
-const createPurgeTaskParams = z.strictObject({
-  ZoneId: z.string(),
-  Type: z.string(),
-  Method: z.string().optional(),
-  Targets: z.array(z.string()).optional(),
-  EncodeUrl: z.boolean().optional(),
-  CacheTag: cacheTagParam.optional(),
+const createPurgeTaskParams = strictObject({
+  ZoneId: string(),
+  Type: string(),
+  Method: optional(string()),
+  Targets: optional(array(string())),
+  EncodeUrl: optional(boolean()),
+  CacheTag: optional(cacheTagParam),
 });
-type CreatePurgeTaskParams = z.output<typeof createPurgeTaskParams>;
+type CreatePurgeTaskParams = output<typeof createPurgeTaskParams>;
 
-const createPrefetchTaskParams = z.strictObject({
-  ZoneId: z.string(),
-  Targets: z.array(z.string()).optional(),
-  Mode: z.string().optional(),
-  EncodeUrl: z.boolean().optional(),
-  Headers: z.array(z.strictObject({ Name: z.string(), Value: z.string() })).optional(),
-  PrefetchMediaSegments: z.string().optional(),
+const createPrefetchTaskParams = strictObject({
+  ZoneId: string(),
+  Targets: optional(array(string())),
+  Mode: optional(string()),
+  EncodeUrl: optional(boolean()),
+  Headers: optional(array(strictObject({ Name: string(), Value: string() }))),
+  PrefetchMediaSegments: optional(string()),
 });
 
 const URL_EXPECTED = "must be a URL with http:// or https:// and no raw space or control character";
@@ -102,7 +102,7 @@ export const TEO_ACTIONS: ActionTable = {
   },
 
   DescribeContentQuota: (raw, context) => {
-    const params = parseParams(z.strictObject({ ZoneId: z.string() }), raw, PARAM_ERROR);
+    const params = parseParams(strictObject({ ZoneId: string() }), raw, PARAM_ERROR);
     const zone = findZone(context, params.ZoneId);
     const quotaOf = (type: TeoQuotaType) => {
       const limit = zone.quota[type];

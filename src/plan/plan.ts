@@ -6,7 +6,7 @@
  * domains and spellings lead to it, and a lane's URLs go out in as few calls as its batch size allows.
  */
 import picomatch from "picomatch";
-import { GLOB_OPTIONS } from "../config/settings";
+import { GLOB_OPTIONS } from "../config/schemas";
 import {
   type Config,
   type Lane,

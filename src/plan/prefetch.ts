@@ -15,7 +15,7 @@
  *   matches: it is the URL visitors actually request for the page.
  */
 import picomatch from "picomatch";
-import { GLOB_OPTIONS } from "../config/settings";
+import { GLOB_OPTIONS } from "../config/schemas";
 import type { Config, ObjectChange, PlannedTarget } from "../model";
 
 /** The spelling warmed: Chromium browsers send most requests, and it is always among the purged ones. */

@@ -114,6 +114,17 @@ describe("control API", () => {
     );
   });
 
+  it("says what a bad field accepts, in English, beside its name", async () => {
+    const { body } = await control("POST", "/_emulator/config", {
+      latencyMs: -1,
+      tasks: { outcome: "maybe" },
+    });
+
+    expect(body.error).toBe(
+      'Invalid emulator config: latencyMs: Too small: expected number to be >=0; tasks.outcome: Invalid option: expected one of "success"|"failed"|"timeout"',
+    );
+  });
+
   it("answers 400 for a body that is not JSON", async () => {
     const { status, body } = await control("POST", "/_emulator/config", "{zones:");
 

@@ -245,6 +245,15 @@ describe("EdgeOne (teo 2022-09-01)", () => {
       expect([byType.TotalCount, byDomain.TotalCount, failed.TotalCount]).toEqual([1, 5, 0]);
     });
 
+    it("says what a parameter out of range accepts", async () => {
+      const error = await sdkError(client.DescribePurgeTasks({ ZoneId, ...recent(), Limit: 5000 }));
+
+      expect([error.code, error.message]).toEqual([
+        "InvalidParameter.ParameterError",
+        "The parameter `Limit` is invalid: Too big: expected number to be <=1000.",
+      ]);
+    });
+
     it("rejects a filter the API does not have", async () => {
       const error = await sdkError(
         client.DescribePurgeTasks({ ZoneId, ...recent(), Filters: [{ Name: "colour", Values: ["x"] }] }),

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { string } from "zod/mini";
 import { ConfigError, configWarnings, loadConfig, SETTINGS } from "../../src/config/config";
-import { FAMILIES, SCALARS } from "../../src/config/settings";
+import { FAMILIES, SCALARS } from "../../src/config/schemas";
 import { CosPurgeError } from "../../src/report/errors";
 
 type Env = Record<string, string | undefined>;
