@@ -111,7 +111,7 @@ export async function requeueFailedTasks(
       log.warn("failed purge tasks not read; looked at again next drain", { ...lane, code });
       continue;
     }
-    const failed = outcome.value.filter((task) => ENDED_BADLY.includes(task.status));
+    const failed = outcome.value.filter(endedBadly);
     // The journal's own tasks are its to confirm (and may just have been): remembered as handled, so
     // a later look, after their sent record is gone, does not queue them a second time.
     for (const task of failed) {
@@ -158,6 +158,9 @@ export async function requeueFailedTasks(
 }
 
 const ENDED_BADLY: readonly TaskStatus[] = ["failed", "timeout"];
+
+/** A task that failed or timed out: what this sweep queues again. */
+export const endedBadly = (task: Pick<TaskRecord, "status">): boolean => ENDED_BADLY.includes(task.status);
 
 /** Whether a task is one of the drain's own submissions, which the journal confirms. */
 function journaledTasks(sent: readonly Stored<SentRecord>[]) {

@@ -18,7 +18,7 @@ import type { Logger } from "../report/log";
 import { type Backlog, STORE_CONCURRENCY } from "./backlog";
 import { type Decision, decideConfirmation, type Lookup } from "./confirm";
 import { type BacklogEntry, laneOf, type SentRecord } from "./entries";
-import { noteRequeuedByJournal } from "./failed-tasks";
+import { endedBadly, noteRequeuedByJournal } from "./failed-tasks";
 import { mapLimit } from "./store";
 
 /** Which queue entries hold each target, per lane; and which queued URLs a folder target stands for. */
@@ -186,7 +186,6 @@ const TASK_ACTION = {
   purge_prefix: "DescribePurgeTasks",
   prefetch_url: "DescribePrefetchTasks",
 } as const;
-const ENDED_BADLY: ReadonlySet<string> = new Set(["failed", "timeout"]);
 /** Who wrote the queue entries of targets queued again, for `origin`. */
 const REQUEUE_ORIGIN = "confirmation";
 
@@ -220,7 +219,7 @@ export async function confirmSent(
     const decision = decideConfirmation(stored.record, lookup, deps.clock.now(), action);
     if (lookup.kind === "found" && decision.requeue.length > 0) {
       // Before the requeue: the sweep of failed tasks must never queue these a second time.
-      const failed = lookup.tasks.filter((task) => ENDED_BADLY.has(task.status));
+      const failed = lookup.tasks.filter(endedBadly);
       await noteRequeuedByJournal(backlog, [...new Set(failed.map((task) => task.taskId))]);
     }
     const requeued = await applyDecision(deps, stored, decision);

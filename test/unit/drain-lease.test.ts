@@ -3,39 +3,20 @@
  * the queue from draining for longer than the bound, and a hold no drain should see raises an error line.
  */
 import { describe, expect, it } from "vitest";
-import { Backlog } from "../../src/backlog/backlog";
-import { type DrainDeps, drainBacklog } from "../../src/backlog/drain";
+import { drainBacklog } from "../../src/backlog/drain";
 import { MAX_HOLD_MS } from "../../src/backlog/lease";
-import { QuotaBook } from "../../src/execute/quota";
-import { createLogger } from "../../src/report/log";
-import { FakeClock } from "../support/fake-clock";
+import { drainWorld } from "../support/drain-world";
 import { FakePurger } from "../support/fake-purger";
-import { MemoryStore } from "../support/memory-store";
 
 const PREFIX = ".cos-purge/";
 const TARGETS = ["https://www.example.com/a.js", "https://www.example.com/b.js"];
 
 function setup() {
-  const clock = new FakeClock();
-  const store = new MemoryStore(clock);
-  const backlog = new Backlog({ store, prefix: PREFIX, clock, timeoutMs: 5_000, random: Math.random });
-  const lines: Record<string, unknown>[] = [];
-  const log = createLogger({ level: "debug", write: (line) => lines.push(JSON.parse(line)) });
   const edgeone = new FakePurger("edgeone");
-  const deps = (): DrainDeps => ({
-    backlog,
-    purgers: { edgeone },
-    quota: new QuotaBook(clock),
-    clock,
-    deadline: clock.now() + 60_000,
-    requestTimeoutMs: 5_000,
-    maxAttempts: 2,
-    log,
-    random: () => 0.5,
-    owner: "timer",
-    alarm: { maxAgeMs: 24 * 3_600_000, maxTries: 5 },
-    yieldToWindow: true,
-  });
+  const { clock, store, backlog, lines, deps } = drainWorld(
+    { edgeone },
+    { owner: "timer", yieldToWindow: true },
+  );
   const errors = () => lines.filter((line) => line.level === "error");
   return { clock, store, backlog, edgeone, deps, errors };
 }

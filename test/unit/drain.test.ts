@@ -1,14 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { Backlog } from "../../src/backlog/backlog";
+import type { Backlog } from "../../src/backlog/backlog";
 import { type DrainDeps, drainBacklog } from "../../src/backlog/drain";
 import { readEntry, readSent } from "../../src/backlog/entries";
 import { acquireLease } from "../../src/backlog/lease";
-import { QuotaBook } from "../../src/execute/quota";
 import type { Provider, Purger, TaskRecord } from "../../src/model";
-import { createLogger } from "../../src/report/log";
-import { FakeClock } from "../support/fake-clock";
+import { drainWorld } from "../support/drain-world";
+import type { FakeClock } from "../support/fake-clock";
 import { apiError, DEFAULT_QUOTA, FakePurger } from "../support/fake-purger";
-import { MemoryStore, storageError } from "../support/memory-store";
+import { storageError } from "../support/memory-store";
 
 const ZONE = "zone-1";
 const PREFIX = ".cos-purge/";
@@ -16,26 +15,7 @@ const urls = (n: number, folder = "") =>
   Array.from({ length: n }, (_, i) => `https://www.example.com/${folder}f-${i}.js`);
 
 function setup(purgers: Partial<Record<Provider, Purger>>, overrides: Partial<DrainDeps> = {}) {
-  const clock = new FakeClock();
-  const store = new MemoryStore(clock);
-  const backlog = new Backlog({ store, prefix: PREFIX, clock, timeoutMs: 5_000, random: Math.random });
-  const lines: Record<string, unknown>[] = [];
-  const log = createLogger({ level: "debug", write: (line) => lines.push(JSON.parse(line)) });
-  const quota = new QuotaBook(clock);
-  const deps = (): DrainDeps => ({
-    backlog,
-    purgers,
-    quota,
-    clock,
-    deadline: clock.now() + 60_000,
-    requestTimeoutMs: 5_000,
-    maxAttempts: 2,
-    log,
-    random: () => 0.5,
-    owner: "test",
-    alarm: { maxAgeMs: 24 * 3_600_000, maxTries: 5 },
-    ...overrides,
-  });
+  const { clock, store, backlog, lines, deps } = drainWorld(purgers, overrides);
   const queued = async () =>
     (await Promise.all(store.keys(`${PREFIX}queue/`).map((key) => store.get(key))))
       .map((text) => readEntry(text ?? ""))

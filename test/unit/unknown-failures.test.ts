@@ -4,42 +4,26 @@
  * counted, tried again with backoff, and raised by "backlog overdue" after PURGE_BACKLOG_ALARM_TRIES.
  */
 import { describe, expect, it } from "vitest";
-import { Backlog } from "../../src/backlog/backlog";
 import { BACKOFF_CAP_MS, backoffMs } from "../../src/backlog/backoff";
 import { partitionFailures } from "../../src/backlog/deferral";
-import { type DrainDeps, drainBacklog } from "../../src/backlog/drain";
+import { drainBacklog } from "../../src/backlog/drain";
 import { executePlan } from "../../src/execute/execute";
 import { QuotaBook } from "../../src/execute/quota";
 import type { Provider, Purger } from "../../src/model";
 import { classifyApiError } from "../../src/report/errors";
 import { createLogger } from "../../src/report/log";
+import { drainWorld } from "../support/drain-world";
 import { FakeClock } from "../support/fake-clock";
 import { apiError, FakePurger } from "../support/fake-purger";
-import { MemoryStore } from "../support/memory-store";
 
 const ZONE = "zone-1";
-const PREFIX = ".cos-purge/";
+const _PREFIX = ".cos-purge/";
 const NEW_CODE = "FailedOperation.NewlyInventedCode";
 const urls = (n: number) => Array.from({ length: n }, (_, i) => `https://www.example.com/u-${i}.js`);
 
 function setup(purgers: Partial<Record<Provider, Purger>>, maxTries = 5) {
-  const clock = new FakeClock();
-  const store = new MemoryStore(clock);
-  const backlog = new Backlog({ store, prefix: PREFIX, clock, timeoutMs: 5_000, random: Math.random });
-  const lines: Record<string, unknown>[] = [];
-  const log = createLogger({ level: "debug", write: (line) => lines.push(JSON.parse(line)) });
-  const quota = new QuotaBook(clock);
-  const deps = (): DrainDeps => ({
-    backlog,
-    purgers,
-    quota,
-    clock,
-    deadline: clock.now() + 60_000,
-    requestTimeoutMs: 5_000,
+  const { clock, backlog, lines, deps } = drainWorld(purgers, {
     maxAttempts: 3,
-    log,
-    random: () => 0.5,
-    owner: "test",
     alarm: { maxAgeMs: 365 * 24 * 3_600_000, maxTries },
   });
   const queue = async () => (await backlog.readQueue()).entries.map((entry) => entry.record);
