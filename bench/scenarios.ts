@@ -9,13 +9,11 @@
  * and the streams of issue 15, for `auto` and `direct`: uploads arriving at 2/s and 10/s for 60 s
  * (below the account's 20 calls/s) and 40/s for 30 s (above it), to a pool of at most 20 instances that
  * starts an instance only when an upload finds none free; and one instance taking 100 uploads back to
- * back. The streams run in lanes of their own beside the bursts (see `GROUPS`), so that the whole
- * benchmark stays within 10 minutes; their latency figures then include the shared machine's load.
+ * back.
  *
  * Every run has its own emulator state (reset), the real limits (20 requests/s per action across all
- * processes, Batch 2,000, Daily 10,000) and 30 ms per call. Runs go in four lanes, each against its own
- * emulator process, so that the rate-bound runs (the baseline's and `direct`'s take minutes, sleeping
- * between retries) go on beside the others and the whole benchmark stays within 10 minutes.
+ * processes, Batch 2,000, Daily 10,000) and 30 ms per call. Runs go one at a time (see `GROUPS`): the
+ * whole benchmark takes about half an hour.
  */
 import { cosEvent, cosRecord } from "../src/cli/samples";
 import { loadConfig } from "../src/config/config";
@@ -185,60 +183,49 @@ async function runOne(
   return { scenario, strategy, figures, run };
 }
 
-type Lane = readonly (readonly [ScenarioId, Strategy])[];
+type Run = readonly [ScenarioId, Strategy];
 
 /**
- * The runs, in lanes: each lane's runs one after another against its own emulator, the lanes at once.
- * `npm run bench -- --only streams` (or `bursts`) runs one group.
+ * The runs, one after another against one emulator process: on a 2-core machine twenty worker
+ * processes already fill it, and runs side by side would make every latency a measure of the others.
+ * `npm run bench -- --only streams` (a group), `--only flood` (a scenario, every mode) or
+ * `--only burst:auto,burst:direct` (single runs) picks some.
  */
-export const GROUPS: Record<"bursts" | "streams", readonly Lane[]> = {
+export const GROUPS: Record<"bursts" | "streams", readonly Run[]> = {
   bursts: [
-    // Latency matters here: the queueing modes one after another.
-    [
-      ["burst", "auto"],
-      ["burst", "queue"],
-      ["deploy", "auto"],
-      ["deploy", "queue"],
-      ["quota", "auto"],
-      ["quota", "queue"],
-    ],
-    // Rate-bound: each about two minutes, mostly waiting for the 20 requests/s.
-    [
-      ["burst", "baseline"],
-      ["burst", "direct"],
-      ["deploy", "direct"],
-    ],
-    [
-      ["quota", "direct"],
-      ["deploy", "baseline"],
-    ],
+    ["burst", "auto"],
+    ["burst", "queue"],
+    ["burst", "direct"],
+    ["burst", "baseline"],
+    ["deploy", "auto"],
+    ["deploy", "queue"],
+    ["deploy", "direct"],
+    ["deploy", "baseline"],
+    ["quota", "auto"],
+    ["quota", "queue"],
+    ["quota", "direct"],
     // The template on an exhausted quota: 9 calls and 6 s of sleep per file, 1,500 files: longer than
-    // the bound allows; what it did not reach is reported as not uploaded.
-    [["quota", "baseline"]],
+    // a run's bound allows; what it did not reach is reported as not uploaded.
+    ["quota", "baseline"],
   ],
-  // Each 60 s stream takes its 60 s whatever the machine: a lane per stream keeps the total near 2 min.
   streams: [
-    [
-      ["trickle", "auto"],
-      ["trickle", "direct"],
-    ],
-    [
-      ["stream", "auto"],
-      ["stream", "direct"],
-    ],
-    [
-      ["flood", "auto"],
-      ["flood", "direct"],
-      ["single", "auto"],
-      ["single", "direct"],
-    ],
+    ["trickle", "auto"],
+    ["trickle", "direct"],
+    ["stream", "auto"],
+    ["stream", "direct"],
+    ["flood", "auto"],
+    ["flood", "direct"],
+    ["single", "auto"],
+    ["single", "direct"],
   ],
 };
 
+/** No upload is handed out later than this after a run's start (the slowest, quota baseline, hits it). */
+export const RUN_BOUND_MS = 3 * 60_000;
+
 /**
- * Runs the lanes of `GROUPS` (those `only` names), each lane's runs one after another against its own
- * emulator. `deadline` (epoch ms) bounds every run: no upload is handed out after it, and what could not
- * run is reported as such.
+ * Runs the `GROUPS` runs that `only` names, one after another against one emulator. `deadline` (epoch
+ * ms) bounds the whole: no upload is handed out after it, and what could not run is reported as such.
  */
 export async function runScenarios(
   script: string,
@@ -246,29 +233,24 @@ export async function runScenarios(
   log: (line: string) => void,
   only?: readonly string[],
 ): Promise<ScenarioRun[]> {
-  // `only`: groups (`streams`), or scenarios (`flood,single`) picked out of their lanes.
-  const picked = (scenario: ScenarioId, group: string) =>
-    only === undefined || only.includes(group) || only.includes(scenario);
-  const lanes = Object.entries(GROUPS)
-    .flatMap(([group, groupLanes]) =>
-      groupLanes.map((lane) =>
-        lane
-          .filter(([scenario]) => picked(scenario, group))
-          .map(([scenario, strategy]): Planned => ({ scenario, strategy, boundMs: deadline })),
-      ),
-    )
-    .filter((lane) => lane.length > 0);
-  const results = await Promise.all(
-    lanes.map(async (runs) => {
-      const emulator = await startRemoteEmulator();
-      try {
-        const done: ScenarioRun[] = [];
-        for (const planned of runs) done.push(await runOne(emulator, planned, script, log));
-        return done;
-      } finally {
-        emulator.stop();
-      }
-    }),
+  const picked = (group: string, [scenario, strategy]: Run) =>
+    only === undefined ||
+    only.includes(group) ||
+    only.includes(scenario) ||
+    only.includes(`${scenario}:${strategy}`);
+  const runs = Object.entries(GROUPS).flatMap(([group, groupRuns]) =>
+    groupRuns.filter((run) => picked(group, run)),
   );
-  return results.flat();
+  const done: ScenarioRun[] = [];
+  if (runs.length === 0) return done;
+  const emulator = await startRemoteEmulator();
+  try {
+    for (const [scenario, strategy] of runs) {
+      const boundMs = Math.min(deadline, Date.now() + RUN_BOUND_MS);
+      done.push(await runOne(emulator, { scenario, strategy, boundMs }, script, log));
+    }
+  } finally {
+    emulator.stop();
+  }
+  return done;
 }

@@ -311,8 +311,8 @@ event at a time with a ${TIME_LIMIT_S} s time limit. The emulator runs in its ow
 limits: 20 requests/s per action across all processes, Batch 2,000 and Daily 10,000 per zone, and
 ${LATENCY_MS} ms added to every call (COS included); the backlog is its COS bucket. The timer drain is fired
 every ${TIMER_EVERY_MS / 1000} s from the start (the cron \`*/30 * * * * * *\`) until the backlog is
-empty or a drain makes no progress. All ${runs.length} runs took ${seconds.toFixed(0)} s, in four lanes with
-an emulator each (scenario runs of different strategies overlapped in time, sharing the 2 cores).
+empty or a drain makes no progress. All ${runs.length} runs took ${seconds.toFixed(0)} s, one after another against
+one emulator (a run never shares the machine with another).
 
 **Baseline** (bench/baseline.ts): Tencent's EdgeOne purge template as shared/reference/prior-art.md
 describes it, with the real \`tencentcloud-sdk-nodejs-teo\` client: one \`CreatePurgeTask\` per file with its
