@@ -7,6 +7,7 @@
  * `createHandler` builds what lives as long as a warm instance (config, SDK adapters, quota cache,
  * rate limiter, ledger, backlog stores) once; each invocation only runs the stages.
  */
+import { instanceId, othersBusy } from "./backlog/busy";
 import { type Delivery, deliver, nothingExecuted } from "./backlog/deliver";
 import { type DrainReport, drainBacklog } from "./backlog/drain";
 import { failedTaskLanes } from "./backlog/failed-tasks";
@@ -14,7 +15,7 @@ import { backlogOpener, cosStoreOpener, drainDeps, type OpenStore } from "./back
 import { AutoPressure } from "./backlog/pressure";
 import { previewDrain, previewReport } from "./backlog/preview";
 import { rememberPurged, skipPurgedBefore } from "./backlog/retries";
-import { drainWithinWindow, windowGathering } from "./backlog/window";
+import { drainWithinWindow } from "./backlog/window";
 import { type Clock, systemClock } from "./clock";
 import { ConfigError, configWarnings, loadConfig } from "./config/config";
 import type { ExecuteDeps } from "./execute/execute";
@@ -90,6 +91,7 @@ export function createHandler(options: HandlerOptions = {}): Handler {
   const limiter = createRateLimiter(clock);
   const ledger = new PurgeLedger(clock);
   const pressure = new AutoPressure(config.windowMs);
+  const instance = instanceId();
   const backlogs = backlogOpener(config, clock, options.openStore ?? cosStoreOpener(config, env));
 
   return async (event, context = {}) => {
@@ -150,7 +152,8 @@ export function createHandler(options: HandlerOptions = {}): Handler {
           pressure,
           backlog,
           startedAt: started,
-          windowGathering: async () => backlog !== undefined && windowGathering(backlog, clock),
+          othersBusy: async () =>
+            backlog !== undefined && othersBusy(backlog, instance, config.windowMs, clock),
           requestId,
           prefetch: toLanes(prefetch),
           ...(config.collapse.minFiles > 0 ? { collapse: config.collapse } : {}),
@@ -161,6 +164,7 @@ export function createHandler(options: HandlerOptions = {}): Handler {
               windowMs: config.windowMs,
               // auto answers for latency (two windows), queue for calls (fuller batches).
               maxHoldMs: (config.mode === "queue" ? 20 : 2) * config.windowMs,
+              instance,
             }),
         });
     if (delivery.drain) logDrain(delivery.drain, log);

@@ -5,9 +5,9 @@
  *
  *     direct   execute → deferrable failures to the backlog
  *     queue    every target to the backlog → make sure a drain runs within the window (window.ts)
- *     auto     at once unless the rate limit is near (pressure.ts: a recent refusal, or another
- *              invocation gathering a window); a rate-limit refusal queues the rest instead of
- *              retrying against the other instances
+ *     auto     at once unless the rate limit is near (pressure.ts: a recent refusal, or other
+ *              instances busy too); a rate-limit refusal queues the rest instead of retrying
+ *              against the other instances
  */
 import { type CollapseDeps, collapseLanes, expandFolders } from "../execute/collapse-lanes";
 import { executePlan } from "../execute/execute";
@@ -26,8 +26,11 @@ export interface DeliverDeps extends CollapseDeps {
   readonly mode: PurgeMode;
   /** `auto`'s view of the rate limit on this warm instance (pressure.ts). */
   readonly pressure: AutoPressure;
-  /** Whether another invocation holds the drain window now (one COS LIST, more when held). */
-  readonly windowGathering: () => Promise<boolean>;
+  /**
+   * Leaves this instance's busy mark and says whether another instance is busy too (busy.ts: a PUT and
+   * a LIST); asked only for back-to-back invocations, a few times a window.
+   */
+  readonly othersBusy: () => Promise<boolean>;
   /** When the invocation started (an instance's idle gap before it says whether events were waiting). */
   readonly startedAt: number;
   /** The backlog of the triggering bucket; undefined when none can be opened (then nothing defers). */
@@ -75,15 +78,15 @@ export async function deliver(lanes: readonly Lane[], deps: DeliverDeps): Promis
   }
 }
 
-/** `auto`: whether this invocation queues (pressure.ts says when a look at the window is worth it). */
+/** `auto`: whether this invocation queues (pressure.ts says when a look at the others is worth it). */
 async function autoQueues(deps: DeliverDeps): Promise<boolean> {
   if (deps.backlog === undefined) return false;
   const route = deps.pressure.arrive(deps.startedAt);
-  if (route !== "check-window") return route === "queue";
-  // A window that cannot be looked at is taken as not gathering: at once, never worse than direct.
-  const gathering = await deps.windowGathering().catch(() => false);
-  if (gathering) deps.pressure.gathering(deps.clock.now());
-  return gathering;
+  if (route !== "look") return route === "queue";
+  // Marks that cannot be read or written count as nobody else busy: at once, never worse than direct.
+  const saturated = await deps.othersBusy().catch(() => false);
+  if (saturated) deps.pressure.saturated(deps.clock.now());
+  return saturated;
 }
 
 async function deliverAs(queue: boolean, lanes: readonly Lane[], deps: DeliverDeps): Promise<Delivery> {
@@ -198,7 +201,8 @@ async function drainSoonNoting(deps: DeliverDeps): Promise<{ drain?: DrainReport
     deps.log.warn("window drain stopped; the next drain takes over", { error });
     return {};
   }
-  if (report === undefined) deps.pressure.gathering(deps.clock.now());
+  // Another invocation holds the window: the account is busy enough for this instance to join it.
+  if (report === undefined) deps.pressure.saturated(deps.clock.now());
   return report === undefined ? {} : { drain: report };
 }
 

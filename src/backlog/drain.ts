@@ -16,6 +16,7 @@ import { createRateLimiter } from "../execute/rate-limit";
 import type { LaneKey } from "../model";
 import type { CollapseSettings } from "../plan/collapse";
 import type { Backlog } from "./backlog";
+import { sweepBusy } from "./busy";
 import { drainPage, type PageResult } from "./drain-page";
 import { alarmOverdue, type DrainReport, DrainTally, emptyReport, logDrainProblems } from "./drain-report";
 import { type BacklogEntry, FOLDERS } from "./entries";
@@ -99,6 +100,7 @@ async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
     confirmation.settledTasks,
   );
   await sweepMarkers(backlog, clock.now()).catch(() => 0);
+  await sweepBusy(backlog, clock.now()).catch(() => 0);
 
   const tally = new DrainTally({
     ...confirmation,

@@ -3,21 +3,26 @@
  *
  * Below EdgeOne's 20 calls/s per action (CDN's likewise) a call per upload costs nothing extra: the
  * daily quota counts URLs, not calls. So an instance purges at once until it has a sign that the limit
- * is being reached, and only then queues for a window drain. The signs it can see without a COS
- * request on the common path:
+ * is being reached, and only then queues for a window drain. The signs, cheapest first:
  *
+ * - none at all while the instance has gaps between its invocations: however many instances purge at
+ *   once, uploads that leave every instance idle between them arrive slower than the instances can
+ *   purge, and a refusal (below) catches the rest.
+ * - back to back: the invocation started at once after the previous one on this instance ended, so
+ *   SCF had events waiting for it. One such instance cannot reach the limit: its own limiter holds it
+ *   to 20 calls/s, and a purge takes ~70 ms (14 calls/s). Two or more can. So it looks (a COS PUT of its
+ *   busy mark and a LIST of the others', busy.ts), at most `LOOKS_PER_WINDOW` times a window: another
+ *   instance busy within the last window, or gathering a drain window, means the account is saturated;
+ *   it queues for a window, then looks again if it is still back to back.
  * - a `RequestLimitExceeded` refusal (its own call or its window drain's): the account is at the limit.
  *   It queues for a back-off, then probes with one direct purge. A refusal soon after a back-off ended
  *   (the probe, or the first calls after it) doubles the back-off, up to `MAX_BACKOFF_WINDOWS`; a
  *   refusal after a quiet spell starts again from one window. This is TCP's AIMD turned around: the
  *   back-off grows multiplicatively under pressure and falls back at once when it is gone.
- * - another invocation holds the drain window (seen when this one queued and found the lease taken,
- *   or looked): it is gathering uploads into full batches; joining it costs one COS write, and purging
- *   beside it would cut the batch it is building.
- * - back to back: the invocation started at once after the previous one on this instance ended, so
- *   SCF had events waiting, which happens when every instance is busy. Only then is the window worth
- *   a look (one COS LIST, `check-window`), and at most `LOOKS_PER_WINDOW` times a window. One instance working through uploads on its own keeps
- *   purging at once (the previous rule, "invoked within the window", made it wait a window per pair).
+ *
+ * One instance working through uploads on its own therefore never waits a window (the earlier rule,
+ * "invoked within the window", made it wait one per pair), and a burst onto many instances queues from
+ * their second invocation, before the limit refuses them.
  *
  * Pure: times are passed in, so the decision is unit tested without a clock or the network.
  */
@@ -26,22 +31,23 @@
 export const MAX_BACKOFF_WINDOWS = 8;
 /**
  * An invocation that starts within this long of the previous one's end was waiting for the instance:
- * SCF hands a queued event to a warm instance in milliseconds, while uploads spaced apart leave a gap.
+ * SCF hands a queued event to a warm instance within milliseconds, while uploads spaced apart leave a
+ * gap. Generous, because a loaded machine (and SCF's own hand-over) adds tens of milliseconds.
  */
-export const BACK_TO_BACK_MS = 20;
+export const BACK_TO_BACK_MS = 50;
 
 /**
- * Looks at the window at most this many times per window: an instance working back to back at 14
- * uploads/s would otherwise pay a COS LIST per upload, and a window being gathered is found by its next
- * look (meanwhile a refusal is the signal that matters).
+ * Looks at most this many times per window while back to back: an instance working through uploads on
+ * its own at 14/s would otherwise pay two COS requests per upload; and once it has looked and found
+ * others busy, it queues for a window without looking.
  */
-export const LOOKS_PER_WINDOW = 4;
+export const LOOKS_PER_WINDOW = 2;
 
-/** What `auto` does with an invocation: purge now, queue, or look whether a window is gathering first. */
-export type AutoRoute = "direct" | "queue" | "check-window";
+/** What `auto` does with an invocation: purge now, queue, or look whether others are busy first. */
+export type AutoRoute = "direct" | "queue" | "look";
 
 export class AutoPressure {
-  /** Queue until then (a back-off after a refusal, or a window another invocation is gathering). */
+  /** Queue until then (a back-off after a refusal, or a window of saturation seen by a look). */
   private queueUntil = Number.NEGATIVE_INFINITY;
   private backoffMs: number;
   /** When the current back-off (after a refusal) ends; a refusal soon after it means the probe failed. */
@@ -63,7 +69,7 @@ export class AutoPressure {
     if (now < this.queueUntil) return "queue";
     if (!backToBack || now - this.lastLook < this.windowMs / LOOKS_PER_WINDOW) return "direct";
     this.lastLook = now;
-    return "check-window";
+    return "look";
   }
 
   /** The invocation ended at `now` (its purge, or its queueing and window drain, done). */
@@ -89,8 +95,11 @@ export class AutoPressure {
     if (!this.running) this.leave(now);
   }
 
-  /** Another invocation holds the drain window at `now`: join it (queue) for a window. */
-  gathering(now: number): void {
+  /**
+   * Other instances are busy at `now` (a look found their marks) or one holds the drain window: the
+   * account is saturated; queue for a window.
+   */
+  saturated(now: number): void {
     this.queueUntil = Math.max(this.queueUntil, now + this.windowMs);
   }
 }

@@ -13,11 +13,11 @@
  * looks at the queue again after releasing it. An entry that arrived after the holder's last drain is
  * drained by the holder's next round (or, when its time is up, by the timer's drain).
  */
-import type { Clock } from "../clock";
 import type { Backlog } from "./backlog";
+import { markBusy } from "./busy";
 import { type DrainDeps, type DrainReport, drainBacklog } from "./drain";
 import { FOLDERS, keyTime } from "./entries";
-import { acquireLease, leaseHolder } from "./lease";
+import { acquireLease } from "./lease";
 import type { ListedObject } from "./store";
 
 export interface WindowDeps extends DrainDeps {
@@ -27,11 +27,8 @@ export interface WindowDeps extends DrainDeps {
    * latency matters (`auto`), longer where calls do (`queue`). Then whatever is queued goes out.
    */
   readonly maxHoldMs: number;
-}
-
-/** Whether another invocation holds the drain window now, gathering uploads (`auto` joins it). */
-export async function windowGathering(backlog: Backlog, clock: Clock): Promise<boolean> {
-  return (await leaseHolder(backlog.objects, clock, windowLeaseName(backlog))) !== undefined;
+  /** This warm instance's id: the holder leaves a busy mark (busy.ts), so that `auto` elsewhere joins. */
+  readonly instance?: string;
 }
 
 const windowLeaseName = (backlog: Backlog) => `${backlog.prefix}${FOLDERS.lease}window/`;
@@ -64,6 +61,8 @@ export async function drainWithinWindow(unbounded: WindowDeps): Promise<DrainRep
   for (let round = 0; round < 20; round += 1) {
     const lease = await acquireLease(backlog.objects, clock, name, deps.owner, deps.deadline - clock.now());
     if (lease.held === undefined) break;
+    if (round === 0 && deps.instance !== undefined)
+      await markBusy(backlog, deps.instance, clock.now()).catch(() => undefined);
     try {
       while (clock.now() + DRAIN_TIME_MS < deps.deadline) {
         const { ongoing, oldest } = await waitForQuiet(deps);

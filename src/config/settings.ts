@@ -115,7 +115,7 @@ export const DOCS: Readonly<Record<Family | Scalar, Omit<SettingDoc, "name">>> =
     default: "auto",
     accepted: "auto, direct or queue",
     description:
-      "How an invocation purges: direct at once (leftovers to the backlog); queue only to the backlog, drained within PURGE_WINDOW_MS; auto at once unless the rate limit refused this instance lately or, with every instance busy, another invocation is gathering a drain window.",
+      "How an invocation purges: direct at once (leftovers to the backlog); queue only to the backlog, drained within PURGE_WINDOW_MS; auto at once unless the rate limit refused this instance lately or several instances are busy at once (events waiting for each), which together would exceed it.",
   },
   PURGE_WINDOW_MS: {
     default: "3000",

@@ -40,10 +40,13 @@ describe("auto mode decides by the rate limit, on the emulator", () => {
 
     expect(summaries.map((summary) => summary.route)).toEqual(Array(6).fill("direct"));
     expect(purgeCalls().map(targetsOf)).toEqual(names.map((name) => [url(name)]));
-    // At most a look at the window lease (a LIST): nothing written, nothing queued.
-    expect(
-      cosCalls().filter((call) => call.action !== "GetBucket" && call.action !== "GetBucketVersioning"),
-    ).toEqual([]);
+    // At most a look at the others (its own busy mark, a LIST): nothing queued.
+    const writes = cosCalls().filter((call) => call.action === "PutObject" || call.action === "DeleteObject");
+    expect(writes.map((call) => String(call.params.Key))).toEqual(
+      writes.map(() => expect.stringMatching(/^\.cos-purge\/busy\/\d{13}-[0-9a-f]{8}$/)),
+    );
+    expect(writes.length).toBeGreaterThan(0); // it did look: the invocations were back to back
+    expect(queuedTargets()).toEqual([]);
     expect(Date.now() - started).toBeLessThan(3_000); // not one window of 3 s waited
   });
 
@@ -84,6 +87,34 @@ describe("auto mode decides by the rate limit, on the emulator", () => {
     expect(new Set(accepted())).toEqual(
       new Set(["neighbour", "first", "second", "third"].map((name) => url(name))),
     );
+  });
+
+  it("two instances both taking uploads back to back: a look finds the other busy and queues, with no refusal", async () => {
+    const instances = ["one", "two"].map((name) => ({
+      name,
+      ...backlogInstance(emulator, { PURGE_MODE: "auto", PURGE_WINDOW_MS: "1000" }),
+    }));
+    // Each instance takes its uploads one right after another, both at the same time.
+    const routes = await Promise.all(
+      instances.map(async ({ name, invoke }) => {
+        const taken: string[] = [];
+        for (let i = 0; i < 4; i += 1) taken.push((await invoke(upload(`${name}-${i}`))).route);
+        return taken;
+      }),
+    );
+
+    expect(routes.map((taken) => taken[0])).toEqual(["direct", "direct"]); // nothing waiting yet
+    expect(routes.flat()).toContain("queued");
+    expect(purgeCalls().filter((call) => call.error !== null)).toEqual([]);
+    const marks = cosCalls().filter(
+      (call) => call.action === "PutObject" && /busy\//.test(String(call.params.Key)),
+    );
+    expect(new Set(marks.map((call) => String(call.params.Key).slice(-8))).size).toBe(2);
+    // Nothing queued is lost: what no window drained, the timer's drain does.
+    await backlogInstance(emulator).invoke(timerEvent());
+    expect(queuedTargets()).toEqual([]);
+    const names = instances.flatMap(({ name }) => [0, 1, 2, 3].map((i) => url(`${name}-${i}`)));
+    expect(new Set(accepted())).toEqual(new Set(names));
   });
 
   it("back to back beside a window another instance is gathering, uploads join it instead of purging", async () => {

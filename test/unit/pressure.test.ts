@@ -22,10 +22,10 @@ describe("auto's decision (AutoPressure)", () => {
     expect(routes).toEqual(Array(10).fill("direct"));
   });
 
-  it("looks at the window, not the queue, when an invocation starts right after the previous one ended", () => {
+  it("looks at the other instances, not the queue, when an invocation starts right after the previous one ended", () => {
     const pressure = new AutoPressure(WINDOW);
     invocation(pressure, 0, 50);
-    expect(invocation(pressure, 50 + BACK_TO_BACK_MS - 1)).toBe("check-window");
+    expect(invocation(pressure, 50 + BACK_TO_BACK_MS - 1)).toBe("look");
     expect(invocation(pressure, 10_000)).toBe("direct");
   });
 
@@ -37,7 +37,7 @@ describe("auto's decision (AutoPressure)", () => {
       now += 71; // 14 uploads a second, each right after the previous
       return route;
     });
-    const looks = routes.filter((route) => route === "check-window").length;
+    const looks = routes.filter((route) => route === "look").length;
     expect(routes.filter((route) => route === "queue")).toEqual([]);
     expect(looks).toBeGreaterThan(0);
     expect(looks).toBeLessThanOrEqual(2 * LOOKS_PER_WINDOW); // 2 s of uploads
@@ -80,10 +80,10 @@ describe("auto's decision (AutoPressure)", () => {
     expect(invocation(pressure, later + WINDOW + 100)).toBe("direct");
   });
 
-  it("joins a window another invocation is gathering for one window, then purges at once again", () => {
+  it("queues for one window when others are busy too, then purges at once again", () => {
     const pressure = new AutoPressure(WINDOW);
     pressure.arrive(0);
-    pressure.gathering(10);
+    pressure.saturated(10);
     pressure.leave(20);
     expect(invocation(pressure, 200)).toBe("queue");
     expect(invocation(pressure, 10 + WINDOW + 100)).toBe("direct");

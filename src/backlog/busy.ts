@@ -1,0 +1,80 @@
+/**
+ * Busy marks: which warm instances of the function had more work than they could do at once lately.
+ * `auto` reads them to tell one busy instance (which alone cannot reach the account's rate limit: its
+ * own limiter holds it to 20 calls/s) from several (which can, each sending up to ~14 calls/s).
+ *
+ *     busy/<epoch ms, 13 digits>-<instance id>     (empty)
+ *
+ * An instance leaves one when SCF hands it an event the moment its previous one ended (events were
+ * waiting for it), and when it takes a drain window (it is gathering uploads). Marks are written, never
+ * rewritten; a look lists only the recent ones (GET Bucket's `marker` starts the listing at the oldest
+ * time that counts), so old marks cost nothing until the timer's drain deletes them.
+ */
+import type { Clock } from "../clock";
+import type { Backlog } from "./backlog";
+import { mapLimit } from "./store";
+
+const FOLDER = "busy/";
+/** Marks older than this are deleted by the timer's drain: long past any window. */
+export const BUSY_TTL_MS = 10 * 60_000;
+/** A look reads at most this many recent marks: far more instances than SCF runs for one function. */
+const MAX_MARKS = 1_000;
+/** How far ahead of this instance's clock another instance's may be. */
+const CLOCK_SKEW_MS = 10_000;
+
+const stamp = (time: number) => String(Math.max(0, Math.floor(time))).padStart(13, "0");
+const folder = (backlog: Backlog) => `${backlog.prefix}${FOLDER}`;
+
+/** A new id for this warm instance: 8 random hex digits. */
+export function instanceId(random: () => number = Math.random): string {
+  return Math.floor(random() * 0x1_0000_0000)
+    .toString(16)
+    .padStart(8, "0");
+}
+
+/** Leaves this instance's busy mark, stamped `now`. */
+export async function markBusy(backlog: Backlog, instance: string, now: number): Promise<void> {
+  await backlog.objects.put(`${folder(backlog)}${stamp(now)}-${instance}`, "");
+}
+
+/** The instances that left a mark from `since` on (this one included, if it did). */
+export async function busySince(backlog: Backlog, since: number, now: number): Promise<Set<string>> {
+  const listed = await backlog.objects.list(folder(backlog), {
+    after: `${folder(backlog)}${stamp(since)}`,
+    maxKeys: MAX_MARKS,
+  });
+  const instances = new Set<string>();
+  for (const { key } of listed) {
+    const match = /^(\d{13})-([0-9a-f]{8})$/.exec(key.slice(folder(backlog).length));
+    if (match === null) continue;
+    const time = Number(match[1]);
+    if (time >= since && time <= now + CLOCK_SKEW_MS) instances.add(match[2] as string);
+  }
+  return instances;
+}
+
+/** Deletes marks older than `BUSY_TTL_MS`, a page at a time (the timer's drain; failures wait for the next). */
+export async function sweepBusy(backlog: Backlog, now: number): Promise<number> {
+  const listed = await backlog.objects.list(folder(backlog), { maxKeys: MAX_MARKS });
+  const cutoff = `${folder(backlog)}${stamp(now - BUSY_TTL_MS)}`;
+  const old = listed.filter((object) => object.key < cutoff);
+  await mapLimit(old, 16, (object) => backlog.objects.delete(object.key).catch(() => undefined));
+  return old.length;
+}
+
+/**
+ * Leaves this instance's mark, then says whether another instance left one within the last `windowMs`.
+ * The mark goes first: of two instances looking at the same moment, the later to list sees the other.
+ */
+export async function othersBusy(
+  backlog: Backlog,
+  instance: string,
+  windowMs: number,
+  clock: Clock,
+): Promise<boolean> {
+  const at = clock.now();
+  await markBusy(backlog, instance, at);
+  const busy = await busySince(backlog, at - windowMs, clock.now());
+  busy.delete(instance);
+  return busy.size > 0;
+}

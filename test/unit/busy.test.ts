@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { Backlog } from "../../src/backlog/backlog";
+import { BUSY_TTL_MS, busySince, instanceId, markBusy, othersBusy, sweepBusy } from "../../src/backlog/busy";
+import { FakeClock } from "../support/fake-clock";
+import { MemoryStore } from "../support/memory-store";
+
+const WINDOW = 3_000;
+
+function world() {
+  const clock = new FakeClock(1_800_000_000_000);
+  const store = new MemoryStore(clock);
+  const backlog = new Backlog({ store, prefix: ".p/", clock, timeoutMs: 5_000 });
+  return { clock, store, backlog };
+}
+
+describe("busy marks (auto's view of the other instances)", () => {
+  it("an instance looking alone finds nobody else busy, however often it marked itself", async () => {
+    const { clock, backlog } = world();
+    expect(await othersBusy(backlog, "aaaaaaaa", WINDOW, clock)).toBe(false);
+    clock.advance(500);
+    expect(await othersBusy(backlog, "aaaaaaaa", WINDOW, clock)).toBe(false);
+  });
+
+  it("another instance's mark within the window counts; one older than the window does not", async () => {
+    const { clock, backlog } = world();
+    await markBusy(backlog, "bbbbbbbb", clock.now());
+    clock.advance(WINDOW - 1);
+    expect(await othersBusy(backlog, "aaaaaaaa", WINDOW, clock)).toBe(true);
+    clock.advance(WINDOW + 1); // a's mark (and b's) now older than a window
+    expect(await othersBusy(backlog, "cccccccc", WINDOW, clock)).toBe(false);
+  });
+
+  it("objects not named as marks, and marks stamped far in the future, are not instances", async () => {
+    const { clock, store, backlog } = world();
+    await store.put(".p/busy/not-a-mark", "");
+    await store.put(`.p/busy/${clock.now()}-XYZ`, "");
+    await store.put(`.p/busy/${clock.now() + 3_600_000}-dddddddd`, "");
+    expect([...(await busySince(backlog, clock.now() - WINDOW, clock.now()))]).toEqual([]);
+  });
+
+  it("the sweep deletes marks older than their lifetime and keeps the recent ones", async () => {
+    const { clock, store, backlog } = world();
+    await markBusy(backlog, "aaaaaaaa", clock.now());
+    clock.advance(BUSY_TTL_MS + 1);
+    await markBusy(backlog, "bbbbbbbb", clock.now());
+    expect(await sweepBusy(backlog, clock.now())).toBe(1);
+    expect((await store.list(".p/busy/")).map((object) => object.key.slice(-8))).toEqual(["bbbbbbbb"]);
+  });
+
+  it("instance ids are 8 hex digits", () => {
+    expect(instanceId(() => 0)).toBe("00000000");
+    expect(instanceId(() => 0.999_999_999_9)).toMatch(/^[0-9a-f]{8}$/);
+  });
+});
