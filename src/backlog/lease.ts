@@ -71,6 +71,7 @@ interface Generation {
   readonly key: string;
   readonly number: bigint;
   readonly lastModified: number;
+  readonly size: number;
 }
 
 const generationKey = (name: string, generation: bigint): string =>
@@ -84,7 +85,7 @@ function generationsIn(listed: readonly ListedObject[], name: string): Generatio
     if (!/^\d+$/.test(suffix) || suffix.length > MAX_DIGITS) continue;
     const number = BigInt(suffix);
     if (generationKey(name, number) !== object.key) continue;
-    generations.push({ key: object.key, number, lastModified: object.lastModified });
+    generations.push({ key: object.key, number, lastModified: object.lastModified, size: object.size });
   }
   return generations.sort((a, b) => (a.number < b.number ? -1 : a.number > b.number ? 1 : 0));
 }
@@ -130,11 +131,31 @@ interface Observed {
   readonly holder?: LeaseState;
 }
 
+/**
+ * Bodies of generations this warm instance has read, per store. A generation is written once and never
+ * rewritten, so its body stays what it was: while the same generation stays highest (an invocation
+ * joining a window another holds, one upload after another), a lease look is one LIST, not a LIST and a
+ * GET. Keyed with its Last-Modified and size too, so that an object written over by hand is read again.
+ */
+const bodies = new WeakMap<ObjectStore, Map<string, string | undefined>>();
+const BODIES_KEPT = 16;
+
+async function bodyOf(store: ObjectStore, generation: Generation): Promise<string | undefined> {
+  let known = bodies.get(store);
+  if (known === undefined) bodies.set(store, (known = new Map()));
+  const id = `${generation.key} ${generation.lastModified} ${generation.size}`;
+  if (known.has(id)) return known.get(id);
+  const body = await store.get(generation.key);
+  if (known.size >= BODIES_KEPT) known.delete(known.keys().next().value as string);
+  known.set(id, body);
+  return body;
+}
+
 async function observe(store: ObjectStore, clock: Clock, name: string): Promise<Observed> {
   const generations = generationsIn(await store.list(name), name);
   const highest = generations.at(-1);
   if (highest === undefined) return { generations };
-  const state = stateOf(await store.get(highest.key), highest);
+  const state = stateOf(await bodyOf(store, highest), highest);
   const free = state.released === true || state.expiresAt <= clock.now();
   return { generations, highest, ...(free ? {} : { holder: state }) };
 }

@@ -157,3 +157,23 @@ describe("abnormalHold: the holds an alarm should hear of", () => {
     );
   });
 });
+
+describe("looking at a lease another invocation holds", () => {
+  it("reads the holder's generation once: later looks while it stays highest are one LIST each", async () => {
+    const { store, take } = setup();
+    const holder = await take("holder");
+    expect(holder.held).toBeDefined();
+    store.ops.length = 0;
+    for (let look = 0; look < 3; look += 1) expect((await take("joiner")).holder?.owner).toBe("holder");
+    expect(store.ops.map((op) => op.op)).toEqual(["list", "get", "list", "list"]);
+  });
+
+  it("reads a generation again when it was written over (a new Last-Modified or size)", async () => {
+    const { clock, plant, store } = setup();
+    await plant("000000000001", { owner: "a", acquiredAt: clock.now(), expiresAt: clock.now() + 60_000 });
+    expect((await leaseHolder(store, clock, NAME))?.owner).toBe("a");
+    clock.advance(1_000);
+    await plant("000000000001", { owner: "bb", acquiredAt: clock.now(), expiresAt: clock.now() + 60_000 });
+    expect((await leaseHolder(store, clock, NAME))?.owner).toBe("bb");
+  });
+});
