@@ -13,7 +13,7 @@
  */
 import type { AttemptContext } from "../execute/attempts";
 import { callWithRetries } from "../execute/attempts";
-import { laneKeyOf } from "../execute/lane";
+import { laneKeyOf, laneOf } from "../execute/lane";
 import { TASK_CLOCK_SKEW_MS } from "../execute/recheck";
 import type { Config, LaneKey, Provider, Purger, TaskRecord, TaskStatus } from "../model";
 import type { Logger } from "../report/log";
@@ -65,7 +65,7 @@ export function failedTaskLanes(config: Pick<Config, "sites" | "cdnArea">): Lane
   const lanes = new Map<string, LaneKey>();
   for (const site of config.sites) {
     const scope = site.provider === "edgeone" ? (site.zoneId ?? "") : config.cdnArea;
-    lanes.set(`${site.provider} ${scope}`, { provider: site.provider, scope });
+    lanes.set(laneOf({ provider: site.provider, scope }), { provider: site.provider, scope });
   }
   return [...lanes.values()];
 }

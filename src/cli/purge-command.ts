@@ -27,13 +27,13 @@ import type {
   TaskType,
 } from "../model";
 import { parseEvent } from "../plan/events";
-import { planPurges } from "../plan/plan";
+import { planPurges, toLanes } from "../plan/plan";
 import { createLogger } from "../report/log";
 import { PurgeFailedError, type Summary, summarize } from "../report/report";
 import { UsageError } from "./args";
 import { EXIT, exitCodeForFailures } from "./exit-codes";
 import { out, outJson, toStderr } from "./output";
-import { describePlan, lanesOf, laneWhere } from "./plan-output";
+import { describePlan, laneWhere } from "./plan-output";
 import { countSubmissions, createProgress } from "./progress";
 import { urlTargets } from "./purge-urls";
 import { cosRecord } from "./samples";
@@ -209,7 +209,7 @@ async function purgeDirect(
   // PURGE_DRY_RUN stops these as it stops the handler: a dry run purges nothing from any path.
   const execution = config.dryRun
     ? nothingExecuted()
-    : await executePlan(lanesOf(targets), {
+    : await executePlan(toLanes(targets), {
         purgers,
         quota: new QuotaBook(systemClock),
         limiter: createRateLimiter(systemClock),

@@ -37,8 +37,8 @@ import {
   splitStopped,
   unanswered,
 } from "./failures";
-import { laneKeyOf } from "./lane";
-import { fallbackQuota, type LaneQuota, laneId, type QuotaBook } from "./quota";
+import { laneKeyOf, laneOf } from "./lane";
+import { fallbackQuota, type LaneQuota, type QuotaBook } from "./quota";
 import { createRateLimiter, type RateLimiter } from "./rate-limit";
 import { type ReadReceipt, readReceipt } from "./receipt";
 import { findAccepted } from "./recheck";
@@ -177,7 +177,7 @@ async function executeLane(lane: Lane, run: Run): Promise<void> {
       batchErrors += 1;
       // The cached batch may be from before a plan change: ask once; asking again would repeat it.
       const reread =
-        batchErrors === 1 && !run.refreshed.has(laneId(lane))
+        batchErrors === 1 && !run.refreshed.has(laneOf(lane))
           ? await refreshQuota(lane, purger, run)
           : undefined;
       const smaller = reread && reread.batch < batch.length ? reread.batch : Math.floor(batch.length / 2);
@@ -222,7 +222,7 @@ async function executeLane(lane: Lane, run: Run): Promise<void> {
 async function laneQuota(lane: Lane, purger: Purger, run: Run): Promise<LaneQuota> {
   const known = run.deps.quota.known(lane);
   const available = known?.dailyAvailable ?? Number.POSITIVE_INFINITY;
-  if (known && (available >= lane.targets.length || run.refreshed.has(laneId(lane)))) return known;
+  if (known && (available >= lane.targets.length || run.refreshed.has(laneOf(lane)))) return known;
   return (await refreshQuota(lane, purger, run)) ?? run.deps.quota.known(lane) ?? fallbackQuota(lane);
 }
 
@@ -232,7 +232,7 @@ async function laneQuota(lane: Lane, purger: Purger, run: Run): Promise<LaneQuot
  * quota permission costs one failed call per instance per TTL, not one per invocation.
  */
 async function refreshQuota(lane: Lane, purger: Purger, run: Run): Promise<LaneQuota | undefined> {
-  run.refreshed.add(laneId(lane));
+  run.refreshed.add(laneOf(lane));
   const type = lane.type ?? "purge_url";
   const outcome = await attempt(run, lane, purger.quotaActions[type], (options) =>
     purger.describeQuota(lane.scope, { ...options, type }),
