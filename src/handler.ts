@@ -20,7 +20,7 @@ import { ConfigError, configWarnings, loadConfig } from "./config/config";
 import type { ExecuteDeps } from "./execute/execute";
 import { PurgeLedger } from "./execute/ledger";
 import { QuotaBook } from "./execute/quota";
-import { createRateLimiter } from "./execute/rate-limit";
+import { createRateLimiter, type RateLimiter } from "./execute/rate-limit";
 import type { Config, ParsedEvent, Provider, Purger } from "./model";
 import { parseEvent } from "./plan/events";
 import { planPurges, toLanes } from "./plan/plan";
@@ -61,6 +61,8 @@ export interface HandlerOptions {
   readonly purgers?: Partial<Record<Provider, Purger>>;
   /** Replaces the COS adapter of the backlog (tests of the drain logic). */
   readonly openStore?: OpenStore;
+  /** The rate limiter and quota book of a CLI run, shared with its other calls (cli/run.ts). */
+  readonly shared?: { readonly limiter: RateLimiter; readonly quota: QuotaBook };
 }
 
 /** Used when the context says nothing of time (local runs): SCF's default timeout is 3 s, ours 60 s. */
@@ -85,9 +87,9 @@ export function createHandler(options: HandlerOptions = {}): Handler {
   const coldStartLog = createLogger({ env, ...(options.write ? { write: options.write } : {}) });
   for (const warning of configWarnings(config)) coldStartLog.warn("configuration warning", { ...warning });
   const purgers = options.purgers ?? createPurgers(config, env);
-  const quota = new QuotaBook(clock);
+  const quota = options.shared?.quota ?? new QuotaBook(clock);
   // One limiter per instance: the 20 requests/second hold across back-to-back warm invocations too.
-  const limiter = createRateLimiter(clock);
+  const limiter = options.shared?.limiter ?? createRateLimiter(clock);
   const ledger = new PurgeLedger(clock);
   const pressure = new AutoPressure(config.windowMs);
   const backlogs = backlogOpener(config, clock, options.openStore ?? cosStoreOpener(config, env));

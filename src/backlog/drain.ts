@@ -12,7 +12,6 @@
  */
 import type { AttemptContext } from "../execute/attempts";
 import type { ExecuteDeps } from "../execute/execute";
-import { createRateLimiter } from "../execute/rate-limit";
 import type { LaneKey } from "../model";
 import type { CollapseSettings } from "../plan/collapse";
 import type { Backlog } from "./backlog";
@@ -89,12 +88,11 @@ function busy(deps: DrainDeps, lease: "drain" | "window", holder: LeaseState | u
  */
 async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
   const { backlog, clock, log } = deps;
-  const withLimiter = { ...deps, limiter: deps.limiter ?? createRateLimiter(clock) };
-  const attempts: AttemptContext = withLimiter;
-  const confirmation = await confirmSent({ ...withLimiter, attempts });
+  const attempts: AttemptContext = deps;
+  const confirmation = await confirmSent({ ...deps, attempts });
   // After the journal: the tasks it just settled are not queued a second time.
   const failedTasks = await requeueFailedTasks(
-    { ...withLimiter, attempts },
+    { ...deps, attempts },
     deps.failedTaskLanes ?? [],
     confirmation.settledTasks,
   );
@@ -111,11 +109,7 @@ async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
     const page = await backlog.readQueuePage(after, budget.readUntil);
     // Settling writes at most one object per entry read, at the reads' concurrency: as long again.
     const settleMs = clock.now() - readStart;
-    const result = await drainPage(
-      page.entries,
-      { ...withLimiter, deadline: deps.deadline - settleMs },
-      attempts,
-    );
+    const result = await drainPage(page.entries, { ...deps, deadline: deps.deadline - settleMs }, attempts);
     tally.add(page, result);
     if (!page.more) tally.readAll();
     after = page.listed.at(-1)?.key;

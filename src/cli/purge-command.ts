@@ -11,11 +11,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { nothingExecuted } from "../backlog/deliver";
-import { systemClock } from "../clock";
 import { loadConfig } from "../config/config";
 import { executePlan } from "../execute/execute";
-import { QuotaBook } from "../execute/quota";
-import { createRateLimiter } from "../execute/rate-limit";
 import { createHandler, createPurgers } from "../handler";
 import type {
   Config,
@@ -36,6 +33,7 @@ import { out, outJson, toStderr } from "./output";
 import { describePlan, laneWhere } from "./plan-output";
 import { countSubmissions, createProgress } from "./progress";
 import { urlTargets } from "./purge-urls";
+import { type CliRun, startCliRun } from "./run";
 import { cosRecord } from "./samples";
 
 export interface PurgeOptions {
@@ -120,13 +118,15 @@ export async function purgeCommand(
   const write = (line: string) => {
     if (!line.includes('"msg":"purge summary"')) toStderr(line);
   };
+  const run = startCliRun();
   const parts: Summary[] = [];
   try {
     if (event !== undefined) {
-      const handler = createHandler({ env: handlerEnv(env), write, purgers });
+      const handler = createHandler({ env: handlerEnv(env), write, purgers, shared: run });
       parts.push(await runHandler(handler, event, requestId, options.timeLimitMs));
     }
-    if (direct.length > 0) parts.push(await purgeDirect(direct, config, purgers, requestId, options, write));
+    if (direct.length > 0)
+      parts.push(await purgeDirect(direct, { config, purgers, run, requestId, write }, options));
   } finally {
     progress.done();
   }
@@ -195,25 +195,30 @@ function planFolders(keys: readonly string[], config: Config): ReturnType<typeof
   return { ...plan, targets: plan.targets.map((target) => ({ ...target, type: "purge_prefix" as const })) };
 }
 
+/** What the command's purges share: its configuration, adapters, limiter and quota book, log. */
+interface PurgeRun {
+  readonly config: Config;
+  readonly purgers: Partial<Record<Provider, Purger>>;
+  readonly run: CliRun;
+  readonly requestId: string;
+  readonly write: (line: string) => void;
+}
+
 /** Purges targets that no event can carry (URLs, folders) with the handler's executor. */
 async function purgeDirect(
   targets: readonly PlannedTarget[],
-  config: Config,
-  purgers: Partial<Record<Provider, Purger>>,
-  requestId: string,
+  { config, purgers, run, requestId, write }: PurgeRun,
   options: PurgeOptions,
-  write: (line: string) => void,
 ): Promise<Summary> {
-  const started = systemClock.now();
+  const { clock } = run;
+  const started = clock.now();
   const log = createLogger({ level: config.logLevel, base: { requestId }, write });
   // PURGE_DRY_RUN stops these as it stops the handler: a dry run purges nothing from any path.
   const execution = config.dryRun
     ? nothingExecuted()
     : await executePlan(toLanes(targets), {
         purgers,
-        quota: new QuotaBook(systemClock),
-        limiter: createRateLimiter(systemClock),
-        clock: systemClock,
+        ...run,
         deadline: started + options.timeLimitMs,
         maxAttempts: config.maxAttempts,
         requestTimeoutMs: config.requestTimeoutMs,
@@ -227,7 +232,7 @@ async function purgeDirect(
     alreadyPurged: 0,
     delivery: { route: "direct", execution, deferred: [], failures: execution.failures },
     dryRun: config.dryRun,
-    durationMs: systemClock.now() - started,
+    durationMs: clock.now() - started,
   });
 }
 

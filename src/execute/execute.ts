@@ -39,7 +39,7 @@ import {
 } from "./failures";
 import { laneKeyOf, laneOf } from "./lane";
 import { fallbackQuota, type LaneQuota, type QuotaBook } from "./quota";
-import { createRateLimiter, type RateLimiter } from "./rate-limit";
+import type { RateLimiter } from "./rate-limit";
 import { type ReadReceipt, readReceipt } from "./receipt";
 import { findAccepted } from "./recheck";
 import { LaneWork } from "./split";
@@ -56,8 +56,12 @@ export interface ExecuteDeps {
   /** Attempts per request for retryable errors (1 = no retry). */
   readonly maxAttempts: number;
   readonly log: Logger;
-  /** One per warm instance; default: a new one per execution. */
-  readonly limiter?: RateLimiter;
+  /**
+   * One per warm instance (handler.ts) or CLI run (cli/run.ts), never one per call: a limiter built
+   * for one execution forgets the calls made before it (a drain inside an invocation would start
+   * again at 20 requests/s on top of the invocation's own).
+   */
+  readonly limiter: RateLimiter;
   /** For backoff jitter; default `Math.random`. */
   readonly random?: () => number;
   /** See `AttemptContext.yieldOnRateLimit`: a rate-limit refusal fails the rest of its lane at once. */
@@ -90,7 +94,7 @@ interface Run {
 export async function executePlan(lanes: readonly Lane[], deps: ExecuteDeps): Promise<Execution> {
   const run: Run = {
     deps,
-    attempts: { ...deps, limiter: deps.limiter ?? createRateLimiter(deps.clock) },
+    attempts: deps,
     purged: [],
     failures: [],
     jobs: [],
