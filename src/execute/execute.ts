@@ -39,6 +39,7 @@ import {
 } from "./failures";
 import { laneKeyOf, laneOf } from "./lane";
 import { fallbackQuota, type LaneQuota, type QuotaBook } from "./quota";
+import { refreshLaneQuota } from "./quota-read";
 import type { RateLimiter } from "./rate-limit";
 import { type ReadReceipt, readReceipt } from "./receipt";
 import { findAccepted } from "./recheck";
@@ -129,7 +130,7 @@ async function executeLane(lane: Lane, run: Run): Promise<void> {
     });
   }
   const action = purger.actions[type];
-  let quota = await laneQuota(lane, purger, run);
+  let quota = await laneQuota(lane, run);
   const work = new LaneWork(targets);
   let accepted = 0;
   let batchErrors = 0;
@@ -181,9 +182,7 @@ async function executeLane(lane: Lane, run: Run): Promise<void> {
       batchErrors += 1;
       // The cached batch may be from before a plan change: ask once; asking again would repeat it.
       const reread =
-        batchErrors === 1 && !run.refreshed.has(laneOf(lane))
-          ? await refreshQuota(lane, purger, run)
-          : undefined;
+        batchErrors === 1 && !run.refreshed.has(laneOf(lane)) ? await refreshQuota(lane, run) : undefined;
       const smaller = reread && reread.batch < batch.length ? reread.batch : Math.floor(batch.length / 2);
       quota = { ...(reread ?? quota), batch: smaller };
       run.deps.quota.restrict(lane, { batch: smaller });
@@ -191,7 +190,7 @@ async function executeLane(lane: Lane, run: Run): Promise<void> {
       dailyErrors += 1;
       // The provider just refused `batch.length`, so at most one fewer fits, whatever it reported:
       // every round submits strictly less, and after a second refusal the quota counts as spent.
-      const reread = dailyErrors === 1 ? await refreshQuota(lane, purger, run) : undefined;
+      const reread = dailyErrors === 1 ? await refreshQuota(lane, run) : undefined;
       const left = Math.min(reread?.dailyAvailable ?? 0, batch.length - 1);
       quota = { ...(reread ?? quota), dailyAvailable: left };
       run.deps.quota.restrict(lane, { dailyAvailable: left });
@@ -223,38 +222,19 @@ async function executeLane(lane: Lane, run: Run): Promise<void> {
 }
 
 /** Cached quota when enough is believed left; otherwise (or when unknown) the provider's word, or defaults. */
-async function laneQuota(lane: Lane, purger: Purger, run: Run): Promise<LaneQuota> {
+async function laneQuota(lane: Lane, run: Run): Promise<LaneQuota> {
   const known = run.deps.quota.known(lane);
   const available = known?.dailyAvailable ?? Number.POSITIVE_INFINITY;
   if (known && (available >= lane.targets.length || run.refreshed.has(laneOf(lane)))) return known;
-  return (await refreshQuota(lane, purger, run)) ?? run.deps.quota.known(lane) ?? fallbackQuota(lane);
+  return (await refreshQuota(lane, run)) ?? run.deps.quota.known(lane) ?? fallbackQuota(lane);
 }
 
-/**
- * Reads the lane's quota from the provider into the book. `undefined` when it cannot be read: then the
- * book holds `PROVIDER_LIMITS` defaults for a TTL (unless it knew better), so that a role without the
- * quota permission costs one failed call per instance per TTL, not one per invocation.
- */
-async function refreshQuota(lane: Lane, purger: Purger, run: Run): Promise<LaneQuota | undefined> {
+/** The provider's word on the lane's quota (quota-read.ts), once per lane per execution; its calls counted. */
+async function refreshQuota(lane: Lane, run: Run): Promise<LaneQuota | undefined> {
   run.refreshed.add(laneOf(lane));
-  const type = lane.type ?? "purge_url";
-  const outcome = await attempt(run, lane, purger.quotaActions[type], (options) =>
-    purger.describeQuota(lane.scope, { ...options, type }),
-  );
-  if (outcome.kind === "ok") return run.deps.quota.record(lane, outcome.value);
-  if (outcome.kind === "failed") {
-    const assumed = run.deps.quota.known(lane) ?? run.deps.quota.recordFallback(lane);
-    run.deps.log.warn("purge quota unknown, going on with what is known", {
-      provider: lane.provider,
-      scope: lane.scope,
-      code: outcome.error.code,
-      error: outcome.error.message,
-      hint: hintFor(outcome.error.code, lane.provider),
-      batch: assumed.batch,
-      dailyAvailable: assumed.dailyAvailable ?? "unknown",
-    });
-  }
-  return undefined;
+  const read = await refreshLaneQuota(lane, run.deps, run.attempts);
+  run.apiCalls += read.calls;
+  return read.quota;
 }
 
 /** One request with retries (attempts.ts), its calls counted (a task lookup counts as one). */
