@@ -8,15 +8,15 @@
  *     a later drain     task success → record deleted; failed/timeout → targets queued again,
  *                       with the tries and first deferral of the entries they came from (confirm.ts)
  */
-import { type AttemptContext, callWithRetries } from "../execute/attempts";
+import type { AttemptContext } from "../execute/attempts";
 import { laneKeyOf, withSubmit } from "../execute/lane";
-import { TASK_CLOCK_SKEW_MS } from "../execute/recheck";
+import { lookUpTasks, type TaskLookup, tasksSentSince } from "../execute/tasks";
 import type { LaneKey, Provider, Purger } from "../model";
 import { mayHaveArrived, toApiError } from "../report/errors";
 import { hintFor } from "../report/hints";
 import type { Logger } from "../report/log";
 import { type Backlog, STORE_CONCURRENCY } from "./backlog";
-import { type Decision, decideConfirmation, type Lookup } from "./confirm";
+import { type Decision, decideConfirmation } from "./confirm";
 import { type BacklogEntry, laneOf, type SentRecord } from "./entries";
 import { endedBadly, noteRequeuedByJournal } from "./failed-tasks";
 import { mapLimit } from "./store";
@@ -180,12 +180,6 @@ export interface Confirmation {
   readonly settledTasks: readonly string[];
 }
 
-/** The task query of each type, for the rate limiter and the log. */
-const TASK_ACTION = {
-  purge_url: "DescribePurgeTasks",
-  purge_prefix: "DescribePurgeTasks",
-  prefetch_url: "DescribePrefetchTasks",
-} as const;
 /** Who wrote the queue entries of targets queued again, for `origin`. */
 const REQUEUE_ORIGIN = "confirmation";
 
@@ -213,7 +207,7 @@ export async function confirmSent(
   for (const stored of entries) {
     const purger = deps.purgers[stored.record.provider];
     if (purger === undefined) continue;
-    const { lookup, calls } = await lookUpTasks(deps, purger, stored.record);
+    const { lookup, calls } = await lookUpRecordTasks(deps, purger, stored.record);
     tally.apiCalls += calls;
     const action = purger.actions[stored.record.type ?? "purge_url"];
     const decision = decideConfirmation(stored.record, lookup, deps.clock.now(), action);
@@ -233,23 +227,17 @@ export async function confirmSent(
   return tally;
 }
 
-/** The record's tasks: by task id when the submit answered, else those created since it was sent. */
-async function lookUpTasks(
+/** The record's tasks (execute/tasks.ts): by task id when the submit answered, else those created since it was sent. */
+function lookUpRecordTasks(
   deps: JournalDeps & { readonly attempts: AttemptContext },
   purger: Purger,
   record: SentRecord,
-): Promise<{ lookup: Lookup; calls: number }> {
-  const type = record.type ?? "purge_url";
+): Promise<{ lookup: TaskLookup; calls: number }> {
+  const lane = laneKeyOf(record);
   const query = record.taskId
-    ? { scope: record.scope, type, taskId: record.taskId }
-    : { scope: record.scope, type, since: record.createdAt - TASK_CLOCK_SKEW_MS, until: deps.clock.now() };
-  const outcome = await callWithRetries(deps.attempts, laneKeyOf(record), TASK_ACTION[type], (options) =>
-    purger.describeTasks(query, options),
-  );
-  if (outcome.kind === "ok")
-    return { lookup: { kind: "found", tasks: outcome.value }, calls: outcome.attempts };
-  const code = outcome.kind === "failed" ? outcome.error.code : "DeadlineReached";
-  return { lookup: { kind: "unknown", code }, calls: outcome.attempts };
+    ? { scope: record.scope, type: record.type ?? "purge_url", taskId: record.taskId }
+    : tasksSentSince(lane, record.createdAt, deps.clock.now());
+  return lookUpTasks(deps.attempts, purger, lane, query);
 }
 
 /**
