@@ -25,9 +25,7 @@ import type { Config, ParsedEvent, Provider, Purger } from "./model";
 import { parseEvent } from "./plan/events";
 import { planPurges, toLanes } from "./plan/plan";
 import { planPrefetches } from "./plan/prefetch";
-import { createCdnPurger } from "./providers/cdn";
-import { credentialsFromEnv } from "./providers/credentials";
-import { createEdgeOnePurger } from "./providers/edgeone";
+import { createPurgers } from "./providers/purgers";
 import { createLogger, type Logger } from "./report/log";
 import { secretsIn } from "./report/redact";
 import {
@@ -254,39 +252,6 @@ function timeLeft(context: ScfContext): number {
     // A context whose clock fails says nothing of time: as if it had none.
   }
   return DEFAULT_TIME_LIMIT_MS;
-}
-
-/**
- * One adapter per configured provider. The SDK itself loads on the first call (see providers/).
- * Also used by `cos-purge purge`, `quota` and `tasks`, so the CLI calls the APIs exactly as the function does.
- */
-export function createPurgers(
-  config: Config,
-  env: Record<string, string | undefined>,
-): Partial<Record<Provider, Purger>> {
-  const credentials = () => credentialsFromEnv(env);
-  const uses = (provider: Provider) => config.sites.some((site) => site.provider === provider);
-  return {
-    ...(uses("edgeone")
-      ? {
-          edgeone: createEdgeOnePurger({
-            endpoint: config.teoEndpoint,
-            requestTimeoutMs: config.requestTimeoutMs,
-            credentials,
-          }),
-        }
-      : {}),
-    ...(uses("cdn")
-      ? {
-          cdn: createCdnPurger({
-            endpoint: config.cdnEndpoint,
-            requestTimeoutMs: config.requestTimeoutMs,
-            credentials,
-            prefetchArea: config.prefetchArea,
-          }),
-        }
-      : {}),
-  };
 }
 
 function parseOrLog(event: unknown, config: Config, log: Logger): ParsedEvent {

@@ -1,12 +1,12 @@
 /**
  * What `cos-purge quota` and `tasks` share: the configured zones and areas, and one API call made as
  * the function makes it (rate limit, retries, the debug line of PURGE_LOG_LEVEL), through the same
- * adapters (`createPurgers`).
+ * adapters (`providers/purgers.ts`).
  */
 import { randomUUID } from "node:crypto";
 import { type AttemptContext, callWithRetries } from "../execute/attempts";
-import { createPurgers } from "../handler";
 import type { CdnArea, Config, LaneKey, Provider, Purger } from "../model";
+import { createPurgers } from "../providers/purgers";
 import { type ApiError, classifyApiError, stopKey, stopKeysOf } from "../report/errors";
 import { hintFor } from "../report/hints";
 import { createLogger } from "../report/log";
