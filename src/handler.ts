@@ -21,14 +21,12 @@ import { ConfigError, configWarnings, loadConfig } from "./config/config";
 import type { ExecuteDeps } from "./execute/execute";
 import { PurgeLedger } from "./execute/ledger";
 import { QuotaBook } from "./execute/quota";
-import { createRateLimiter } from "./execute/rate-limit";
+import { createRateLimiter, type RateLimiter } from "./execute/rate-limit";
 import type { Config, ParsedEvent, Provider, Purger } from "./model";
 import { parseEvent } from "./plan/events";
 import { planPurges, toLanes } from "./plan/plan";
 import { planPrefetches } from "./plan/prefetch";
-import { createCdnPurger } from "./providers/cdn";
-import { credentialsFromEnv } from "./providers/credentials";
-import { createEdgeOnePurger } from "./providers/edgeone";
+import { createPurgers } from "./providers/purgers";
 import { createLogger, type Logger } from "./report/log";
 import { secretsIn } from "./report/redact";
 import {
@@ -62,6 +60,8 @@ export interface HandlerOptions {
   readonly purgers?: Partial<Record<Provider, Purger>>;
   /** Replaces the COS adapter of the backlog (tests of the drain logic). */
   readonly openStore?: OpenStore;
+  /** The rate limiter and quota book of a CLI run, shared with its other calls (cli/run.ts). */
+  readonly shared?: { readonly limiter: RateLimiter; readonly quota: QuotaBook };
 }
 
 /** Used when the context says nothing of time (local runs): SCF's default timeout is 3 s, ours 60 s. */
@@ -86,9 +86,9 @@ export function createHandler(options: HandlerOptions = {}): Handler {
   const coldStartLog = createLogger({ env, ...(options.write ? { write: options.write } : {}) });
   for (const warning of configWarnings(config)) coldStartLog.warn("configuration warning", { ...warning });
   const purgers = options.purgers ?? createPurgers(config, env);
-  const quota = new QuotaBook(clock);
+  const quota = options.shared?.quota ?? new QuotaBook(clock);
   // One limiter per instance: the 20 requests/second hold across back-to-back warm invocations too.
-  const limiter = createRateLimiter(clock);
+  const limiter = options.shared?.limiter ?? createRateLimiter(clock);
   const ledger = new PurgeLedger(clock);
   const pressure = new AutoPressure(config.windowMs);
   const instance = instanceId();
@@ -256,39 +256,6 @@ function timeLeft(context: ScfContext): number {
     // A context whose clock fails says nothing of time: as if it had none.
   }
   return DEFAULT_TIME_LIMIT_MS;
-}
-
-/**
- * One adapter per configured provider. The SDK itself loads on the first call (see providers/).
- * Also used by `cos-purge purge`, `quota` and `tasks`, so the CLI calls the APIs exactly as the function does.
- */
-export function createPurgers(
-  config: Config,
-  env: Record<string, string | undefined>,
-): Partial<Record<Provider, Purger>> {
-  const credentials = () => credentialsFromEnv(env);
-  const uses = (provider: Provider) => config.sites.some((site) => site.provider === provider);
-  return {
-    ...(uses("edgeone")
-      ? {
-          edgeone: createEdgeOnePurger({
-            endpoint: config.teoEndpoint,
-            requestTimeoutMs: config.requestTimeoutMs,
-            credentials,
-          }),
-        }
-      : {}),
-    ...(uses("cdn")
-      ? {
-          cdn: createCdnPurger({
-            endpoint: config.cdnEndpoint,
-            requestTimeoutMs: config.requestTimeoutMs,
-            credentials,
-            prefetchArea: config.prefetchArea,
-          }),
-        }
-      : {}),
-  };
 }
 
 function parseOrLog(event: unknown, config: Config, log: Logger): ParsedEvent {

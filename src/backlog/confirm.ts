@@ -11,14 +11,12 @@
  *     task failed / timeout    targets requeued with a try counted (prefetch: warned, not requeued)
  *     task succeeded           drop
  */
-import { TASK_CLOCK_SKEW_MS } from "../execute/recheck";
+import { mayBeTaskOf, newestPerTarget, type TaskLookup } from "../execute/tasks";
 import type { TaskRecord } from "../model";
 import type { SentRecord } from "./entries";
 
 /** What looking the record's task up found: the tasks listed, or the code of the failed lookup. */
-export type Lookup =
-  | { readonly kind: "found"; readonly tasks: readonly TaskRecord[] }
-  | { readonly kind: "unknown"; readonly code: string };
+export type Lookup = TaskLookup;
 
 /** Targets going back to the queue, with their history (so the overdue alarm sees repeated failures). */
 export interface Requeue {
@@ -51,7 +49,7 @@ const ENDED_BADLY: ReadonlySet<string> = new Set(["failed", "timeout", "canceled
  * What to do with `record`, `now`, given `lookup`. `action` names the submit call, for messages.
  *
  * A record without a task id (its submit was never answered) is matched by time: only a task created
- * at most `TASK_CLOCK_SKEW_MS` before the call stands in for it, never an older one for the same URL
+ * at most the clock skew before the call (execute/tasks.ts `mayBeTaskOf`) stands in for it, never an older one for the same URL
  * (an earlier upload's purge), which would leave this upload stale.
  */
 export function decideConfirmation(
@@ -85,8 +83,7 @@ export function decideConfirmation(
   const targets = new Set(record.targets);
   const listed = lookup.tasks.filter(
     (task) =>
-      targets.has(task.target) &&
-      (record.taskId !== undefined || task.createdAt >= record.createdAt - TASK_CLOCK_SKEW_MS),
+      targets.has(task.target) && (record.taskId !== undefined || mayBeTaskOf(task, record.createdAt)),
   );
   // Matched by time, the newest task of each target is the call's: an earlier call's within the
   // skew (one that failed, say) must not decide for it.
@@ -179,16 +176,6 @@ function judge(tasks: readonly TaskRecord[], record: SentRecord): Verdict {
     };
   }
   return tasks.some((task) => task.status === "processing") ? { kind: "running" } : { kind: "done" };
-}
-
-/** Each target's newest task; on equal times the first listed (the providers list newest first). */
-function newestPerTarget(tasks: readonly TaskRecord[]): TaskRecord[] {
-  const newest = new Map<string, TaskRecord>();
-  for (const task of tasks) {
-    const known = newest.get(task.target);
-    if (known === undefined || task.createdAt > known.createdAt) newest.set(task.target, task);
-  }
-  return [...newest.values()];
 }
 
 const capitalise = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);

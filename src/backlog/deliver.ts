@@ -12,7 +12,6 @@
 import { type CollapseDeps, collapseLanes, expandFolders } from "../execute/collapse-lanes";
 import { executePlan } from "../execute/execute";
 import { laneKeyOf } from "../execute/lane";
-import { createRateLimiter } from "../execute/rate-limit";
 import type { Execution, Failure, Lane, PurgeMode } from "../model";
 import { CosPurgeError } from "../report/errors";
 import { hintFor } from "../report/hints";
@@ -181,10 +180,8 @@ async function deferOrFail(
  */
 async function executeCollapsed(lanes: readonly Lane[], deps: CollapseDeps): Promise<Execution> {
   if (deps.collapse === undefined) return executePlan(lanes, deps);
-  const limiter = deps.limiter ?? createRateLimiter(deps.clock);
-  const withLimiter = { ...deps, limiter };
-  const { planned, folders, quotaCalls } = await collapseLanes(lanes, withLimiter, withLimiter);
-  const execution = expandFolders(await executePlan(planned, withLimiter), folders);
+  const { planned, folders, quotaCalls } = await collapseLanes(lanes, deps, deps);
+  const execution = expandFolders(await executePlan(planned, deps), folders);
   return { ...execution, apiCalls: execution.apiCalls + quotaCalls };
 }
 

@@ -7,8 +7,9 @@
  * Nothing leaves the queue before the provider accepted it (see drain.ts and journal.ts).
  */
 import { type AttemptContext, isRateLimit } from "../execute/attempts";
-import { type Collapse, collapseLanes, readLaneQuota } from "../execute/collapse-lanes";
+import { type Collapse, collapseLanes } from "../execute/collapse-lanes";
 import { laneKeyOf } from "../execute/lane";
+import { readLaneQuota } from "../execute/quota-read";
 import type { Execution, Failure, Lane, LaneKey } from "../model";
 import { type Backlog, STORE_CONCURRENCY, type Stored } from "./backlog";
 import { dueEntries } from "./backoff";

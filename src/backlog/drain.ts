@@ -12,7 +12,6 @@
  */
 import type { AttemptContext } from "../execute/attempts";
 import type { ExecuteDeps } from "../execute/execute";
-import { createRateLimiter } from "../execute/rate-limit";
 import type { LaneKey } from "../model";
 import type { CollapseSettings } from "../plan/collapse";
 import type { Backlog } from "./backlog";
@@ -21,7 +20,7 @@ import { drainPage, type PageResult } from "./drain-page";
 import { alarmOverdue, type DrainReport, DrainTally, emptyReport, logDrainProblems } from "./drain-report";
 import { type BacklogEntry, FOLDERS } from "./entries";
 import { requeueFailedTasks } from "./failed-tasks";
-import { confirmSent, queuedId } from "./journal";
+import { type Confirmation, confirmSent, queuedId } from "./journal";
 import { abnormalHold, acquireLease, type HeldLease, type LeaseState, leaseHolder } from "./lease";
 import { sweepMarkers } from "./markers";
 
@@ -89,46 +88,55 @@ function busy(deps: DrainDeps, lease: "drain" | "window", holder: LeaseState | u
  * fit in memory (issue 13, rows 8 and 9).
  */
 async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
-  const { backlog, clock, log } = deps;
-  const withLimiter = { ...deps, limiter: deps.limiter ?? createRateLimiter(clock) };
-  const attempts: AttemptContext = withLimiter;
-  const confirmation = await confirmSent({ ...withLimiter, attempts });
+  const { clock, log } = deps;
+  const earlier = await settleEarlierWork(deps);
+  const tally = new DrainTally(earlier);
+  await drainPages(deps, tally);
+  const report = tally.report(clock.now());
+  logDrainProblems(report, log);
+  alarmOverdue(withRequeued(tally.left(), earlier.requeuedEntries), deps.alarm, clock.now(), log);
+  return report;
+}
+
+/**
+ * Before the queue: what earlier drains sent is confirmed (journal.ts), tasks that failed after a
+ * direct purge are queued again (failed-tasks.ts), and old markers are swept. Returns the
+ * confirmation with the sweep's requeued targets and calls added.
+ */
+async function settleEarlierWork(deps: DrainDeps): Promise<Confirmation> {
+  const attempts: AttemptContext = deps;
+  const confirmation = await confirmSent({ ...deps, attempts });
   // After the journal: the tasks it just settled are not queued a second time.
   const failedTasks = await requeueFailedTasks(
-    { ...withLimiter, attempts },
+    { ...deps, attempts },
     deps.failedTaskLanes ?? [],
     confirmation.settledTasks,
   );
-  await sweepMarkers(backlog, clock.now()).catch(() => 0);
-  await sweepBusy(backlog, clock.now()).catch(() => 0);
-
-  const tally = new DrainTally({
+  await sweepMarkers(deps.backlog, deps.clock.now()).catch(() => 0);
+  await sweepBusy(deps.backlog, deps.clock.now()).catch(() => 0);
+  return {
     ...confirmation,
     requeued: confirmation.requeued + failedTasks.requeued,
     apiCalls: confirmation.apiCalls + failedTasks.apiCalls,
-  });
+  };
+}
+
+/** The queue, a page at a time (read, purge, settle), while the deadline leaves room and pages move. */
+async function drainPages(deps: DrainDeps, tally: DrainTally): Promise<void> {
+  const { backlog, clock } = deps;
   let after: string | undefined;
   for (let budget = pageBudget(clock.now(), deps.deadline, true); budget !== undefined; ) {
     const readStart = clock.now();
     const page = await backlog.readQueuePage(after, budget.readUntil);
     // Settling writes at most one object per entry read, at the reads' concurrency: as long again.
     const settleMs = clock.now() - readStart;
-    const result = await drainPage(
-      page.entries,
-      { ...withLimiter, deadline: deps.deadline - settleMs },
-      attempts,
-    );
+    const result = await drainPage(page.entries, { ...deps, deadline: deps.deadline - settleMs }, deps);
     tally.add(page, result);
     if (!page.more) tally.readAll();
     after = page.listed.at(-1)?.key;
     if (!page.more || after === undefined || stalled(result)) break;
     budget = pageBudget(clock.now(), deps.deadline, false);
   }
-
-  const report = tally.report(clock.now());
-  logDrainProblems(report, log);
-  alarmOverdue(withRequeued(tally.left(), confirmation.requeuedEntries), deps.alarm, clock.now(), log);
-  return report;
 }
 
 /**

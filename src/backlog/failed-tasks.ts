@@ -12,9 +12,8 @@
  * fires instead of a silent loop.
  */
 import type { AttemptContext } from "../execute/attempts";
-import { callWithRetries } from "../execute/attempts";
-import { laneKeyOf } from "../execute/lane";
-import { TASK_CLOCK_SKEW_MS } from "../execute/recheck";
+import { laneKeyOf, laneOf } from "../execute/lane";
+import { earliestTaskOf, lookUpTasks, mayBeTaskOf } from "../execute/tasks";
 import type { Config, LaneKey, Provider, Purger, TaskRecord, TaskStatus } from "../model";
 import type { Logger } from "../report/log";
 import type { Backlog, Stored } from "./backlog";
@@ -65,7 +64,7 @@ export function failedTaskLanes(config: Pick<Config, "sites" | "cdnArea">): Lane
   const lanes = new Map<string, LaneKey>();
   for (const site of config.sites) {
     const scope = site.provider === "edgeone" ? (site.zoneId ?? "") : config.cdnArea;
-    lanes.set(`${site.provider} ${scope}`, { provider: site.provider, scope });
+    lanes.set(laneOf({ provider: site.provider, scope }), { provider: site.provider, scope });
   }
   return [...lanes.values()];
 }
@@ -88,7 +87,7 @@ export async function requeueFailedTasks(
   const cursor = await readCursor(backlog, key, now);
   const since = Math.min(cursor.until - SETTLE_MS, now - SETTLE_MS);
   const queued: Record<string, number> = {};
-  for (const [id, at] of Object.entries(cursor.queued)) if (at >= since - TASK_CLOCK_SKEW_MS) queued[id] = at;
+  for (const [id, at] of Object.entries(cursor.queued)) if (at >= earliestTaskOf(since)) queued[id] = at;
   const failures: Record<string, { count: number; at: number }> = {};
   for (const [id, seen] of Object.entries(cursor.failures))
     if (now - seen.at < REMEMBER_MS) failures[id] = seen;
@@ -101,17 +100,14 @@ export async function requeueFailedTasks(
     const purger = deps.purgers[lane.provider];
     if (purger === undefined) continue;
     const query = { scope: lane.scope, type: "purge_url" as const, since, until: now, statuses: ENDED_BADLY };
-    const outcome = await callWithRetries(deps.attempts, lane, "DescribePurgeTasks", (options) =>
-      purger.describeTasks(query, options),
-    );
-    apiCalls += outcome.attempts;
-    if (outcome.kind !== "ok") {
+    const { lookup, calls } = await lookUpTasks(deps.attempts, purger, lane, query);
+    apiCalls += calls;
+    if (lookup.kind === "unknown") {
       complete = false;
-      const code = outcome.kind === "failed" ? outcome.error.code : "DeadlineReached";
-      log.warn("failed purge tasks not read; looked at again next drain", { ...lane, code });
+      log.warn("failed purge tasks not read; looked at again next drain", { ...lane, code: lookup.code });
       continue;
     }
-    const failed = outcome.value.filter(endedBadly);
+    const failed = lookup.tasks.filter(endedBadly);
     // The journal's own tasks are its to confirm (and may just have been): remembered as handled, so
     // a later look, after their sent record is gone, does not queue them a second time.
     for (const task of failed) {
@@ -172,7 +168,7 @@ function journaledTasks(sent: readonly Stored<SentRecord>[]) {
       ({ record }) =>
         record.provider === lane.provider &&
         record.scope === lane.scope &&
-        task.createdAt >= record.createdAt - TASK_CLOCK_SKEW_MS &&
+        mayBeTaskOf(task, record.createdAt) &&
         record.targets.includes(task.target),
     );
 }

@@ -8,15 +8,15 @@
  *     a later drain     task success → record deleted; failed/timeout → targets queued again,
  *                       with the tries and first deferral of the entries they came from (confirm.ts)
  */
-import { type AttemptContext, callWithRetries } from "../execute/attempts";
+import type { AttemptContext } from "../execute/attempts";
 import { laneKeyOf, withSubmit } from "../execute/lane";
-import { TASK_CLOCK_SKEW_MS } from "../execute/recheck";
-import type { LaneKey, Provider, Purger } from "../model";
+import { lookUpTasks, type TaskLookup, tasksSentSince } from "../execute/tasks";
+import type { LaneKey, Provider, Purger, TaskRecord } from "../model";
 import { mayHaveArrived, toApiError } from "../report/errors";
 import { hintFor } from "../report/hints";
 import type { Logger } from "../report/log";
 import { type Backlog, STORE_CONCURRENCY } from "./backlog";
-import { type Decision, decideConfirmation, type Lookup } from "./confirm";
+import { type Decision, decideConfirmation } from "./confirm";
 import { type BacklogEntry, laneOf, type SentRecord } from "./entries";
 import { endedBadly, noteRequeuedByJournal } from "./failed-tasks";
 import { mapLimit } from "./store";
@@ -180,12 +180,6 @@ export interface Confirmation {
   readonly settledTasks: readonly string[];
 }
 
-/** The task query of each type, for the rate limiter and the log. */
-const TASK_ACTION = {
-  purge_url: "DescribePurgeTasks",
-  purge_prefix: "DescribePurgeTasks",
-  prefetch_url: "DescribePrefetchTasks",
-} as const;
 /** Who wrote the queue entries of targets queued again, for `origin`. */
 const REQUEUE_ORIGIN = "confirmation";
 
@@ -212,44 +206,54 @@ export async function confirmSent(
   };
   for (const stored of entries) {
     const purger = deps.purgers[stored.record.provider];
+    // A provider no longer configured: its records wait for a drain that has it.
     if (purger === undefined) continue;
-    const { lookup, calls } = await lookUpTasks(deps, purger, stored.record);
+    const { decision, requeued, settledTasks, calls } = await confirmOne(deps, purger, stored);
     tally.apiCalls += calls;
-    const action = purger.actions[stored.record.type ?? "purge_url"];
-    const decision = decideConfirmation(stored.record, lookup, deps.clock.now(), action);
-    if (lookup.kind === "found" && decision.requeue.length > 0) {
-      // Before the requeue: the sweep of failed tasks must never queue these a second time.
-      const failed = lookup.tasks.filter(endedBadly);
-      await noteRequeuedByJournal(backlog, [...new Set(failed.map((task) => task.taskId))]);
-    }
-    const requeued = await applyDecision(deps, stored, decision);
     tally.requeuedEntries.push(...requeued);
     tally.requeued += requeued.reduce((sum, entry) => sum + entry.targets.length, 0);
-    if (!decision.keep && lookup.kind === "found")
-      tally.settledTasks.push(...lookup.tasks.map((task) => task.taskId));
+    tally.settledTasks.push(...settledTasks);
     if (decision.keep) tally.unconfirmed += 1;
     else if (decision.confirmed) tally.confirmed += 1;
   }
   return tally;
 }
 
-/** The record's tasks: by task id when the submit answered, else those created since it was sent. */
-async function lookUpTasks(
+/**
+ * One sent record: look its task up, decide (confirm.ts), apply. Returns the decision, the queue
+ * entries written for what was requeued, the tasks settled (the record is gone), and the calls made.
+ */
+async function confirmOne(
+  deps: JournalDeps & { readonly attempts: AttemptContext },
+  purger: Purger,
+  stored: { key: string; record: SentRecord },
+): Promise<{ decision: Decision; requeued: BacklogEntry[]; settledTasks: string[]; calls: number }> {
+  const { lookup, calls } = await lookUpRecordTasks(deps, purger, stored.record);
+  const action = purger.actions[stored.record.type ?? "purge_url"];
+  const decision = decideConfirmation(stored.record, lookup, deps.clock.now(), action);
+  const listed = lookup.kind === "found" ? lookup.tasks : [];
+  // Before the requeue: the sweep of failed tasks must never queue these a second time.
+  if (decision.requeue.length > 0) await noteRequeuedByJournal(deps.backlog, failedTaskIds(listed));
+  const requeued = await applyDecision(deps, stored, decision);
+  const settledTasks = decision.keep ? [] : listed.map((task) => task.taskId);
+  return { decision, requeued, settledTasks, calls };
+}
+
+const failedTaskIds = (tasks: readonly TaskRecord[]): string[] => [
+  ...new Set(tasks.filter(endedBadly).map((task) => task.taskId)),
+];
+
+/** The record's tasks (execute/tasks.ts): by task id when the submit answered, else those created since it was sent. */
+function lookUpRecordTasks(
   deps: JournalDeps & { readonly attempts: AttemptContext },
   purger: Purger,
   record: SentRecord,
-): Promise<{ lookup: Lookup; calls: number }> {
-  const type = record.type ?? "purge_url";
+): Promise<{ lookup: TaskLookup; calls: number }> {
+  const lane = laneKeyOf(record);
   const query = record.taskId
-    ? { scope: record.scope, type, taskId: record.taskId }
-    : { scope: record.scope, type, since: record.createdAt - TASK_CLOCK_SKEW_MS, until: deps.clock.now() };
-  const outcome = await callWithRetries(deps.attempts, laneKeyOf(record), TASK_ACTION[type], (options) =>
-    purger.describeTasks(query, options),
-  );
-  if (outcome.kind === "ok")
-    return { lookup: { kind: "found", tasks: outcome.value }, calls: outcome.attempts };
-  const code = outcome.kind === "failed" ? outcome.error.code : "DeadlineReached";
-  return { lookup: { kind: "unknown", code }, calls: outcome.attempts };
+    ? { scope: record.scope, type: record.type ?? "purge_url", taskId: record.taskId }
+    : tasksSentSince(lane, record.createdAt, deps.clock.now());
+  return lookUpTasks(deps.attempts, purger, lane, query);
 }
 
 /**

@@ -141,8 +141,8 @@ const bodies = new WeakMap<ObjectStore, Map<string, string | undefined>>();
 const BODIES_KEPT = 16;
 
 async function bodyOf(store: ObjectStore, generation: Generation): Promise<string | undefined> {
-  let known = bodies.get(store);
-  if (known === undefined) bodies.set(store, (known = new Map()));
+  const known = bodies.get(store) ?? new Map<string, string | undefined>();
+  bodies.set(store, known);
   const id = `${generation.key} ${generation.lastModified} ${generation.size}`;
   if (known.has(id)) return known.get(id);
   const body = await store.get(generation.key);

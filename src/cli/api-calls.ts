@@ -1,19 +1,18 @@
 /**
  * What `cos-purge quota` and `tasks` share: the configured zones and areas, and one API call made as
  * the function makes it (rate limit, retries, the debug line of PURGE_LOG_LEVEL), through the same
- * adapters (`createPurgers`).
+ * adapters (`providers/purgers.ts`).
  */
 import { randomUUID } from "node:crypto";
-import { systemClock } from "../clock";
 import { type AttemptContext, callWithRetries } from "../execute/attempts";
-import { createRateLimiter } from "../execute/rate-limit";
-import { createPurgers } from "../handler";
 import type { CdnArea, Config, LaneKey, Provider, Purger } from "../model";
+import { createPurgers } from "../providers/purgers";
 import { type ApiError, classifyApiError, stopKey, stopKeysOf } from "../report/errors";
 import { hintFor } from "../report/hints";
 import { createLogger } from "../report/log";
 import { toStderr } from "./output";
 import { laneWhere } from "./plan-output";
+import { startCliRun } from "./run";
 
 /** How long `quota` and `tasks` may take in all. */
 const COMMAND_LIMIT_MS = 120_000;
@@ -55,7 +54,7 @@ export interface ApiSession {
 }
 
 export function apiSession(config: Config, env: Record<string, string | undefined>): ApiSession {
-  const clock = systemClock;
+  const { clock, limiter } = startCliRun();
   const log = createLogger({
     level: config.logLevel,
     base: { requestId: `cli-${randomUUID()}` },
@@ -66,7 +65,7 @@ export function apiSession(config: Config, env: Record<string, string | undefine
     deadline: clock.now() + COMMAND_LIMIT_MS,
     requestTimeoutMs: config.requestTimeoutMs,
     maxAttempts: config.maxAttempts,
-    limiter: createRateLimiter(clock),
+    limiter,
     log,
   };
   const purgers = createPurgers(config, env);

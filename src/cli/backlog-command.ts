@@ -9,14 +9,13 @@ import type { HeldLease } from "../backlog/lease";
 import { backlogOpener, cosStoreOpener, drainDeps } from "../backlog/open";
 import { systemClock } from "../clock";
 import { ConfigError, loadConfig } from "../config/config";
-import { QuotaBook } from "../execute/quota";
-import { createRateLimiter } from "../execute/rate-limit";
-import { createPurgers } from "../handler";
 import type { Config, Provider, TaskType } from "../model";
+import { createPurgers } from "../providers/purgers";
 import { createLogger } from "../report/log";
 import { EXIT, exitCodeForFailures } from "./exit-codes";
 import { out, outJson, table, toStderr } from "./output";
 import { countSubmissions, createProgress, formatDuration } from "./progress";
+import { startCliRun } from "./run";
 import { terminalSafe } from "./terminal-text";
 
 type Env = Record<string, string | undefined>;
@@ -160,9 +159,7 @@ export async function backlogDrainCommand(
   try {
     const execute = {
       purgers: countSubmissions(createPurgers(config, env), progress.add),
-      quota: new QuotaBook(clock),
-      limiter: createRateLimiter(clock),
-      clock,
+      ...startCliRun(clock),
       deadline: clock.now() + options.timeLimitMs,
       maxAttempts: config.maxAttempts,
       requestTimeoutMs: config.requestTimeoutMs,

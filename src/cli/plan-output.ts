@@ -4,8 +4,8 @@
  * quota call), and what is not purged.
  */
 import { fallbackQuota } from "../execute/quota";
-import type { Lane, PlannedTarget, Provider, Spelling, TaskType } from "../model";
-import { splitBatches } from "../plan/plan";
+import type { PlannedTarget, Provider, Spelling, TaskType } from "../model";
+import { splitBatches, toLanes } from "../plan/plan";
 
 /** The API action of each task type (providers/edgeone.ts and cdn.ts send these). */
 const ACTIONS = {
@@ -44,18 +44,6 @@ export interface PlanOutput {
   skipped: object[];
 }
 
-/** Groups targets by provider, scope and type (each one API and one quota), in order of first appearance. */
-export function lanesOf(targets: readonly PlannedTarget[]): Lane[] {
-  const lanes = new Map<string, Lane & { targets: string[] }>();
-  for (const { provider, scope, type = "purge_url", url } of targets) {
-    const id = `${provider} ${scope} ${type}`;
-    const lane = lanes.get(id) ?? { provider, scope, type, targets: [] };
-    lane.targets.push(url);
-    lanes.set(id, lane);
-  }
-  return [...lanes.values()];
-}
-
 export function describePlan(targets: readonly PlannedTarget[], skipped: readonly object[]): PlanOutput {
   return {
     targets: targets.map((target) => ({
@@ -65,7 +53,7 @@ export function describePlan(targets: readonly PlannedTarget[], skipped: readonl
       target: target.url,
       spellings: target.spellings ?? [],
     })),
-    requests: lanesOf(targets).flatMap((lane) => {
+    requests: toLanes(targets).flatMap((lane) => {
       const type = lane.type ?? "purge_url";
       return splitBatches(lane.targets, fallbackQuota(lane).batch).map((batch) => ({
         provider: lane.provider,

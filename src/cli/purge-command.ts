@@ -7,16 +7,15 @@
  * - URLs (`https://...`) are purged as given, in the lane of the configured site with their host.
  * - `--prefix` purges folders (`purge_prefix`): keys are mapped to each site's folder URL (only
  *   PURGE_KEY_PREFIX applies: include/exclude globs describe files, not folders), URLs are taken as given.
- * These go to `executePlan`, the handler's executor, directly: no event can carry them.
+ * These go to `deliver`, the handler's delivery, directly (no event can carry them): purged at once,
+ *   and what time can fix waits in the configured backlog, as for keys.
  */
 import { randomUUID } from "node:crypto";
-import { nothingExecuted } from "../backlog/deliver";
-import { systemClock } from "../clock";
+import { type Delivery, deliver, nothingExecuted } from "../backlog/deliver";
+import { backlogOpener, cosStoreOpener } from "../backlog/open";
+import { AutoPressure } from "../backlog/pressure";
 import { loadConfig } from "../config/config";
-import { executePlan } from "../execute/execute";
-import { QuotaBook } from "../execute/quota";
-import { createRateLimiter } from "../execute/rate-limit";
-import { createHandler, createPurgers } from "../handler";
+import { createHandler } from "../handler";
 import type {
   Config,
   ObjectChange,
@@ -27,15 +26,18 @@ import type {
   TaskType,
 } from "../model";
 import { parseEvent } from "../plan/events";
-import { planPurges } from "../plan/plan";
+import { planPurges, toLanes } from "../plan/plan";
+import { createPurgers } from "../providers/purgers";
 import { createLogger } from "../report/log";
 import { PurgeFailedError, type Summary, summarize } from "../report/report";
 import { UsageError } from "./args";
 import { EXIT, exitCodeForFailures } from "./exit-codes";
 import { out, outJson, toStderr } from "./output";
-import { describePlan, lanesOf, laneWhere } from "./plan-output";
+import { describePlan } from "./plan-output";
 import { countSubmissions, createProgress } from "./progress";
+import { planText, reportText } from "./purge-text";
 import { urlTargets } from "./purge-urls";
+import { type CliRun, startCliRun } from "./run";
 import { cosRecord } from "./samples";
 
 export interface PurgeOptions {
@@ -120,13 +122,15 @@ export async function purgeCommand(
   const write = (line: string) => {
     if (!line.includes('"msg":"purge summary"')) toStderr(line);
   };
+  const run = startCliRun();
   const parts: Summary[] = [];
   try {
     if (event !== undefined) {
-      const handler = createHandler({ env: handlerEnv(env), write, purgers });
+      const handler = createHandler({ env: handlerEnv(env), write, purgers, shared: run });
       parts.push(await runHandler(handler, event, requestId, options.timeLimitMs));
     }
-    if (direct.length > 0) parts.push(await purgeDirect(direct, config, purgers, requestId, options, write));
+    if (direct.length > 0)
+      parts.push(await purgeDirect(direct, { config, env, purgers, run, requestId, write }, options));
   } finally {
     progress.done();
   }
@@ -195,29 +199,49 @@ function planFolders(keys: readonly string[], config: Config): ReturnType<typeof
   return { ...plan, targets: plan.targets.map((target) => ({ ...target, type: "purge_prefix" as const })) };
 }
 
-/** Purges targets that no event can carry (URLs, folders) with the handler's executor. */
+/** What the command's purges share: its configuration, adapters, limiter and quota book, log. */
+interface PurgeRun {
+  readonly config: Config;
+  readonly env: Record<string, string | undefined>;
+  readonly purgers: Partial<Record<Provider, Purger>>;
+  readonly run: CliRun;
+  readonly requestId: string;
+  readonly write: (line: string) => void;
+}
+
+/**
+ * Purges targets that no event can carry (URLs, folders) through the handler's delivery, as the
+ * handler purges keys here (`PURGE_MODE=direct`): at once, and what time can fix (a quota, the rate
+ * limit, an outage) to the configured backlog for a drain, instead of failing.
+ */
 async function purgeDirect(
   targets: readonly PlannedTarget[],
-  config: Config,
-  purgers: Partial<Record<Provider, Purger>>,
-  requestId: string,
+  { config, env, purgers, run, requestId, write }: PurgeRun,
   options: PurgeOptions,
-  write: (line: string) => void,
 ): Promise<Summary> {
-  const started = systemClock.now();
+  const { clock } = run;
+  const started = clock.now();
   const log = createLogger({ level: config.logLevel, base: { requestId }, write });
+  // No event names a bucket: only the configured backlog (PURGE_BACKLOG_BUCKET and _REGION), if any.
+  const backlog = backlogOpener(config, clock, cosStoreOpener(config, env))();
   // PURGE_DRY_RUN stops these as it stops the handler: a dry run purges nothing from any path.
-  const execution = config.dryRun
-    ? nothingExecuted()
-    : await executePlan(lanesOf(targets), {
+  const delivery: Delivery = config.dryRun
+    ? { route: "direct", execution: nothingExecuted(), deferred: [], failures: [] }
+    : await deliver(toLanes(targets), {
         purgers,
-        quota: new QuotaBook(systemClock),
-        limiter: createRateLimiter(systemClock),
-        clock: systemClock,
+        ...run,
         deadline: started + options.timeLimitMs,
         maxAttempts: config.maxAttempts,
         requestTimeoutMs: config.requestTimeoutMs,
         log,
+        mode: "direct",
+        pressure: new AutoPressure(config.windowMs),
+        othersBusy: async () => false,
+        startedAt: started,
+        backlog,
+        requestId,
+        // `direct` never drains in the invocation: the timer's drain (or `backlog drain`) does.
+        drainSoon: async () => undefined,
       });
   return summarize({
     requestId,
@@ -225,9 +249,9 @@ async function purgeDirect(
     skipped: [],
     planned: targets,
     alreadyPurged: 0,
-    delivery: { route: "direct", execution, deferred: [], failures: execution.failures },
+    delivery,
     dryRun: config.dryRun,
-    durationMs: systemClock.now() - started,
+    durationMs: clock.now() - started,
   });
 }
 
@@ -262,73 +286,4 @@ function mergeReports(
     apiCalls: sum((part) => part.apiCalls),
     durationMs,
   };
-}
-
-const MAX_JOB_LINES = 10;
-const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;
-const where = (lane: { provider: Provider; scope: string }) =>
-  `${lane.provider} ${laneWhere(lane).zoneId ?? laneWhere(lane).area ?? "(every area)"}`;
-
-function skippedText(skipped: readonly object[]): string {
-  if (skipped.length === 0) return "";
-  const lines = skipped.map((record) => {
-    const { key, reason } = record as { key?: string; reason?: string };
-    return `  ${key ?? "?"}: ${reason ?? ""}\n`;
-  });
-  return `Not purged, by the rules (${skipped.length}):\n${lines.join("")}`;
-}
-
-function planText(plan: ReturnType<typeof describePlan>): string {
-  const lines = [
-    `Would purge ${plural(plan.targets.length, "target")} in ${plural(plan.requests.length, "request")} (dry run: no API called).\n`,
-  ];
-  for (const request of plan.requests) {
-    lines.push(
-      `  ${where({ provider: request.provider, scope: request.zoneId ?? request.area ?? "" })} ${request.type} (${request.action}):\n`,
-    );
-    for (const target of request.targets) lines.push(`    ${target}\n`);
-  }
-  return lines.join("") + skippedText(plan.skipped);
-}
-
-function reportText(report: PurgeReport): string {
-  const seconds = (report.durationMs / 1000).toFixed(1);
-  const dry = report.dryRun ? " (PURGE_DRY_RUN is set: nothing was sent)" : "";
-  const lines = [
-    `Purged ${report.purged} of ${plural(report.planned, "URL")} in ${plural(report.apiCalls, "API call")}, ${seconds} s${dry}.\n`,
-  ];
-  // A bulk purge makes many requests: the first ones say enough (--json lists them all).
-  for (const job of report.jobs.slice(0, MAX_JOB_LINES)) {
-    lines.push(
-      `  ${where(job)}: task ${job.taskId}, ${plural(job.targets, "URL")} (RequestId ${job.requestId})\n`,
-    );
-  }
-  if (report.jobs.length > MAX_JOB_LINES)
-    lines.push(`  and ${report.jobs.length - MAX_JOB_LINES} more requests.\n`);
-  if (report.alreadyPurged > 0)
-    lines.push(`  ${report.alreadyPurged} already purged by an earlier attempt.\n`);
-  if (report.failures.length > 0) {
-    lines.push(`Not purged (${report.failed}):\n`);
-    for (const failure of report.failures) {
-      const first = failure.targets[0] ?? "";
-      const more = failure.count > 1 ? ` and ${failure.count - 1} more` : "";
-      lines.push(`  ${failure.code} on ${where(failure)}: ${first}${more}\n    ${failure.message}\n`);
-      if (failure.requestId) lines.push(`    RequestId ${failure.requestId}\n`);
-      if (failure.hint) lines.push(`    Fix: ${failure.hint}\n`);
-    }
-  }
-  if (report.deferrals.length > 0) {
-    lines.push(`Deferred to the backlog, for a drain to purge (${report.deferred}):\n`);
-    for (const deferral of report.deferrals) {
-      const first = deferral.targets[0] ?? "";
-      const more = deferral.count > 1 ? ` and ${deferral.count - 1} more` : "";
-      lines.push(`  ${deferral.reason} on ${where(deferral)}: ${first}${more}\n`);
-    }
-  }
-  for (const quota of report.quota) {
-    lines.push(
-      `Quota left today, ${where(quota)} ${quota.type ?? "purge_url"}: ${quota.dailyAvailable} of ${quota.daily}.\n`,
-    );
-  }
-  return lines.join("") + skippedText(report.skipped);
 }

@@ -9,6 +9,7 @@
  * such characters with `%` escapes cannot be read either way, and is refused.
  */
 import type { Config, PlannedTarget, TaskType } from "../model";
+import { laneOf } from "../plan/plan";
 import { encodePath } from "../plan/urls";
 import { UsageError } from "./args";
 
@@ -64,7 +65,7 @@ export function urlTargets(urls: readonly string[], config: Config, type: TaskTy
       const url = type === "purge_prefix" ? asFolder(spelled) : spelled;
       for (const site of sites) {
         const scope = site.provider === "edgeone" ? (site.zoneId ?? "") : config.cdnArea;
-        const id = `${site.provider} ${scope} ${url}`;
+        const id = `${laneOf({ provider: site.provider, scope, type })}\n${url}`;
         if (!targets.has(id)) targets.set(id, { provider: site.provider, scope, type, url, keys: [] });
       }
     }

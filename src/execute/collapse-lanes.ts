@@ -6,10 +6,10 @@
  */
 import type { CollapsedFolderReport, Execution, Failure, Lane, LaneKey } from "../model";
 import { type CollapseSettings, collapseTargets } from "../plan/collapse";
-import { type AttemptContext, callWithRetries } from "./attempts";
+import type { AttemptContext } from "./attempts";
 import type { ExecuteDeps } from "./execute";
 import { laneKeyOf, laneOf } from "./lane";
-import { fallbackQuota, type LaneQuota } from "./quota";
+import { readLaneQuota, reportedByProvider } from "./quota-read";
 
 /** A folder purge that stood for `count` URLs of a URL lane. */
 export type Collapse = CollapsedFolderReport;
@@ -100,28 +100,6 @@ export function expandFolders(execution: Execution, folders: readonly CollapsedF
   return { ...execution, purged, failures, collapsed };
 }
 
-/**
- * The lane's quota: the book's, else the provider's word (recorded in the book), else the defaults;
- * with the calls it took.
- */
-export async function readLaneQuota(
-  lane: LaneKey,
-  deps: ExecuteDeps,
-  attempts: AttemptContext,
-): Promise<{ quota: LaneQuota; calls: number }> {
-  const known = deps.quota.known(lane);
-  if (known !== undefined) return { quota: known, calls: 0 };
-  const purger = deps.purgers[lane.provider];
-  if (purger === undefined) return { quota: fallbackQuota(lane), calls: 0 };
-  const type = lane.type ?? "purge_url";
-  const outcome = await callWithRetries(attempts, lane, purger.quotaActions[type], (options) =>
-    purger.describeQuota(lane.scope, { ...options, type }),
-  );
-  if (outcome.kind === "ok")
-    return { quota: deps.quota.record(lane, outcome.value), calls: outcome.attempts };
-  return { quota: fallbackQuota(lane), calls: outcome.attempts };
-}
-
 /** How many targets the lane may take today: the provider's word, or one request's worth when it cannot say. */
 async function laneRoom(
   lane: LaneKey,
@@ -129,7 +107,7 @@ async function laneRoom(
   attempts: AttemptContext,
 ): Promise<{ room: number; calls: number }> {
   const { quota, calls } = await readLaneQuota(lane, deps, attempts);
-  const known = deps.quota.known(lane) !== undefined;
   // Unknown (the provider could not say): assume one request's worth; it says more when asked too much.
-  return { room: known ? (quota.dailyAvailable ?? Number.POSITIVE_INFINITY) : quota.batch, calls };
+  const room = reportedByProvider(quota) ? (quota.dailyAvailable ?? Number.POSITIVE_INFINITY) : quota.batch;
+  return { room, calls };
 }

@@ -10,7 +10,17 @@
  */
 
 import type { Clock } from "../clock";
-import type { CallOptions, Execution, Failure, Job, Lane, LaneKey, Provider, Purger } from "../model";
+import type {
+  CallOptions,
+  Execution,
+  Failure,
+  Job,
+  Lane,
+  LaneKey,
+  Provider,
+  PurgeReceipt,
+  Purger,
+} from "../model";
 import {
   failureScope,
   mayHaveArrived,
@@ -21,25 +31,21 @@ import {
 } from "../report/errors";
 import { hintFor } from "../report/hints";
 import type { Logger } from "../report/log";
-import {
-  type AttemptContext,
-  callWithRetries,
-  isRateLimit,
-  type Outcome,
-  type RequestExtras,
-} from "./attempts";
+import { type AttemptContext, callWithRetries, isRateLimit, type Outcome } from "./attempts";
 import {
   blockedBy,
   deadlineReached,
   exhausted,
   type FailureFields,
   fromError,
+  notConfigured,
   splitStopped,
   unanswered,
 } from "./failures";
-import { laneKeyOf } from "./lane";
-import { fallbackQuota, type LaneQuota, laneId, type QuotaBook } from "./quota";
-import { createRateLimiter, type RateLimiter } from "./rate-limit";
+import { laneKeyOf, laneOf } from "./lane";
+import { fallbackQuota, type LaneQuota, type QuotaBook } from "./quota";
+import { refreshLaneQuota } from "./quota-read";
+import type { RateLimiter } from "./rate-limit";
 import { type ReadReceipt, readReceipt } from "./receipt";
 import { findAccepted } from "./recheck";
 import { LaneWork } from "./split";
@@ -56,8 +62,12 @@ export interface ExecuteDeps {
   /** Attempts per request for retryable errors (1 = no retry). */
   readonly maxAttempts: number;
   readonly log: Logger;
-  /** One per warm instance; default: a new one per execution. */
-  readonly limiter?: RateLimiter;
+  /**
+   * One per warm instance (handler.ts) or CLI run (cli/run.ts), never one per call: a limiter built
+   * for one execution forgets the calls made before it (a drain inside an invocation would start
+   * again at 20 requests/s on top of the invocation's own).
+   */
+  readonly limiter: RateLimiter;
   /** For backoff jitter; default `Math.random`. */
   readonly random?: () => number;
   /** See `AttemptContext.yieldOnRateLimit`: a rate-limit refusal fails the rest of its lane at once. */
@@ -90,7 +100,7 @@ interface Run {
 export async function executePlan(lanes: readonly Lane[], deps: ExecuteDeps): Promise<Execution> {
   const run: Run = {
     deps,
-    attempts: { ...deps, limiter: deps.limiter ?? createRateLimiter(deps.clock) },
+    attempts: deps,
     purged: [],
     failures: [],
     jobs: [],
@@ -113,168 +123,202 @@ export async function executePlan(lanes: readonly Lane[], deps: ExecuteDeps): Pr
   };
 }
 
+/** One lane's progress: what is left to send, the quota as now believed, the quota errors met. */
+interface LaneRun {
+  readonly lane: Lane;
+  readonly purger: Purger;
+  readonly action: string;
+  readonly work: LaneWork;
+  quota: LaneQuota;
+  accepted: number;
+  batchErrors: number;
+  dailyErrors: number;
+}
+
+type Ended<K extends Outcome<PurgeReceipt>["kind"]> = Extract<Outcome<PurgeReceipt>, { kind: K }>;
+type Failed = Ended<"failed">;
+/** After a refused request: go on with the lane, or stop (the rest of the lane already failed). */
+type Next = "go on" | "stop";
+
+/** Sends the lane a batch at a time until it is done, blocked, or out of time. */
 async function executeLane(lane: Lane, run: Run): Promise<void> {
-  const { targets, provider, type = "purge_url" } = lane;
-  if (targets.length === 0) return;
-  const purger = run.deps.purgers[provider];
-  if (purger === undefined) {
-    return fail(run, lane, targets, {
-      code: "ProviderNotConfigured",
-      class: "fatal",
-      message: `No ${provider} purger was configured: ${targets.length} URLs not submitted.`,
-    });
-  }
-  const action = purger.actions[type];
-  let quota = await laneQuota(lane, purger, run);
-  const work = new LaneWork(targets);
-  let accepted = 0;
-  let batchErrors = 0;
-  let dailyErrors = 0;
-  while (!work.done) {
-    const rest = work.rest();
-    const stop = stopKeysOf({ provider, action, scope: lane.scope }).map((key) => run.stopped.get(key));
-    const cause = stop.find((failure) => failure !== undefined);
-    if (cause) return fail(run, lane, rest, blockedBy(cause));
-    const room = quota.dailyAvailable ?? Number.POSITIVE_INFINITY;
-    if (room <= 0) return fail(run, lane, rest, exhausted(quota, targets.length, accepted, rest.length));
-
-    const batch = work.next(Math.min(quota.batch, room));
-    const outcome = await attempt(
-      run,
-      lane,
-      action,
-      (options) => purger.submit(lane.scope, batch, { ...options, type }),
-      {
-        recover: (sentAt, options) => findAccepted(purger, lane, batch, sentAt, options),
-        targets: batch.length,
-      },
-    );
-    if (outcome.kind === "deadline") {
-      const unanswered = outcome.lastError !== undefined && mayHaveArrived(outcome.lastError.code);
-      // Only this batch was sent; the rest of the lane never left.
-      if (unanswered)
-        fail(run, lane, batch, deadlineReached(run.deps, outcome.lastError, outcome.lastSentAt));
-      const never = unanswered ? rest.slice(batch.length) : rest;
-      const cause = unanswered ? undefined : outcome.lastError;
-      return fail(run, lane, never, deadlineReached(run.deps, cause, undefined));
-    }
-    if (outcome.kind === "ok") {
-      const count = record(run, lane, readReceipt(lane, action, batch, outcome.value));
-      run.deps.quota.consume(lane, count);
-      accepted += count;
-      if (quota.dailyAvailable !== undefined)
-        quota = { ...quota, dailyAvailable: quota.dailyAvailable - count };
-      work.advance(batch.length);
-      continue;
-    }
-
-    const { error } = outcome;
-    const kind = quotaKind(error.code);
-    if (kind === "batch") {
-      // Never one URL per call (Tencent's template turns a quota error into 3 + 3n calls): a
-      // single target refused as "too many" means the batch quota is not what is wrong.
-      if (batch.length === 1) return fail(run, lane, rest, fromError(error, outcome.class));
-      batchErrors += 1;
-      // The cached batch may be from before a plan change: ask once; asking again would repeat it.
-      const reread =
-        batchErrors === 1 && !run.refreshed.has(laneId(lane))
-          ? await refreshQuota(lane, purger, run)
-          : undefined;
-      const smaller = reread && reread.batch < batch.length ? reread.batch : Math.floor(batch.length / 2);
-      quota = { ...(reread ?? quota), batch: smaller };
-      run.deps.quota.restrict(lane, { batch: smaller });
-    } else if (kind === "daily") {
-      dailyErrors += 1;
-      // The provider just refused `batch.length`, so at most one fewer fits, whatever it reported:
-      // every round submits strictly less, and after a second refusal the quota counts as spent.
-      const reread = dailyErrors === 1 ? await refreshQuota(lane, purger, run) : undefined;
-      const left = Math.min(reread?.dailyAvailable ?? 0, batch.length - 1);
-      quota = { ...(reread ?? quota), dailyAvailable: left };
-      run.deps.quota.restrict(lane, { dailyAvailable: left });
-    } else if (mayHaveArrived(error.code)) {
-      // Out of attempts, the last one unanswered: it may have been purged. Not "failed": unknown.
-      fail(run, lane, batch, unanswered(error, outcome.lastSentAt, `after ${outcome.attempts} attempts`));
-      work.advance(batch.length);
-    } else if (refusesTarget(error.code) && batch.length > 1) {
-      // Refused for a target in it: its halves go next (split.ts), until the target is alone.
-      if (work.split(batch)) continue;
-      fail(run, lane, batch, splitStopped(error, work.splitCalls));
-      work.advance(batch.length);
-    } else {
-      const note = outcome.class === "retry" ? `gave up after ${outcome.attempts} attempts` : undefined;
-      const failure = fromError(error, outcome.class, note);
-      fail(run, lane, batch, failure);
-      work.advance(batch.length);
-      // Yielding to the other instances: every further request of the lane would be refused too.
-      if (run.deps.yieldOnRateLimit && isRateLimit(error.code)) {
-        return fail(run, lane, work.rest(), blockedBy(failure));
-      }
-      if (outcome.class !== "fatal") continue;
-      const stops = stopKey(error.code, { provider, action, scope: lane.scope });
-      if (stops !== undefined) run.stopped.set(stops, failure);
-      if (stops !== undefined || failureScope(error.code) === "lane")
-        return fail(run, lane, work.rest(), blockedBy(failure));
-    }
+  if (lane.targets.length === 0) return;
+  const purger = run.deps.purgers[lane.provider];
+  if (purger === undefined)
+    return fail(run, lane, lane.targets, notConfigured(lane.provider, lane.targets.length));
+  const state: LaneRun = {
+    lane,
+    purger,
+    action: purger.actions[lane.type ?? "purge_url"],
+    work: new LaneWork(lane.targets),
+    quota: await laneQuota(lane, run),
+    accepted: 0,
+    batchErrors: 0,
+    dailyErrors: 0,
+  };
+  while (!state.work.done) {
+    const blocked = blockedBefore(state, run);
+    if (blocked) return fail(run, lane, state.work.rest(), blocked);
+    const batch = state.work.next(Math.min(state.quota.batch, roomOf(state.quota)));
+    const outcome = await submitBatch(state, batch, run);
+    if (outcome.kind === "deadline") return failAtDeadline(state, batch, outcome, run);
+    if (outcome.kind === "ok") accept(state, batch, outcome.value, run);
+    else if ((await afterRefusal(state, batch, outcome, run)) === "stop") return;
   }
 }
 
-/** Cached quota when enough is believed left; otherwise (or when unknown) the provider's word, or defaults. */
-async function laneQuota(lane: Lane, purger: Purger, run: Run): Promise<LaneQuota> {
-  const known = run.deps.quota.known(lane);
-  const available = known?.dailyAvailable ?? Number.POSITIVE_INFINITY;
-  if (known && (available >= lane.targets.length || run.refreshed.has(laneId(lane)))) return known;
-  return (await refreshQuota(lane, purger, run)) ?? run.deps.quota.known(lane) ?? fallbackQuota(lane);
+const roomOf = (quota: LaneQuota): number => quota.dailyAvailable ?? Number.POSITIVE_INFINITY;
+
+/** Why the lane may send nothing more: a stop an earlier call of this run set, or no quota left today. */
+function blockedBefore(state: LaneRun, run: Run): FailureFields | undefined {
+  const { lane, action, quota } = state;
+  const stops = stopKeysOf({ provider: lane.provider, action, scope: lane.scope });
+  const cause = stops.map((key) => run.stopped.get(key)).find((failure) => failure !== undefined);
+  if (cause) return blockedBy(cause);
+  if (roomOf(quota) > 0) return undefined;
+  return exhausted(quota, lane.targets.length, state.accepted, state.work.rest().length);
 }
 
 /**
- * Reads the lane's quota from the provider into the book. `undefined` when it cannot be read: then the
- * book holds `PROVIDER_LIMITS` defaults for a TTL (unless it knew better), so that a role without the
- * quota permission costs one failed call per instance per TTL, not one per invocation.
+ * One submit with retries (attempts.ts), looking its task up (recheck.ts) before resending an
+ * unanswered call; its calls counted, a lookup as one.
  */
-async function refreshQuota(lane: Lane, purger: Purger, run: Run): Promise<LaneQuota | undefined> {
-  run.refreshed.add(laneId(lane));
+async function submitBatch(state: LaneRun, batch: string[], run: Run): Promise<Outcome<PurgeReceipt>> {
+  const { lane, purger, action } = state;
   const type = lane.type ?? "purge_url";
-  const outcome = await attempt(run, lane, purger.quotaActions[type], (options) =>
-    purger.describeQuota(lane.scope, { ...options, type }),
-  );
-  if (outcome.kind === "ok") return run.deps.quota.record(lane, outcome.value);
-  if (outcome.kind === "failed") {
-    const assumed = run.deps.quota.known(lane) ?? run.deps.quota.recordFallback(lane);
-    run.deps.log.warn("purge quota unknown, going on with what is known", {
-      provider: lane.provider,
-      scope: lane.scope,
-      code: outcome.error.code,
-      error: outcome.error.message,
-      hint: hintFor(outcome.error.code, lane.provider),
-      batch: assumed.batch,
-      dailyAvailable: assumed.dailyAvailable ?? "unknown",
-    });
-  }
-  return undefined;
-}
-
-/** One request with retries (attempts.ts), its calls counted (a task lookup counts as one). */
-async function attempt<T>(
-  run: Run,
-  lane: LaneKey,
-  action: string,
-  call: (options: CallOptions) => Promise<T>,
-  { recover, targets }: RequestExtras<T> = {},
-): Promise<Outcome<T>> {
-  const outcome = await callWithRetries(run.attempts, lane, action, call, {
-    ...(recover ? { recover: countingCalls(run, recover) } : {}),
-    ...(targets === undefined ? {} : { targets }),
+  const submit = (options: CallOptions) => purger.submit(lane.scope, batch, { ...options, type });
+  const recover = (sentAt: number, options: CallOptions) => {
+    run.apiCalls += 1;
+    return findAccepted(purger, lane, batch, sentAt, options);
+  };
+  const outcome = await callWithRetries(run.attempts, lane, action, submit, {
+    recover,
+    targets: batch.length,
   });
   run.apiCalls += outcome.attempts;
   return outcome;
 }
 
-const countingCalls =
-  <A extends unknown[], R>(run: Run, fn: (...args: A) => Promise<R>) =>
-  (...args: A): Promise<R> => {
-    run.apiCalls += 1;
-    return fn(...args);
+/** Out of time: the batch sent and not answered may have been purged; the rest never left. */
+function failAtDeadline(
+  state: LaneRun,
+  batch: readonly string[],
+  outcome: Ended<"deadline">,
+  run: Run,
+): void {
+  const { lane } = state;
+  const rest = state.work.rest();
+  const unanswered = outcome.lastError !== undefined && mayHaveArrived(outcome.lastError.code);
+  if (unanswered) fail(run, lane, batch, deadlineReached(run.deps, outcome.lastError, outcome.lastSentAt));
+  const never = unanswered ? rest.slice(batch.length) : rest;
+  const cause = unanswered ? undefined : outcome.lastError;
+  fail(run, lane, never, deadlineReached(run.deps, cause, undefined));
+}
+
+/** An accepted batch: recorded, counted against the quota, and out of the lane's work. */
+function accept(state: LaneRun, batch: readonly string[], receipt: PurgeReceipt, run: Run): void {
+  const { lane, action, quota } = state;
+  const count = record(run, lane, readReceipt(lane, action, batch, receipt));
+  run.deps.quota.consume(lane, count);
+  state.accepted += count;
+  if (quota.dailyAvailable !== undefined)
+    state.quota = { ...quota, dailyAvailable: quota.dailyAvailable - count };
+  state.work.advance(batch.length);
+}
+
+/** A refused batch: a smaller batch or fewer left (quota), split halves, or the batch failed. */
+async function afterRefusal(state: LaneRun, batch: string[], outcome: Failed, run: Run): Promise<Next> {
+  const { lane, work } = state;
+  const { error } = outcome;
+  const kind = quotaKind(error.code);
+  if (kind === "batch") return smallerBatch(state, batch, outcome, run);
+  if (kind === "daily") {
+    await fewerLeft(state, batch, run);
+    return "go on";
+  }
+  if (mayHaveArrived(error.code)) {
+    // Out of attempts, the last one unanswered: it may have been purged. Not "failed": unknown.
+    fail(run, lane, batch, unanswered(error, outcome.lastSentAt, `after ${outcome.attempts} attempts`));
+  } else if (refusesTarget(error.code) && batch.length > 1) {
+    // Refused for a target in it: its halves go next (split.ts), until the target is alone.
+    if (work.split(batch)) return "go on";
+    fail(run, lane, batch, splitStopped(error, work.splitCalls));
+  } else {
+    return failBatch(state, batch, outcome, run);
+  }
+  work.advance(batch.length);
+  return "go on";
+}
+
+/** Refused as too many: the batch is halved (or set to the provider's word, asked once). */
+async function smallerBatch(state: LaneRun, batch: string[], outcome: Failed, run: Run): Promise<Next> {
+  const { lane } = state;
+  // Never one URL per call (Tencent's template turns a quota error into 3 + 3n calls): a
+  // single target refused as "too many" means the batch quota is not what is wrong.
+  if (batch.length === 1) {
+    fail(run, lane, state.work.rest(), fromError(outcome.error, outcome.class));
+    return "stop";
+  }
+  state.batchErrors += 1;
+  // The cached batch may be from before a plan change: ask once; asking again would repeat it.
+  const reread =
+    state.batchErrors === 1 && !run.refreshed.has(laneOf(lane)) ? await refreshQuota(lane, run) : undefined;
+  const smaller = reread && reread.batch < batch.length ? reread.batch : Math.floor(batch.length / 2);
+  state.quota = { ...(reread ?? state.quota), batch: smaller };
+  run.deps.quota.restrict(lane, { batch: smaller });
+  return "go on";
+}
+
+/** Refused for the daily quota: fewer targets believed left, so every round submits strictly less. */
+async function fewerLeft(state: LaneRun, batch: readonly string[], run: Run): Promise<void> {
+  const { lane } = state;
+  state.dailyErrors += 1;
+  // The provider just refused `batch.length`, so at most one fewer fits, whatever it reported:
+  // after a second refusal the quota counts as spent.
+  const reread = state.dailyErrors === 1 ? await refreshQuota(lane, run) : undefined;
+  const left = Math.min(reread?.dailyAvailable ?? 0, batch.length - 1);
+  state.quota = { ...(reread ?? state.quota), dailyAvailable: left };
+  run.deps.quota.restrict(lane, { dailyAvailable: left });
+}
+
+/**
+ * The batch failed; the lane stops when every further request would fail alike: a rate limit while
+ * yielding to the other instances, refused credentials or permission, or an error of the whole lane.
+ */
+function failBatch(state: LaneRun, batch: readonly string[], outcome: Failed, run: Run): Next {
+  const { lane, action, work } = state;
+  const { error } = outcome;
+  const note = outcome.class === "retry" ? `gave up after ${outcome.attempts} attempts` : undefined;
+  const failure = fromError(error, outcome.class, note);
+  fail(run, lane, batch, failure);
+  work.advance(batch.length);
+  const stop = () => {
+    fail(run, lane, work.rest(), blockedBy(failure));
+    return "stop" as const;
   };
+  // Yielding to the other instances: every further request of the lane would be refused too.
+  if (run.deps.yieldOnRateLimit && isRateLimit(error.code)) return stop();
+  if (outcome.class !== "fatal") return "go on";
+  const stops = stopKey(error.code, { provider: lane.provider, action, scope: lane.scope });
+  if (stops !== undefined) run.stopped.set(stops, failure);
+  return stops !== undefined || failureScope(error.code) === "lane" ? stop() : "go on";
+}
+
+/** Cached quota when enough is believed left; otherwise (or when unknown) the provider's word, or defaults. */
+async function laneQuota(lane: Lane, run: Run): Promise<LaneQuota> {
+  const known = run.deps.quota.known(lane);
+  const available = known?.dailyAvailable ?? Number.POSITIVE_INFINITY;
+  if (known && (available >= lane.targets.length || run.refreshed.has(laneOf(lane)))) return known;
+  return (await refreshQuota(lane, run)) ?? run.deps.quota.known(lane) ?? fallbackQuota(lane);
+}
+
+/** The provider's word on the lane's quota (quota-read.ts), once per lane per execution; its calls counted. */
+async function refreshQuota(lane: Lane, run: Run): Promise<LaneQuota | undefined> {
+  run.refreshed.add(laneOf(lane));
+  const read = await refreshLaneQuota(lane, run.deps, run.attempts);
+  run.apiCalls += read.calls;
+  return read.quota;
+}
 
 /** Adds a call's result to the run; returns how many targets the provider took (they count against the quota). */
 function record(run: Run, lane: LaneKey, receipt: ReadReceipt): number {

@@ -3,7 +3,7 @@
  * can act on (the hint is added per lane in execute.ts). Kept apart from execute.ts, which decides
  * which of them applies.
  */
-import type { ErrorClass, Failure } from "../model";
+import type { ErrorClass, Failure, Provider } from "../model";
 import { type ApiError, mayHaveArrived } from "../report/errors";
 import { MIN_CALL_MS } from "./attempts";
 import type { LaneQuota } from "./quota";
@@ -18,6 +18,15 @@ export function fromError(error: ApiError, errorClass: ErrorClass, note?: string
     class: errorClass,
     message: note ? `${error.message} (${note})` : error.message,
     ...(error.requestId ? { requestId: error.requestId } : {}),
+  };
+}
+
+/** A lane whose provider has no purger: nothing of it can be sent. */
+export function notConfigured(provider: Provider, count: number): FailureFields {
+  return {
+    code: "ProviderNotConfigured",
+    class: "fatal",
+    message: `No ${provider} purger was configured: ${count} URLs not submitted.`,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { LaneKey, Purger } from "../model";
 
-/** A lane as an id for grouping and maps: `provider scope type`, `purge_url` spelled out. */
-export const laneOf = (lane: LaneKey): string => `${lane.provider} ${lane.scope} ${lane.type ?? "purge_url"}`;
+/** The one lane id (plan/plan.ts defines it, as plan must not import execute). */
+export { laneOf } from "../plan/plan";
 
 /**
  * A lane's own fields (not its targets), `type` left out for `purge_url`, the default: what failures,

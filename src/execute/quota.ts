@@ -5,6 +5,7 @@
  */
 import type { Clock } from "../clock";
 import type { LaneKey, Provider, Quota, QuotaReport, TaskType } from "../model";
+import { laneOf } from "./lane";
 
 /**
  * What to assume when the provider cannot be asked (the role may lack `teo:DescribeContentQuota`):
@@ -44,9 +45,6 @@ const UTC8_OFFSET_MS = 8 * 3_600_000;
 const DAY_MS = 86_400_000;
 
 const beijingDay = (epochMs: number): number => Math.floor((epochMs + UTC8_OFFSET_MS) / DAY_MS);
-/** The key of a lane's quota: one per provider, zone or area, and task type. */
-export const laneId = (lane: LaneKey): string =>
-  `${lane.provider}:${lane.scope}${lane.type === undefined || lane.type === "purge_url" ? "" : `:${lane.type}`}`;
 
 interface Entry extends LaneKey {
   quota: LaneQuota;
@@ -54,7 +52,7 @@ interface Entry extends LaneKey {
 }
 
 /**
- * Quota cache for one warm instance, keyed by `provider:scope`.
+ * Quota cache for one warm instance, keyed by lane (`laneOf`: provider, zone or area, task type).
  *
  * @example
  * const book = new QuotaBook(systemClock); // at module scope, so it survives warm invocations
@@ -114,7 +112,7 @@ export class QuotaBook {
 
   /** Forgets the lane's quota: the next `known` is `undefined`. */
   invalidate(lane: LaneKey): void {
-    this.entries.delete(laneId(lane));
+    this.entries.delete(laneOf(lane));
   }
 
   /**
@@ -122,7 +120,7 @@ export class QuotaBook {
    * on `PROVIDER_LIMITS` defaults are left out: their numbers are guesses, not the provider's word.
    */
   snapshot(lanes?: readonly LaneKey[]): QuotaReport[] {
-    const wanted = lanes && new Set(lanes.map(laneId));
+    const wanted = lanes && new Set(lanes.map(laneOf));
     const reports: QuotaReport[] = [];
     for (const [id, entry] of this.entries) {
       const { batch, daily, dailyAvailable } = entry.quota;
@@ -137,12 +135,12 @@ export class QuotaBook {
   private store(lane: LaneKey, quota: LaneQuota): LaneQuota {
     const { provider, scope, type } = lane;
     const entry = { provider, scope, ...(type ? { type } : {}), quota, recordedAt: this.clock.now() };
-    this.entries.set(laneId(lane), entry);
+    this.entries.set(laneOf(lane), entry);
     return quota;
   }
 
   private fresh(lane: LaneKey): Entry | undefined {
-    const entry = this.entries.get(laneId(lane));
+    const entry = this.entries.get(laneOf(lane));
     if (entry === undefined) return undefined;
     const now = this.clock.now();
     const stale = now - entry.recordedAt >= TTL_MS || beijingDay(now) !== beijingDay(entry.recordedAt);

@@ -10,6 +10,7 @@ import { GLOB_OPTIONS } from "../config/schemas";
 import {
   type Config,
   type Lane,
+  type LaneKey,
   type ObjectChange,
   type PlannedTarget,
   type Provider,
@@ -85,7 +86,7 @@ export function planPurges(
       const lane = { provider: site.provider, scope: SCOPE[site.provider](site, config) };
       for (const { url, spellings } of toCacheTargets(verdict.path, site, config)) {
         // Neither provider nor scope contains a space, and a planned URL never does (it is encoded).
-        const id = `${lane.provider} ${lane.scope} ${url}`;
+        const id = `${laneOf(lane)}\n${url}`;
         const target = targets.get(id) ?? { ...lane, url, keys: [], spellings: [] };
         if (!target.keys.includes(change.key)) target.keys.push(change.key);
         const merged = SPELLINGS.filter(
@@ -99,11 +100,20 @@ export function planPurges(
   return { targets: [...targets.values()], skipped };
 }
 
+/**
+ * A lane as an id for grouping and maps: `provider scope type`, `purge_url` spelled out, so that a lane
+ * with its type left out and one naming `purge_url` are the same lane. The one spelling of a lane id:
+ * the executor, the quota book, the drain and the CLI all key lanes with it (here, in plan, because plan
+ * must not import execute).
+ */
+export const laneOf = (lane: LaneKey): string => `${lane.provider} ${lane.scope} ${lane.type ?? "purge_url"}`;
+
 /** Groups targets by provider, scope and type, in order of first appearance; each lane is one API and quota. */
 export function toLanes(targets: readonly PlannedTarget[]): Lane[] {
   const lanes = new Map<string, Lane & { targets: string[] }>();
-  for (const { provider, scope, type, url } of targets) {
-    const id = `${provider} ${scope} ${type ?? "purge_url"}`;
+  for (const target of targets) {
+    const { provider, scope, type, url } = target;
+    const id = laneOf(target);
     // `purge_url` stays implicit, as in every lane made before lanes had types.
     const typed = type === undefined || type === "purge_url" ? {} : { type };
     const lane = lanes.get(id) ?? { provider, scope, ...typed, targets: [] };

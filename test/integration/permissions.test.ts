@@ -7,6 +7,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator";
 import { executePlan } from "../../src/execute/execute";
 import { QuotaBook } from "../../src/execute/quota";
+import { createRateLimiter } from "../../src/execute/rate-limit";
 import type { Lane, Purger, TaskType } from "../../src/model";
 import { createCdnPurger } from "../../src/providers/cdn";
 import { credentialsFromEnv } from "../../src/providers/credentials";
@@ -101,6 +102,7 @@ describe("a refused permission", () => {
     executePlan(lanes, {
       purgers: { cdn: adapters().cdn },
       quota: new QuotaBook(clock),
+      limiter: createRateLimiter(clock),
       clock,
       deadline: clock.now() + 60_000,
       requestTimeoutMs: 5_000,

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import { type Emulator, startEmulator } from "../../src/emulator";
 import { executePlan } from "../../src/execute/execute";
 import { QuotaBook } from "../../src/execute/quota";
+import { createRateLimiter } from "../../src/execute/rate-limit";
 import type { Endpoint, Purger } from "../../src/model";
 import { createCdnPurger } from "../../src/providers/cdn";
 import { type Credentials, credentialsFromEnv } from "../../src/providers/credentials";
@@ -252,6 +253,7 @@ describe("executePlan over the real SDK", () => {
       {
         purgers: { cdn: adapters().cdn },
         quota: new QuotaBook(clock),
+        limiter: createRateLimiter(clock),
         clock,
         deadline: clock.now() + 60_000,
         requestTimeoutMs: 5_000,
@@ -281,6 +283,7 @@ describe("executePlan over the real SDK", () => {
     const execution = await executePlan([{ provider: "edgeone", scope: ZONE, targets }], {
       purgers,
       quota: new QuotaBook(clock),
+      limiter: createRateLimiter(clock),
       clock,
       deadline: clock.now() + 60_000,
       requestTimeoutMs: 5_000,

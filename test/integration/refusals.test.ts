@@ -9,6 +9,7 @@ import { Backlog } from "../../src/backlog/backlog";
 import type { Emulator } from "../../src/emulator";
 import { executePlan } from "../../src/execute/execute";
 import { QuotaBook } from "../../src/execute/quota";
+import { createRateLimiter } from "../../src/execute/rate-limit";
 import type { Lane } from "../../src/model";
 import { createCdnPurger } from "../../src/providers/cdn";
 import { createCosStore } from "../../src/providers/cos";
@@ -108,6 +109,7 @@ describe("a request refused for one target (row 1)", () => {
         cdn: createCdnPurger({ ...options, prefetchArea: "global" }),
       },
       quota: new QuotaBook({ now: () => Date.now(), sleep: async () => undefined }),
+      limiter: createRateLimiter({ now: () => Date.now(), sleep: async () => undefined }),
       clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
       deadline: Date.now() + 60_000,
       requestTimeoutMs: 5_000,

@@ -5,6 +5,7 @@
 import { Backlog } from "../../src/backlog/backlog";
 import type { DrainDeps } from "../../src/backlog/drain";
 import { QuotaBook } from "../../src/execute/quota";
+import { createRateLimiter } from "../../src/execute/rate-limit";
 import type { Provider, Purger } from "../../src/model";
 import { createLogger } from "../../src/report/log";
 import { FakeClock } from "./fake-clock";
@@ -30,6 +31,7 @@ export function drainWorld(purgers: Partial<Record<Provider, Purger>>, overrides
     purgers,
     quota,
     clock,
+    limiter: createRateLimiter(clock),
     deadline: clock.now() + 60_000,
     requestTimeoutMs: 5_000,
     maxAttempts: 2,

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { Backlog } from "../../src/backlog/backlog";
 import { type DrainDeps, drainBacklog } from "../../src/backlog/drain";
 import { QuotaBook } from "../../src/execute/quota";
+import { createRateLimiter } from "../../src/execute/rate-limit";
 import type { Provider, Purger } from "../../src/model";
 import { createLogger } from "../../src/report/log";
 import { FakeClock } from "../support/fake-clock";
@@ -43,6 +44,7 @@ function setup(purgers: Partial<Record<Provider, Purger>>, callMs = 0) {
     backlog,
     purgers,
     quota: new QuotaBook(clock),
+    limiter: createRateLimiter(clock),
     clock,
     deadline: clock.now() + deadlineIn,
     requestTimeoutMs: 5_000,

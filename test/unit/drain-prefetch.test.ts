@@ -7,6 +7,7 @@ import { Backlog } from "../../src/backlog/backlog";
 import { type DrainDeps, drainBacklog } from "../../src/backlog/drain";
 import { readEntry } from "../../src/backlog/entries";
 import { QuotaBook } from "../../src/execute/quota";
+import { createRateLimiter } from "../../src/execute/rate-limit";
 import type { TaskType } from "../../src/model";
 import { createLogger } from "../../src/report/log";
 import { FakeClock } from "../support/fake-clock";
@@ -28,6 +29,7 @@ function setup(options: FakePurgerOptions = {}) {
     purgers: { edgeone },
     quota,
     clock,
+    limiter: createRateLimiter(clock),
     deadline: clock.now() + 60_000,
     requestTimeoutMs: 5_000,
     maxAttempts: 2,

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { MIN_CALL_MS } from "../../src/execute/attempts";
 import { executePlan } from "../../src/execute/execute";
 import { QuotaBook } from "../../src/execute/quota";
+import { createRateLimiter } from "../../src/execute/rate-limit";
 import type { Lane, Provider, PurgeReceipt } from "../../src/model";
 import { silentLogger } from "../../src/report/log";
 import { FakeClock } from "../support/fake-clock";
@@ -118,6 +119,7 @@ describe("executePlan (property)", () => {
           const execution = await executePlan(lanes, {
             purgers,
             quota: new QuotaBook(clock),
+            limiter: createRateLimiter(clock),
             clock,
             deadline,
             requestTimeoutMs: timing.requestTimeoutMs,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type ExecuteDeps, executePlan } from "../../src/execute/execute";
 import { QuotaBook } from "../../src/execute/quota";
+import { createRateLimiter } from "../../src/execute/rate-limit";
 import type { Execution, Lane, Provider, Purger } from "../../src/model";
 import { CosPurgeError } from "../../src/report/errors";
 import { createLogger } from "../../src/report/log";
@@ -28,6 +29,7 @@ function deps(
   const base: ExecuteDeps = {
     purgers,
     quota: new QuotaBook(clock),
+    limiter: createRateLimiter(clock),
     clock,
     deadline: clock.now() + 60_000,
     requestTimeoutMs: 5_000,

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { partitionFailures } from "../../src/backlog/deferral";
 import { type ExecuteDeps, executePlan } from "../../src/execute/execute";
 import { QuotaBook } from "../../src/execute/quota";
+import { createRateLimiter } from "../../src/execute/rate-limit";
 import { LaneWork, SPLIT_BUDGET_TARGETS, splitCallsFor } from "../../src/execute/split";
 import type { Lane } from "../../src/model";
 import { refusesTarget } from "../../src/report/errors";
@@ -31,6 +32,7 @@ function run(purger: FakePurger, targets: readonly string[], overrides: Partial<
   return executePlan(lanes, {
     purgers: { edgeone: purger },
     quota: new QuotaBook(clock),
+    limiter: createRateLimiter(clock),
     clock,
     deadline: clock.now() + 600_000,
     requestTimeoutMs: 5_000,

@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { executePlan } from "../../src/execute/execute";
 import { QuotaBook } from "../../src/execute/quota";
+import { createRateLimiter } from "../../src/execute/rate-limit";
 import { acceptedEarlier } from "../../src/execute/recheck";
 import type { PlannedTarget, TaskRecord } from "../../src/model";
 import { createLogger } from "../../src/report/log";
@@ -49,6 +50,7 @@ async function submitsAfterTimeout(batch: string[], listed: (sentAt: number) => 
   const execution = await executePlan([{ provider: "edgeone", scope: ZONE, targets: batch }], {
     purgers: { edgeone },
     quota: new QuotaBook(clock),
+    limiter: createRateLimiter(clock),
     clock,
     deadline: clock.now() + 60_000,
     requestTimeoutMs: 5_000,

@@ -9,6 +9,7 @@ import { partitionFailures } from "../../src/backlog/deferral";
 import { drainBacklog } from "../../src/backlog/drain";
 import { executePlan } from "../../src/execute/execute";
 import { QuotaBook } from "../../src/execute/quota";
+import { createRateLimiter } from "../../src/execute/rate-limit";
 import type { Provider, Purger } from "../../src/model";
 import { classifyApiError } from "../../src/report/errors";
 import { createLogger } from "../../src/report/log";
@@ -117,6 +118,7 @@ describe("an error nobody knows is kept, not dropped", () => {
     const execution = await executePlan([{ provider: "edgeone", scope: ZONE, targets: urls(2) }], {
       purgers: { edgeone },
       quota: new QuotaBook(clock),
+      limiter: createRateLimiter(clock),
       clock,
       deadline: clock.now() + 60_000,
       requestTimeoutMs: 5_000,

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Backlog } from "../../src/backlog/backlog";
 import { drainWithinWindow, WINDOW_DRAIN_BUDGET_MS } from "../../src/backlog/window";
 import { QuotaBook } from "../../src/execute/quota";
+import { createRateLimiter } from "../../src/execute/rate-limit";
 import { createLogger } from "../../src/report/log";
 import { FakeClock } from "../support/fake-clock";
 import { FakePurger } from "../support/fake-purger";
@@ -32,6 +33,7 @@ describe("drainWithinWindow", () => {
       backlog,
       purgers: { edgeone },
       quota: new QuotaBook(clock),
+      limiter: createRateLimiter(clock),
       clock,
       deadline: started + 900_000, // a 15-minute function
       requestTimeoutMs: 5_000,

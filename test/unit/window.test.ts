@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { Backlog } from "../../src/backlog/backlog";
 import { drainWithinWindow, type WindowDeps } from "../../src/backlog/window";
 import { QuotaBook } from "../../src/execute/quota";
+import { createRateLimiter } from "../../src/execute/rate-limit";
 import { createLogger } from "../../src/report/log";
 import { FakeClock } from "../support/fake-clock";
 import { DEFAULT_QUOTA, FakePurger } from "../support/fake-purger";
@@ -58,6 +59,7 @@ function setup(options: { batch?: number; windowMs?: number; maxHoldMs?: number;
     backlog,
     purgers: { edgeone },
     quota: new QuotaBook(clock),
+    limiter: createRateLimiter(clock),
     clock,
     deadline: T0 + (options.deadlineIn ?? 60_000),
     requestTimeoutMs: 5_000,
