@@ -15,21 +15,21 @@ import { AutoPressure } from "./backlog/pressure";
 import { previewDrain, previewReport } from "./backlog/preview";
 import { rememberPurged, skipPurgedBefore } from "./backlog/retries";
 import { drainWithinWindow, windowGathering } from "./backlog/window";
-import { type Clock, systemClock } from "./clock";
 import { ConfigError, configWarnings, loadConfig } from "./config/config";
 import type { ExecuteDeps } from "./execute/execute";
 import { PurgeLedger } from "./execute/ledger";
 import { QuotaBook } from "./execute/quota";
 import { createRateLimiter } from "./execute/rate-limit";
-import type { Config, ParsedEvent, Provider, Purger } from "./model";
+import { type Clock, systemClock } from "./foundation/clock";
+import { createLogger, type Logger } from "./foundation/log";
+import type { Config, ParsedEvent, Provider, Purger } from "./foundation/model";
+import { secretsIn } from "./foundation/redact";
 import { parseEvent } from "./plan/events";
 import { planPurges, toLanes } from "./plan/plan";
 import { planPrefetches } from "./plan/prefetch";
 import { createCdnPurger } from "./providers/cdn";
 import { credentialsFromEnv } from "./providers/credentials";
 import { createEdgeOnePurger } from "./providers/edgeone";
-import { createLogger, type Logger } from "./report/log";
-import { secretsIn } from "./report/redact";
 import {
   describeRejected,
   isIncomplete,

@@ -12,7 +12,7 @@
  *     task succeeded           drop
  */
 import { TASK_CLOCK_SKEW_MS } from "../execute/recheck";
-import type { TaskRecord } from "../model";
+import type { TaskRecord } from "../foundation/model";
 import type { SentRecord } from "./entries";
 
 /** What looking the record's task up found: the tasks listed, or the code of the failed lookup. */

@@ -13,9 +13,9 @@ import { type CollapseDeps, collapseLanes, expandFolders } from "../execute/coll
 import { executePlan } from "../execute/execute";
 import { laneKeyOf } from "../execute/lane";
 import { createRateLimiter } from "../execute/rate-limit";
-import type { Execution, Failure, Lane, PurgeMode } from "../model";
-import { CosPurgeError } from "../report/errors";
-import { hintFor } from "../report/hints";
+import { CosPurgeError } from "../foundation/errors";
+import { hintFor } from "../foundation/hints";
+import type { Execution, Failure, Lane, PurgeMode } from "../foundation/model";
 import type { Backlog, Deferral } from "./backlog";
 import { partitionFailures } from "./deferral";
 import type { DrainReport } from "./drain";

@@ -4,9 +4,9 @@
  */
 import type { Collapse } from "../execute/collapse-lanes";
 import { laneOf } from "../execute/lane";
-import type { Execution, Failure, Provider } from "../model";
+import type { Logger } from "../foundation/log";
+import type { Execution, Failure, Provider } from "../foundation/model";
 import { countCodes } from "../report/alarm-fields";
-import type { Logger } from "../report/log";
 import type { QueuePage, Unreadable } from "./backlog";
 import type { PageResult } from "./drain-page";
 import { type BacklogEntry, keyTime } from "./entries";

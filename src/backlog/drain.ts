@@ -13,7 +13,7 @@
 import type { AttemptContext } from "../execute/attempts";
 import type { ExecuteDeps } from "../execute/execute";
 import { createRateLimiter } from "../execute/rate-limit";
-import type { LaneKey } from "../model";
+import type { LaneKey } from "../foundation/model";
 import type { CollapseSettings } from "../plan/collapse";
 import type { Backlog } from "./backlog";
 import { drainPage, type PageResult } from "./drain-page";

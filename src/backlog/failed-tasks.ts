@@ -15,8 +15,8 @@ import type { AttemptContext } from "../execute/attempts";
 import { callWithRetries } from "../execute/attempts";
 import { laneKeyOf } from "../execute/lane";
 import { TASK_CLOCK_SKEW_MS } from "../execute/recheck";
-import type { Config, LaneKey, Provider, Purger, TaskRecord, TaskStatus } from "../model";
-import type { Logger } from "../report/log";
+import type { Logger } from "../foundation/log";
+import type { Config, LaneKey, Provider, Purger, TaskRecord, TaskStatus } from "../foundation/model";
 import type { Backlog, Stored } from "./backlog";
 import type { SentRecord } from "./entries";
 

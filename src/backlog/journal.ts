@@ -11,10 +11,10 @@
 import { type AttemptContext, callWithRetries } from "../execute/attempts";
 import { laneKeyOf, withSubmit } from "../execute/lane";
 import { TASK_CLOCK_SKEW_MS } from "../execute/recheck";
-import type { LaneKey, Provider, Purger } from "../model";
-import { mayHaveArrived, toApiError } from "../report/errors";
-import { hintFor } from "../report/hints";
-import type { Logger } from "../report/log";
+import { mayHaveArrived, toApiError } from "../foundation/errors";
+import { hintFor } from "../foundation/hints";
+import type { Logger } from "../foundation/log";
+import type { LaneKey, Provider, Purger } from "../foundation/model";
 import { type Backlog, STORE_CONCURRENCY } from "./backlog";
 import { type Decision, decideConfirmation, type Lookup } from "./confirm";
 import { type BacklogEntry, laneOf, type SentRecord } from "./entries";

@@ -3,9 +3,10 @@
  * adapter (providers/cos.ts) under `PURGE_BACKLOG_PREFIX`, in `PURGE_BACKLOG_BUCKET` or the bucket of
  * the triggering event.
  */
-import type { Clock } from "../clock";
+
 import type { ExecuteDeps } from "../execute/execute";
-import type { Config } from "../model";
+import type { Clock } from "../foundation/clock";
+import type { Config } from "../foundation/model";
 import { createCosStore } from "../providers/cos";
 import { credentialsFromEnv } from "../providers/credentials";
 import { Backlog } from "./backlog";

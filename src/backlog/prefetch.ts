@@ -15,8 +15,8 @@
  */
 import { type ExecuteDeps, executePlan } from "../execute/execute";
 import { laneKeyOf } from "../execute/lane";
-import type { Execution, Failure, Lane, LaneKey, Provider } from "../model";
-import type { Logger } from "../report/log";
+import type { Logger } from "../foundation/log";
+import type { Execution, Failure, Lane, LaneKey, Provider } from "../foundation/model";
 import type { Backlog, Deferral } from "./backlog";
 import { isDeferrable, partitionFailures } from "./deferral";
 import type { SentRecord } from "./entries";

@@ -4,7 +4,7 @@
  * entry is rewritten and no provider is called: a dry run must not change what a real drain does next.
  */
 import { laneOf } from "../execute/lane";
-import type { LaneKey, TaskType } from "../model";
+import type { LaneKey, TaskType } from "../foundation/model";
 import type { Backlog } from "./backlog";
 import { type DrainReport, emptyReport } from "./drain-report";
 

@@ -6,10 +6,11 @@
  *   tasks are looked for before they are sent again: execute/recheck.ts);
  * - another instance reads the once-only marker the failing invocation left in COS (markers.ts).
  */
-import type { Clock } from "../clock";
+
 import type { PurgeLedger } from "../execute/ledger";
 import { acceptedEarlier, type RecheckDeps } from "../execute/recheck";
-import type { ObjectChange, PlannedTarget } from "../model";
+import type { Clock } from "../foundation/clock";
+import type { ObjectChange, PlannedTarget } from "../foundation/model";
 import type { Backlog } from "./backlog";
 import type { Delivery } from "./deliver";
 import { markPurged, mayBeRetry, purgedBefore } from "./markers";

@@ -13,7 +13,7 @@
  * looks at the queue again after releasing it. An entry that arrived after the holder's last drain is
  * drained by the holder's next round (or, when its time is up, by the timer's drain).
  */
-import type { Clock } from "../clock";
+import type { Clock } from "../foundation/clock";
 import type { Backlog } from "./backlog";
 import { type DrainDeps, type DrainReport, drainBacklog } from "./drain";
 import { FOLDERS, keyTime } from "./entries";

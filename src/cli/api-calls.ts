@@ -4,14 +4,14 @@
  * adapters (`createPurgers`).
  */
 import { randomUUID } from "node:crypto";
-import { systemClock } from "../clock";
 import { type AttemptContext, callWithRetries } from "../execute/attempts";
 import { createRateLimiter } from "../execute/rate-limit";
+import { systemClock } from "../foundation/clock";
+import { type ApiError, classifyApiError, stopKey, stopKeysOf } from "../foundation/errors";
+import { hintFor } from "../foundation/hints";
+import { createLogger } from "../foundation/log";
+import type { CdnArea, Config, LaneKey, Provider, Purger } from "../foundation/model";
 import { createPurgers } from "../handler";
-import type { CdnArea, Config, LaneKey, Provider, Purger } from "../model";
-import { type ApiError, classifyApiError, stopKey, stopKeysOf } from "../report/errors";
-import { hintFor } from "../report/hints";
-import { createLogger } from "../report/log";
 import { toStderr } from "./output";
 import { laneWhere } from "./plan-output";
 

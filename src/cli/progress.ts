@@ -5,7 +5,7 @@
  *     purging  1200/5000 URLs  400/s  ETA 10s
  */
 import { withSubmit } from "../execute/lane";
-import type { Provider, Purger } from "../model";
+import type { Provider, Purger } from "../foundation/model";
 
 export interface Progress {
   /** Counts `n` more targets done. */

@@ -11,12 +11,12 @@
  */
 import { randomUUID } from "node:crypto";
 import { nothingExecuted } from "../backlog/deliver";
-import { systemClock } from "../clock";
 import { loadConfig } from "../config/config";
 import { executePlan } from "../execute/execute";
 import { QuotaBook } from "../execute/quota";
 import { createRateLimiter } from "../execute/rate-limit";
-import { createHandler, createPurgers } from "../handler";
+import { systemClock } from "../foundation/clock";
+import { createLogger } from "../foundation/log";
 import type {
   Config,
   ObjectChange,
@@ -25,10 +25,10 @@ import type {
   Purger,
   SkippedRecord,
   TaskType,
-} from "../model";
+} from "../foundation/model";
+import { createHandler, createPurgers } from "../handler";
 import { parseEvent } from "../plan/events";
 import { planPurges } from "../plan/plan";
-import { createLogger } from "../report/log";
 import { PurgeFailedError, type Summary, summarize } from "../report/report";
 import { UsageError } from "./args";
 import { EXIT, exitCodeForFailures } from "./exit-codes";

@@ -4,7 +4,7 @@
  * today's folder and URL quotas as the provider reports them. Used by the drain and by an invocation
  * carrying many files (a CKafka batch).
  */
-import type { CollapsedFolderReport, Execution, Failure, Lane, LaneKey } from "../model";
+import type { CollapsedFolderReport, Execution, Failure, Lane, LaneKey } from "../foundation/model";
 import { type CollapseSettings, collapseTargets } from "../plan/collapse";
 import { type AttemptContext, callWithRetries } from "./attempts";
 import type { ExecuteDeps } from "./execute";

@@ -9,8 +9,7 @@
  * failed call, not one per request in flight.
  */
 
-import type { Clock } from "../clock";
-import type { CallOptions, Execution, Failure, Job, Lane, LaneKey, Provider, Purger } from "../model";
+import type { Clock } from "../foundation/clock";
 import {
   failureScope,
   mayHaveArrived,
@@ -18,9 +17,19 @@ import {
   refusesTarget,
   stopKey,
   stopKeysOf,
-} from "../report/errors";
-import { hintFor } from "../report/hints";
-import type { Logger } from "../report/log";
+} from "../foundation/errors";
+import { hintFor } from "../foundation/hints";
+import type { Logger } from "../foundation/log";
+import type {
+  CallOptions,
+  Execution,
+  Failure,
+  Job,
+  Lane,
+  LaneKey,
+  Provider,
+  Purger,
+} from "../foundation/model";
 import {
   type AttemptContext,
   callWithRetries,

@@ -6,8 +6,8 @@
  * report success (prior-art.md); here each refused target becomes a `Failure`.
  */
 
-import type { Failure, Job, LaneKey, PurgeReceipt } from "../model";
-import { rejectionHint } from "../report/hints";
+import { rejectionHint } from "../foundation/hints";
+import type { Failure, Job, LaneKey, PurgeReceipt } from "../foundation/model";
 import { laneKeyOf } from "./lane";
 
 export interface ReadReceipt {

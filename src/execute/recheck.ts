@@ -6,7 +6,7 @@
  * records (backlog/confirm.ts), with the same clock skew.
  */
 
-import type { Clock } from "../clock";
+import type { Clock } from "../foundation/clock";
 import type {
   CallOptions,
   LaneKey,
@@ -16,7 +16,7 @@ import type {
   Purger,
   TaskRecord,
   TaskType,
-} from "../model";
+} from "../foundation/model";
 import { laneOf } from "./lane";
 
 /**

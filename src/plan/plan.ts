@@ -17,7 +17,7 @@ import {
   type SkippedRecord,
   SPELLINGS,
   type Spelling,
-} from "../model";
+} from "../foundation/model";
 import { toCacheTargets, unreachableReason } from "./urls";
 
 /** The lane a site's URLs are purged in: EdgeOne purges per zone, CDN per area ("" = the domain's own). */

@@ -16,7 +16,7 @@
  */
 import picomatch from "picomatch";
 import { GLOB_OPTIONS } from "../config/schemas";
-import type { Config, ObjectChange, PlannedTarget } from "../model";
+import type { Config, ObjectChange, PlannedTarget } from "../foundation/model";
 
 /** The spelling warmed: Chromium browsers send most requests, and it is always among the purged ones. */
 export const PREFETCH_SPELLING = "chromium";

@@ -13,8 +13,8 @@ import type {
   DescribePurgeTasksRequest,
   DescribePurgeTasksResponse,
 } from "tencentcloud-sdk-nodejs-teo/tencentcloud/services/teo/v20220901/teo_models";
-import type { PurgeReceipt, Purger, Quota, TaskRecord, TaskStatus, TaskType } from "../model";
-import { ApiError } from "../report/errors";
+import { ApiError } from "../foundation/errors";
+import type { PurgeReceipt, Purger, Quota, TaskRecord, TaskStatus, TaskType } from "../foundation/model";
 import type { TeoAction } from "./permissions";
 import { type AdapterOptions, callApi, clientConfig, onFirstUse, send } from "./sdk";
 

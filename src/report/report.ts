@@ -9,6 +9,7 @@ import type { Deferral } from "../backlog/backlog";
 import type { Delivery } from "../backlog/deliver";
 import type { DrainReport } from "../backlog/drain";
 import type { PrefetchDelivery } from "../backlog/prefetch";
+import { CosPurgeError } from "../foundation/errors";
 import {
   type Execution,
   type Failure,
@@ -19,10 +20,9 @@ import {
   type SkippedRecord,
   SPELLINGS,
   type Spelling,
-} from "../model";
+} from "../foundation/model";
+import { redact, secretsIn } from "../foundation/redact";
 import { type AlarmFields, alarmFields } from "./alarm-fields";
-import { CosPurgeError } from "./errors";
-import { redact, secretsIn } from "./redact";
 
 /** Lists in the summary are cut here: one CLS line should stay readable (and under its size limit). */
 const LIST_LIMIT = 20;

@@ -7,7 +7,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator";
 import { executePlan } from "../../src/execute/execute";
 import { QuotaBook } from "../../src/execute/quota";
-import type { Lane, Purger, TaskType } from "../../src/model";
+import { silentLogger } from "../../src/foundation/log";
+import type { Lane, Purger, TaskType } from "../../src/foundation/model";
 import { createCdnPurger } from "../../src/providers/cdn";
 import { credentialsFromEnv } from "../../src/providers/credentials";
 import { createEdgeOnePurger } from "../../src/providers/edgeone";
@@ -17,7 +18,6 @@ import {
   COS_OBJECT_ACTIONS,
   TEO_ACTIONS,
 } from "../../src/providers/permissions";
-import { silentLogger } from "../../src/report/log";
 import { backlogInstance, useBacklogEmulator } from "../support/backlog-harness";
 import { EMULATOR_CREDENTIALS } from "../support/built-function";
 import { cosEvent, cosRecord, timerEvent } from "../support/events";

@@ -5,8 +5,8 @@
 import { Backlog } from "../../src/backlog/backlog";
 import type { DrainDeps } from "../../src/backlog/drain";
 import { QuotaBook } from "../../src/execute/quota";
-import type { Provider, Purger } from "../../src/model";
-import { createLogger } from "../../src/report/log";
+import { createLogger } from "../../src/foundation/log";
+import type { Provider, Purger } from "../../src/foundation/model";
 import { FakeClock } from "./fake-clock";
 import { MemoryStore } from "./memory-store";
 

@@ -3,7 +3,7 @@ import type { Backlog } from "../../src/backlog/backlog";
 import { type DrainDeps, drainBacklog } from "../../src/backlog/drain";
 import { readEntry, readSent } from "../../src/backlog/entries";
 import { acquireLease } from "../../src/backlog/lease";
-import type { Provider, Purger, TaskRecord } from "../../src/model";
+import type { Provider, Purger, TaskRecord } from "../../src/foundation/model";
 import { drainWorld } from "../support/drain-world";
 import type { FakeClock } from "../support/fake-clock";
 import { apiError, DEFAULT_QUOTA, FakePurger } from "../support/fake-purger";

@@ -9,8 +9,8 @@ import { describe, expect, it } from "vitest";
 import { executePlan } from "../../src/execute/execute";
 import { QuotaBook } from "../../src/execute/quota";
 import { acceptedEarlier } from "../../src/execute/recheck";
-import type { PlannedTarget, TaskRecord } from "../../src/model";
-import { createLogger } from "../../src/report/log";
+import { createLogger } from "../../src/foundation/log";
+import type { PlannedTarget, TaskRecord } from "../../src/foundation/model";
 import { FakeClock } from "../support/fake-clock";
 import { accepted, apiError, FakePurger } from "../support/fake-purger";
 
