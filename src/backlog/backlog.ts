@@ -6,8 +6,8 @@
  * deletes each entry only after the provider accepted its targets. The record formats are in entries.ts.
  */
 
-import { laneKeyOf } from "../execute/lane";
 import type { Clock } from "../foundation/clock";
+import { laneKeyOf } from "../foundation/lane";
 import type { LaneKey } from "../foundation/model";
 import { type BacklogEntry, FOLDERS, readEntry, readSent, recordKey, type SentRecord } from "./entries";
 import { type ListedObject, mapLimit, type ObjectStore } from "./store";

@@ -11,10 +11,10 @@
  */
 import { type CollapseDeps, collapseLanes, expandFolders } from "../execute/collapse-lanes";
 import { executePlan } from "../execute/execute";
-import { laneKeyOf } from "../execute/lane";
 import { createRateLimiter } from "../execute/rate-limit";
 import { CosPurgeError } from "../foundation/errors";
 import { hintFor } from "../foundation/hints";
+import { laneKeyOf } from "../foundation/lane";
 import type { Execution, Failure, Lane, PurgeMode } from "../foundation/model";
 import type { Backlog, Deferral } from "./backlog";
 import { partitionFailures } from "./deferral";

@@ -8,7 +8,7 @@
  */
 import { type AttemptContext, isRateLimit } from "../execute/attempts";
 import { type Collapse, collapseLanes, readLaneQuota } from "../execute/collapse-lanes";
-import { laneKeyOf } from "../execute/lane";
+import { laneKeyOf } from "../foundation/lane";
 import type { Execution, Failure, Lane, LaneKey } from "../foundation/model";
 import { type Backlog, STORE_CONCURRENCY, type Stored } from "./backlog";
 import { dueEntries } from "./backoff";

@@ -3,7 +3,7 @@
  * it logs about it: failures for good, providers not configured, misnamed objects, the overdue alarm.
  */
 import type { Collapse } from "../execute/collapse-lanes";
-import { laneOf } from "../execute/lane";
+import { laneOf } from "../foundation/lane";
 import type { Logger } from "../foundation/log";
 import type { Execution, Failure, Provider } from "../foundation/model";
 import { countCodes } from "../report/alarm-fields";

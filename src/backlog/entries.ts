@@ -149,4 +149,4 @@ export function readSent(text: string): SentRecord | string {
   };
 }
 
-export { laneOf } from "../execute/lane";
+export { laneOf } from "../foundation/lane";

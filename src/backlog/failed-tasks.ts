@@ -13,8 +13,8 @@
  */
 import type { AttemptContext } from "../execute/attempts";
 import { callWithRetries } from "../execute/attempts";
-import { laneKeyOf } from "../execute/lane";
 import { TASK_CLOCK_SKEW_MS } from "../execute/recheck";
+import { laneKeyOf } from "../foundation/lane";
 import type { Logger } from "../foundation/log";
 import type { Config, LaneKey, Provider, Purger, TaskRecord, TaskStatus } from "../foundation/model";
 import type { Backlog, Stored } from "./backlog";

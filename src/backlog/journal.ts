@@ -9,10 +9,10 @@
  *                       with the tries and first deferral of the entries they came from (confirm.ts)
  */
 import { type AttemptContext, callWithRetries } from "../execute/attempts";
-import { laneKeyOf, withSubmit } from "../execute/lane";
 import { TASK_CLOCK_SKEW_MS } from "../execute/recheck";
 import { mayHaveArrived, toApiError } from "../foundation/errors";
 import { hintFor } from "../foundation/hints";
+import { laneKeyOf, withSubmit } from "../foundation/lane";
 import type { Logger } from "../foundation/log";
 import type { LaneKey, Provider, Purger } from "../foundation/model";
 import { type Backlog, STORE_CONCURRENCY } from "./backlog";

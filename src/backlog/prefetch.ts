@@ -14,7 +14,7 @@
  * Quota, rate limit and outages defer prefetches to the backlog exactly as they defer purges.
  */
 import { type ExecuteDeps, executePlan } from "../execute/execute";
-import { laneKeyOf } from "../execute/lane";
+import { laneKeyOf } from "../foundation/lane";
 import type { Logger } from "../foundation/log";
 import type { Execution, Failure, Lane, LaneKey, Provider } from "../foundation/model";
 import type { Backlog, Deferral } from "./backlog";

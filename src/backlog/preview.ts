@@ -3,7 +3,7 @@
  * read from the backlog and nothing else. No lease is taken, no earlier submission is confirmed, no
  * entry is rewritten and no provider is called: a dry run must not change what a real drain does next.
  */
-import { laneOf } from "../execute/lane";
+import { laneOf } from "../foundation/lane";
 import type { LaneKey, TaskType } from "../foundation/model";
 import type { Backlog } from "./backlog";
 import { type DrainReport, emptyReport } from "./drain-report";

@@ -4,7 +4,7 @@
  *
  *     purging  1200/5000 URLs  400/s  ETA 10s
  */
-import { withSubmit } from "../execute/lane";
+import { withSubmit } from "../foundation/lane";
 import type { Provider, Purger } from "../foundation/model";
 
 export interface Progress {

@@ -19,6 +19,7 @@ import {
   stopKeysOf,
 } from "../foundation/errors";
 import { hintFor } from "../foundation/hints";
+import { laneKeyOf } from "../foundation/lane";
 import type { Logger } from "../foundation/log";
 import type {
   CallOptions,
@@ -46,7 +47,6 @@ import {
   splitStopped,
   unanswered,
 } from "./failures";
-import { laneKeyOf } from "./lane";
 import { fallbackQuota, type LaneQuota, laneId, type QuotaBook } from "./quota";
 import { createRateLimiter, type RateLimiter } from "./rate-limit";
 import { type ReadReceipt, readReceipt } from "./receipt";

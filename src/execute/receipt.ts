@@ -7,8 +7,8 @@
  */
 
 import { rejectionHint } from "../foundation/hints";
+import { laneKeyOf } from "../foundation/lane";
 import type { Failure, Job, LaneKey, PurgeReceipt } from "../foundation/model";
-import { laneKeyOf } from "./lane";
 
 export interface ReadReceipt {
   readonly purged: string[];

@@ -7,6 +7,7 @@
  */
 
 import type { Clock } from "../foundation/clock";
+import { laneOf } from "../foundation/lane";
 import type {
   CallOptions,
   LaneKey,
@@ -17,7 +18,6 @@ import type {
   TaskRecord,
   TaskType,
 } from "../foundation/model";
-import { laneOf } from "./lane";
 
 /**
  * How long before a request's own time its task may be stamped (the provider's clock is not ours).

@@ -1,4 +1,4 @@
-import type { LaneKey, Purger } from "../foundation/model";
+import type { LaneKey, Purger } from "./model";
 
 /** A lane as an id for grouping and maps: `provider scope type`, `purge_url` spelled out. */
 export const laneOf = (lane: LaneKey): string => `${lane.provider} ${lane.scope} ${lane.type ?? "purge_url"}`;
