@@ -3,10 +3,10 @@
  * it logs about it: failures for good, providers not configured, misnamed objects, the overdue alarm.
  */
 import type { Collapse } from "../execute/collapse-lanes";
+import { countCodes } from "../foundation/alarm-fields";
 import { laneOf } from "../foundation/lane";
 import type { Logger } from "../foundation/log";
 import type { Execution, Failure, Provider } from "../foundation/model";
-import { countCodes } from "../report/alarm-fields";
 import type { QueuePage, Unreadable } from "./backlog";
 import type { PageResult } from "./drain-page";
 import { type BacklogEntry, keyTime } from "./entries";

@@ -3,8 +3,8 @@
  * Tables, like the classification in errors.ts; a code not listed gets a generic hint.
  */
 
-import { CDN_ACTIONS, TEO_ACTIONS } from "../providers/permissions";
 import type { Provider } from "./model";
+import { CDN_ACTIONS, TEO_ACTIONS } from "./permissions";
 import { CREDENTIAL_VARIABLES } from "./redact";
 
 /**

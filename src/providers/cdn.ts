@@ -24,7 +24,7 @@ import type {
   TaskStatus,
   TaskType,
 } from "../foundation/model";
-import type { CdnAction } from "./permissions";
+import type { CdnAction } from "../foundation/permissions";
 import { type AdapterOptions, callApi, clientConfig, onFirstUse, send } from "./sdk";
 
 const ACTIONS = {

@@ -15,7 +15,7 @@ import type {
 } from "tencentcloud-sdk-nodejs-teo/tencentcloud/services/teo/v20220901/teo_models";
 import { ApiError } from "../foundation/errors";
 import type { PurgeReceipt, Purger, Quota, TaskRecord, TaskStatus, TaskType } from "../foundation/model";
-import type { TeoAction } from "./permissions";
+import type { TeoAction } from "../foundation/permissions";
 import { type AdapterOptions, callApi, clientConfig, onFirstUse, send } from "./sdk";
 
 const ACTIONS = {

@@ -9,6 +9,7 @@ import type { Deferral } from "../backlog/backlog";
 import type { Delivery } from "../backlog/deliver";
 import type { DrainReport } from "../backlog/drain";
 import type { PrefetchDelivery } from "../backlog/prefetch";
+import { type AlarmFields, alarmFields } from "../foundation/alarm-fields";
 import { CosPurgeError } from "../foundation/errors";
 import {
   type Execution,
@@ -22,7 +23,6 @@ import {
   type Spelling,
 } from "../foundation/model";
 import { redact, secretsIn } from "../foundation/redact";
-import { type AlarmFields, alarmFields } from "./alarm-fields";
 
 /** Lists in the summary are cut here: one CLS line should stay readable (and under its size limit). */
 const LIST_LIMIT = 20;

@@ -1,6 +1,6 @@
 /**
  * Permissions as the code uses them: every action the adapters and the backlog send is in the table the
- * CAM policies are generated from (src/providers/permissions.ts), and a permission refused for one action
+ * CAM policies are generated from (src/foundation/permissions.ts), and a permission refused for one action
  * stops only that action. Real SDKs against the emulator; assertions on the calls it received.
  */
 import { beforeEach, describe, expect, it } from "vitest";
@@ -9,15 +9,15 @@ import { executePlan } from "../../src/execute/execute";
 import { QuotaBook } from "../../src/execute/quota";
 import { silentLogger } from "../../src/foundation/log";
 import type { Lane, Purger, TaskType } from "../../src/foundation/model";
-import { createCdnPurger } from "../../src/providers/cdn";
-import { credentialsFromEnv } from "../../src/providers/credentials";
-import { createEdgeOnePurger } from "../../src/providers/edgeone";
 import {
   CDN_ACTIONS,
   COS_BUCKET_ACTIONS,
   COS_OBJECT_ACTIONS,
   TEO_ACTIONS,
-} from "../../src/providers/permissions";
+} from "../../src/foundation/permissions";
+import { createCdnPurger } from "../../src/providers/cdn";
+import { credentialsFromEnv } from "../../src/providers/credentials";
+import { createEdgeOnePurger } from "../../src/providers/edgeone";
 import { backlogInstance, useBacklogEmulator } from "../support/backlog-harness";
 import { EMULATOR_CREDENTIALS } from "../support/built-function";
 import { cosEvent, cosRecord, timerEvent } from "../support/events";
