@@ -10,7 +10,7 @@
 import { type Delivery, deliver, nothingExecuted } from "./backlog/deliver";
 import { type DrainReport, drainBacklog } from "./backlog/drain";
 import { failedTaskLanes } from "./backlog/failed-tasks";
-import { backlogOpener, cosStoreOpener, drainDeps, type OpenStore } from "./backlog/open";
+import { backlogOpener, drainDeps, type OpenStore } from "./backlog/open";
 import { AutoPressure } from "./backlog/pressure";
 import { previewDrain, previewReport } from "./backlog/preview";
 import { rememberPurged, skipPurgedBefore } from "./backlog/retries";
@@ -28,6 +28,7 @@ import { parseEvent } from "./plan/events";
 import { planPurges, toLanes } from "./plan/plan";
 import { planPrefetches } from "./plan/prefetch";
 import { createCdnPurger } from "./providers/cdn";
+import { cosStoreOpener } from "./providers/cos-opener";
 import { credentialsFromEnv } from "./providers/credentials";
 import { createEdgeOnePurger } from "./providers/edgeone";
 import {
