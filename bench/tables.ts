@@ -150,7 +150,7 @@ function targets(runs: readonly ScenarioRun[], lone: LoneUpload): Target[] {
         ok: f.p95 < 15_000,
         miss:
           `p95 ${s(f.p95)}: while uploads keep arriving, the drain window holds partial batches back for a ` +
-          `fuller one (${n(BATCH)} URLs; src/backlog/window.ts, \`fullBatchesOnly\`)` +
+          `fuller one (${n(BATCH)} URLs; src/deliver/window.ts, \`fullBatchesOnly\`)` +
           (first
             ? `; the first drained call was answered ${s(first.at)} after the first upload, with ${n(first.targets)} URLs`
             : ""),

@@ -7,15 +7,16 @@
  * `createHandler` builds what lives as long as a warm instance (config, SDK adapters, quota cache,
  * rate limiter, ledger, backlog stores) once; each invocation only runs the stages.
  */
-import { type Delivery, deliver, nothingExecuted } from "./backlog/deliver";
+
 import { type DrainReport, drainBacklog } from "./backlog/drain";
 import { failedTaskLanes } from "./backlog/failed-tasks";
 import { backlogOpener, drainDeps, type OpenStore } from "./backlog/open";
-import { AutoPressure } from "./backlog/pressure";
 import { previewDrain, previewReport } from "./backlog/preview";
-import { rememberPurged, skipPurgedBefore } from "./backlog/retries";
-import { drainWithinWindow, windowGathering } from "./backlog/window";
 import { ConfigError, configWarnings, loadConfig } from "./config/config";
+import { type Delivery, deliver, nothingExecuted } from "./deliver/deliver";
+import { AutoPressure } from "./deliver/pressure";
+import { rememberPurged, skipPurgedBefore } from "./deliver/retries";
+import { drainWithinWindow, windowGathering } from "./deliver/window";
 import type { ExecuteDeps } from "./execute/execute";
 import { PurgeLedger } from "./execute/ledger";
 import { QuotaBook } from "./execute/quota";

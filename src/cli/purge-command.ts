@@ -10,8 +10,8 @@
  * These go to `executePlan`, the handler's executor, directly: no event can carry them.
  */
 import { randomUUID } from "node:crypto";
-import { nothingExecuted } from "../backlog/deliver";
 import { loadConfig } from "../config/config";
+import { nothingExecuted } from "../deliver/deliver";
 import { executePlan } from "../execute/execute";
 import { QuotaBook } from "../execute/quota";
 import { createRateLimiter } from "../execute/rate-limit";

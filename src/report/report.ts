@@ -6,9 +6,9 @@
  */
 
 import type { Deferral } from "../backlog/backlog";
-import type { Delivery } from "../backlog/deliver";
 import type { DrainReport } from "../backlog/drain";
 import type { PrefetchDelivery } from "../backlog/prefetch";
+import type { Delivery } from "../deliver/deliver";
 import { type AlarmFields, alarmFields } from "../foundation/alarm-fields";
 import { CosPurgeError } from "../foundation/errors";
 import {

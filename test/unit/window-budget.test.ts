@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Backlog } from "../../src/backlog/backlog";
-import { drainWithinWindow, WINDOW_DRAIN_BUDGET_MS } from "../../src/backlog/window";
+import { drainWithinWindow, WINDOW_DRAIN_BUDGET_MS } from "../../src/deliver/window";
 import { QuotaBook } from "../../src/execute/quota";
 import { createLogger } from "../../src/foundation/log";
 import { FakeClock } from "../support/fake-clock";

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Backlog } from "../../src/backlog/backlog";
-import { drainWithinWindow, type WindowDeps } from "../../src/backlog/window";
+import { drainWithinWindow, type WindowDeps } from "../../src/deliver/window";
 import { QuotaBook } from "../../src/execute/quota";
 import { createLogger } from "../../src/foundation/log";
 import { FakeClock } from "../support/fake-clock";

@@ -9,6 +9,11 @@
  *              invocation gathering a window); a rate-limit refusal queues the rest instead of
  *              retrying against the other instances
  */
+
+import type { Backlog, Deferral } from "../backlog/backlog";
+import { partitionFailures } from "../backlog/deferral";
+import type { DrainReport } from "../backlog/drain";
+import { apart, type PrefetchDelivery, warmAfterPurge } from "../backlog/prefetch";
 import { type CollapseDeps, collapseLanes, expandFolders } from "../execute/collapse-lanes";
 import { executePlan } from "../execute/execute";
 import { createRateLimiter } from "../execute/rate-limit";
@@ -16,10 +21,6 @@ import { CosPurgeError } from "../foundation/errors";
 import { hintFor } from "../foundation/hints";
 import { laneKeyOf } from "../foundation/lane";
 import type { Execution, Failure, Lane, PurgeMode } from "../foundation/model";
-import type { Backlog, Deferral } from "./backlog";
-import { partitionFailures } from "./deferral";
-import type { DrainReport } from "./drain";
-import { apart, type PrefetchDelivery, warmAfterPurge } from "./prefetch";
 import type { AutoPressure } from "./pressure";
 
 export interface DeliverDeps extends CollapseDeps {

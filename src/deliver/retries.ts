@@ -7,13 +7,13 @@
  * - another instance reads the once-only marker the failing invocation left in COS (markers.ts).
  */
 
+import type { Backlog } from "../backlog/backlog";
+import { markPurged, mayBeRetry, purgedBefore } from "../backlog/markers";
 import type { PurgeLedger } from "../execute/ledger";
 import { acceptedEarlier, type RecheckDeps } from "../execute/recheck";
 import type { Clock } from "../foundation/clock";
 import type { ObjectChange, PlannedTarget } from "../foundation/model";
-import type { Backlog } from "./backlog";
 import type { Delivery } from "./deliver";
-import { markPurged, mayBeRetry, purgedBefore } from "./markers";
 
 export interface RetryDeps extends RecheckDeps {
   readonly ledger: PurgeLedger;

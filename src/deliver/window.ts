@@ -13,12 +13,13 @@
  * looks at the queue again after releasing it. An entry that arrived after the holder's last drain is
  * drained by the holder's next round (or, when its time is up, by the timer's drain).
  */
+
+import type { Backlog } from "../backlog/backlog";
+import { type DrainDeps, type DrainReport, drainBacklog } from "../backlog/drain";
+import { FOLDERS, keyTime } from "../backlog/entries";
+import { acquireLease, leaseHolder } from "../backlog/lease";
+import type { ListedObject } from "../backlog/store";
 import type { Clock } from "../foundation/clock";
-import type { Backlog } from "./backlog";
-import { type DrainDeps, type DrainReport, drainBacklog } from "./drain";
-import { FOLDERS, keyTime } from "./entries";
-import { acquireLease, leaseHolder } from "./lease";
-import type { ListedObject } from "./store";
 
 export interface WindowDeps extends DrainDeps {
   readonly windowMs: number;
