@@ -186,7 +186,7 @@ function targets(runs: readonly ScenarioRun[], lone: LoneUpload): Target[] {
         : "",
       calls.some((call) => !call.timer && call.size === FALLBACK_BATCH)
         ? `the window's drain cut its "full" batches at ${n(FALLBACK_BATCH)} URLs, the provider default it ` +
-          "assumes while the instance has not read the quota (src/backlog/drain.ts `fullBatches`: " +
+          "assumes while the instance has not read the quota (src/drain/drain.ts `fullBatches`: " +
           "`quota.known(lane) ?? fallbackQuota(lane)`), then sent them in the real Batch of 2,000, leaving a " +
           "remainder call"
         : "",

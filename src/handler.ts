@@ -8,15 +8,16 @@
  * rate limiter, ledger, backlog stores) once; each invocation only runs the stages.
  */
 
-import { type DrainReport, drainBacklog } from "./backlog/drain";
-import { failedTaskLanes } from "./backlog/failed-tasks";
-import { backlogOpener, drainDeps, type OpenStore } from "./backlog/open";
-import { previewDrain, previewReport } from "./backlog/preview";
+import { backlogOpener, type OpenStore } from "./backlog/open";
 import { ConfigError, configWarnings, loadConfig } from "./config/config";
 import { type Delivery, deliver, nothingExecuted } from "./deliver/deliver";
 import { AutoPressure } from "./deliver/pressure";
 import { rememberPurged, skipPurgedBefore } from "./deliver/retries";
 import { drainWithinWindow, windowGathering } from "./deliver/window";
+import { type DrainReport, drainBacklog } from "./drain/drain";
+import { drainDeps } from "./drain/drain-deps";
+import { failedTaskLanes } from "./drain/failed-tasks";
+import { previewDrain, previewReport } from "./drain/preview";
 import type { ExecuteDeps } from "./execute/execute";
 import { PurgeLedger } from "./execute/ledger";
 import { QuotaBook } from "./execute/quota";

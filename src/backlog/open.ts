@@ -4,11 +4,9 @@
  * `PURGE_BACKLOG_BUCKET` or the bucket of the triggering event.
  */
 
-import type { ExecuteDeps } from "../execute/execute";
 import type { Clock } from "../foundation/clock";
 import type { Config } from "../foundation/model";
 import { Backlog } from "./backlog";
-import type { DrainDeps } from "./drain";
 import type { ObjectStore } from "./store";
 
 /** A bucket and its region. */
@@ -46,16 +44,5 @@ export function backlogOpener(
       opened.set(id, backlog);
     }
     return backlog;
-  };
-}
-
-/** What a drain needs, from the execution's dependencies and the configuration. */
-export function drainDeps(execute: ExecuteDeps, backlog: Backlog, owner: string, config: Config): DrainDeps {
-  return {
-    ...execute,
-    backlog,
-    owner,
-    alarm: { maxAgeMs: config.backlog.alarmAgeMs, maxTries: config.backlog.alarmTries },
-    ...(config.collapse.minFiles > 0 ? { collapse: config.collapse } : {}),
   };
 }

@@ -4,10 +4,11 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Backlog } from "../backlog/backlog";
-import { type DrainReport, drainBacklog } from "../backlog/drain";
 import type { HeldLease } from "../backlog/lease";
-import { backlogOpener, drainDeps } from "../backlog/open";
+import { backlogOpener } from "../backlog/open";
 import { ConfigError, loadConfig } from "../config/config";
+import { type DrainReport, drainBacklog } from "../drain/drain";
+import { drainDeps } from "../drain/drain-deps";
 import { QuotaBook } from "../execute/quota";
 import { createRateLimiter } from "../execute/rate-limit";
 import { systemClock } from "../foundation/clock";

@@ -12,8 +12,8 @@
 
 import type { Backlog, Deferral } from "../backlog/backlog";
 import { partitionFailures } from "../backlog/deferral";
-import type { DrainReport } from "../backlog/drain";
-import { apart, type PrefetchDelivery, warmAfterPurge } from "../backlog/prefetch";
+import type { DrainReport } from "../drain/drain";
+import { apart, type PrefetchDelivery, warmAfterPurge } from "../drain/prefetch";
 import { type CollapseDeps, collapseLanes, expandFolders } from "../execute/collapse-lanes";
 import { executePlan } from "../execute/execute";
 import { createRateLimiter } from "../execute/rate-limit";

@@ -15,10 +15,10 @@
  */
 
 import type { Backlog } from "../backlog/backlog";
-import { type DrainDeps, type DrainReport, drainBacklog } from "../backlog/drain";
 import { FOLDERS, keyTime } from "../backlog/entries";
 import { acquireLease, leaseHolder } from "../backlog/lease";
 import type { ListedObject } from "../backlog/store";
+import { type DrainDeps, type DrainReport, drainBacklog } from "../drain/drain";
 import type { Clock } from "../foundation/clock";
 
 export interface WindowDeps extends DrainDeps {

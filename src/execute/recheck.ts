@@ -3,7 +3,7 @@
  * (`findAccepted`, the executor), and before a retried event is sent again (`acceptedEarlier`): of its
  * targets that an earlier attempt sent without getting an answer (and could not keep in the backlog),
  * those whose task the provider has are not sent twice. The drain's journal does the same for its
- * records (backlog/confirm.ts), with the same clock skew.
+ * records (drain/confirm.ts), with the same clock skew.
  */
 
 import type { Clock } from "../foundation/clock";

@@ -6,9 +6,9 @@
  */
 
 import type { Deferral } from "../backlog/backlog";
-import type { DrainReport } from "../backlog/drain";
-import type { PrefetchDelivery } from "../backlog/prefetch";
 import type { Delivery } from "../deliver/deliver";
+import type { DrainReport } from "../drain/drain";
+import type { PrefetchDelivery } from "../drain/prefetch";
 import { type AlarmFields, alarmFields } from "../foundation/alarm-fields";
 import { CosPurgeError } from "../foundation/errors";
 import {
@@ -68,7 +68,7 @@ export interface PrefetchSummary {
   readonly accepted: number;
   /** Written to the backlog: behind their purge, or for quota, rate or an outage. */
   readonly deferred: number;
-  /** Not warmed and not waiting; reported, never an Error (backlog/prefetch.ts says why). */
+  /** Not warmed and not waiting; reported, never an Error (drain/prefetch.ts says why). */
   readonly failed: number;
   readonly failures: readonly FailureSummary[];
   readonly deferrals: readonly DeferralSummary[];

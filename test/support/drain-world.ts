@@ -3,7 +3,7 @@
  * `DrainDeps` a drain of it takes (deadline a minute from the clock's now, fixed jitter).
  */
 import { Backlog } from "../../src/backlog/backlog";
-import type { DrainDeps } from "../../src/backlog/drain";
+import type { DrainDeps } from "../../src/drain/drain";
 import { QuotaBook } from "../../src/execute/quota";
 import { createLogger } from "../../src/foundation/log";
 import type { Provider, Purger } from "../../src/foundation/model";

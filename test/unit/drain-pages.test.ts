@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Backlog } from "../../src/backlog/backlog";
-import { type DrainDeps, drainBacklog } from "../../src/backlog/drain";
+import { type DrainDeps, drainBacklog } from "../../src/drain/drain";
 import { QuotaBook } from "../../src/execute/quota";
 import { createLogger } from "../../src/foundation/log";
 import type { Provider, Purger } from "../../src/foundation/model";

@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { Backlog } from "../../src/backlog/backlog";
-import { type DrainDeps, drainBacklog } from "../../src/backlog/drain";
 import { readEntry } from "../../src/backlog/entries";
+import { type DrainDeps, drainBacklog } from "../../src/drain/drain";
 import { QuotaBook } from "../../src/execute/quota";
 import { createLogger } from "../../src/foundation/log";
 import type { TaskType } from "../../src/foundation/model";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Backlog } from "../../src/backlog/backlog";
-import { requeueFailedTasks } from "../../src/backlog/failed-tasks";
+import { requeueFailedTasks } from "../../src/drain/failed-tasks";
 import { createRateLimiter } from "../../src/execute/rate-limit";
 import { silentLogger } from "../../src/foundation/log";
 import type { TaskRecord } from "../../src/foundation/model";

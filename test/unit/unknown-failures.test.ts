@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { BACKOFF_CAP_MS, backoffMs } from "../../src/backlog/backoff";
 import { partitionFailures } from "../../src/backlog/deferral";
-import { drainBacklog } from "../../src/backlog/drain";
+import { drainBacklog } from "../../src/drain/drain";
 import { executePlan } from "../../src/execute/execute";
 import { QuotaBook } from "../../src/execute/quota";
 import { classifyApiError } from "../../src/foundation/errors";

@@ -8,6 +8,10 @@
  *     a later drain     task success → record deleted; failed/timeout → targets queued again,
  *                       with the tries and first deferral of the entries they came from (confirm.ts)
  */
+
+import { type Backlog, STORE_CONCURRENCY } from "../backlog/backlog";
+import { type BacklogEntry, laneOf, type SentRecord } from "../backlog/entries";
+import { mapLimit } from "../backlog/store";
 import { type AttemptContext, callWithRetries } from "../execute/attempts";
 import { TASK_CLOCK_SKEW_MS } from "../execute/recheck";
 import { mayHaveArrived, toApiError } from "../foundation/errors";
@@ -15,11 +19,8 @@ import { hintFor } from "../foundation/hints";
 import { laneKeyOf, withSubmit } from "../foundation/lane";
 import type { Logger } from "../foundation/log";
 import type { LaneKey, Provider, Purger } from "../foundation/model";
-import { type Backlog, STORE_CONCURRENCY } from "./backlog";
 import { type Decision, decideConfirmation, type Lookup } from "./confirm";
-import { type BacklogEntry, laneOf, type SentRecord } from "./entries";
 import { endedBadly, noteRequeuedByJournal } from "./failed-tasks";
-import { mapLimit } from "./store";
 
 /** Which queue entries hold each target, per lane; and which queued URLs a folder target stands for. */
 export class SourceIndex {

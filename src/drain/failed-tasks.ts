@@ -11,14 +11,15 @@
  * A target whose tasks keep failing is queued with its failures counted as tries, so "backlog overdue"
  * fires instead of a silent loop.
  */
+
+import type { Backlog, Stored } from "../backlog/backlog";
+import type { SentRecord } from "../backlog/entries";
 import type { AttemptContext } from "../execute/attempts";
 import { callWithRetries } from "../execute/attempts";
 import { TASK_CLOCK_SKEW_MS } from "../execute/recheck";
 import { laneKeyOf } from "../foundation/lane";
 import type { Logger } from "../foundation/log";
 import type { Config, LaneKey, Provider, Purger, TaskRecord, TaskStatus } from "../foundation/model";
-import type { Backlog, Stored } from "./backlog";
-import type { SentRecord } from "./entries";
 
 /** First look: how far back (a bounded window, not the API's 7 days). */
 export const FIRST_LOOK_MS = 60 * 60_000;

@@ -11,9 +11,10 @@
  *     task failed / timeout    targets requeued with a try counted (prefetch: warned, not requeued)
  *     task succeeded           drop
  */
+
+import type { SentRecord } from "../backlog/entries";
 import { TASK_CLOCK_SKEW_MS } from "../execute/recheck";
 import type { TaskRecord } from "../foundation/model";
-import type { SentRecord } from "./entries";
 
 /** What looking the record's task up found: the tasks listed, or the code of the failed lookup. */
 export type Lookup =
