@@ -150,7 +150,7 @@ function targets(runs: readonly ScenarioRun[], lone: LoneUpload): Target[] {
         ok: f.p95 < 15_000,
         miss:
           `p95 ${s(f.p95)}: while uploads keep arriving, the drain window holds partial batches back for a ` +
-          `fuller one (${n(BATCH)} URLs; src/backlog/window.ts, \`fullBatchesOnly\`)` +
+          `fuller one (${n(BATCH)} URLs; src/deliver/window.ts, \`fullBatchesOnly\`)` +
           (first
             ? `; the first drained call was answered ${s(first.at)} after the first upload, with ${n(first.targets)} URLs`
             : ""),
@@ -186,7 +186,7 @@ function targets(runs: readonly ScenarioRun[], lone: LoneUpload): Target[] {
         : "",
       calls.some((call) => !call.timer && call.size === FALLBACK_BATCH)
         ? `the window's drain cut its "full" batches at ${n(FALLBACK_BATCH)} URLs, the provider default it ` +
-          "assumes while the instance has not read the quota (src/backlog/drain.ts `fullBatches`: " +
+          "assumes while the instance has not read the quota (src/drain/drain.ts `fullBatches`: " +
           "`quota.known(lane) ?? fallbackQuota(lane)`), then sent them in the real Batch of 2,000, leaving a " +
           "remainder call"
         : "",

@@ -1,5 +1,5 @@
 /**
- * The CAM documentation, generated from the permissions table in src/providers/permissions.ts: one
+ * The CAM documentation, generated from the permissions table in src/foundation/permissions.ts: one
  * least-privilege policy per provider and one for the backlog, as JSON files in docs/cam/ and as the
  * README's policy blocks. `npm run docs` writes them; test/unit/cam-docs.test.ts fails when any is stale.
  */
@@ -12,7 +12,7 @@ import {
   POLICIES,
   type Policy,
   TEO_ACTIONS,
-} from "../src/providers/permissions";
+} from "../src/foundation/permissions";
 
 const ROOT = resolve(__dirname, "..");
 export const README = resolve(ROOT, "README.md");
@@ -84,5 +84,5 @@ if (require.main === module) {
   for (const [file, policy] of Object.entries(POLICIES)) {
     writeFileSync(resolve(POLICY_DIR, file), policyJson(policy()));
   }
-  console.log("README.md (CAM policies) and docs/cam/*.json written from src/providers/permissions.ts");
+  console.log("README.md (CAM policies) and docs/cam/*.json written from src/foundation/permissions.ts");
 }

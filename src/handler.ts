@@ -8,27 +8,29 @@
  * rate limiter, ledger, backlog stores) once; each invocation only runs the stages.
  */
 import { instanceId, othersBusy } from "./backlog/busy";
-import { type Delivery, deliver, nothingExecuted } from "./backlog/deliver";
-import { type DrainReport, drainBacklog } from "./backlog/drain";
-import { failedTaskLanes } from "./backlog/failed-tasks";
-import { backlogOpener, cosStoreOpener, drainDeps, type OpenStore } from "./backlog/open";
-import { AutoPressure } from "./backlog/pressure";
-import { previewDrain, previewReport } from "./backlog/preview";
-import { rememberPurged, skipPurgedBefore } from "./backlog/retries";
-import { drainWithinWindow } from "./backlog/window";
-import { type Clock, systemClock } from "./clock";
+import { backlogOpener, type OpenStore } from "./backlog/open";
 import { ConfigError, configWarnings, loadConfig } from "./config/config";
+import { type Delivery, deliver, nothingExecuted } from "./deliver/deliver";
+import { AutoPressure } from "./deliver/pressure";
+import { rememberPurged, skipPurgedBefore } from "./deliver/retries";
+import { drainWithinWindow } from "./deliver/window";
+import { type DrainReport, drainBacklog } from "./drain/drain";
+import { drainDeps } from "./drain/drain-deps";
+import { failedTaskLanes } from "./drain/failed-tasks";
+import { previewDrain, previewReport } from "./drain/preview";
 import type { ExecuteDeps } from "./execute/execute";
 import { PurgeLedger } from "./execute/ledger";
 import { QuotaBook } from "./execute/quota";
 import { createRateLimiter, type RateLimiter } from "./execute/rate-limit";
-import type { Config, ParsedEvent, Provider, Purger } from "./model";
+import { type Clock, systemClock } from "./foundation/clock";
+import { createLogger, type Logger } from "./foundation/log";
+import type { Config, ParsedEvent, Provider, Purger } from "./foundation/model";
+import { secretsIn } from "./foundation/redact";
 import { parseEvent } from "./plan/events";
 import { planPurges, toLanes } from "./plan/plan";
 import { planPrefetches } from "./plan/prefetch";
+import { cosStoreOpener } from "./providers/cos-opener";
 import { createPurgers } from "./providers/purgers";
-import { createLogger, type Logger } from "./report/log";
-import { secretsIn } from "./report/redact";
 import {
   describeRejected,
   isIncomplete,

@@ -5,8 +5,9 @@
  * first log line of the instance. The error is kept and thrown by every invocation as well: each one
  * fails visibly (and alarms) instead of the instance failing to initialise with a terse platform message.
  */
+
+import { createLogger } from "./foundation/log";
 import { createHandler, type Handler, type ScfContext } from "./handler";
-import { createLogger } from "./report/log";
 import type { Summary } from "./report/report";
 
 function coldStart(): Handler {

@@ -5,9 +5,10 @@
  * kept it from purging (`defer`); the drain (drain.ts) reads the queue back, purges, and rewrites or
  * deletes each entry only after the provider accepted its targets. The record formats are in entries.ts.
  */
-import type { Clock } from "../clock";
-import { laneKeyOf } from "../execute/lane";
-import type { LaneKey } from "../model";
+
+import type { Clock } from "../foundation/clock";
+import { laneKeyOf } from "../foundation/lane";
+import type { LaneKey } from "../foundation/model";
 import { type BacklogEntry, FOLDERS, readEntry, readSent, recordKey, type SentRecord } from "./entries";
 import { type ListedObject, mapLimit, type ObjectStore } from "./store";
 

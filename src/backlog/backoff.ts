@@ -7,7 +7,7 @@
  * A pure function of the entry: nothing is stored but `tries` and `deferredAt`, which the drain already
  * writes when it counts a try.
  */
-import type { Logger } from "../report/log";
+import type { Logger } from "../foundation/log";
 import type { Stored } from "./backlog";
 import type { BacklogEntry } from "./entries";
 

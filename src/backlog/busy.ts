@@ -10,7 +10,7 @@
  * rewritten; a look lists only the recent ones (GET Bucket's `marker` starts the listing at the oldest
  * time that counts), so old marks cost nothing until the timer's drain deletes them.
  */
-import type { Clock } from "../clock";
+import type { Clock } from "../foundation/clock";
 import type { Backlog } from "./backlog";
 import { mapLimit } from "./store";
 

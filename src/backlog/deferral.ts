@@ -7,8 +7,8 @@
  * not serve, a URL the provider refuses. Retrying those would spend quota and hide the problem.
  */
 
-import type { Failure } from "../model";
-import { quotaKind } from "../report/errors";
+import { quotaKind } from "../foundation/errors";
+import type { Failure } from "../foundation/model";
 import type { Deferral } from "./backlog";
 
 /** True when waiting can make `failure` go away. */

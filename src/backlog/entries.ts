@@ -9,7 +9,7 @@
  * Every record is validated when read: a record this version cannot read is reported and left in place,
  * never deleted, so a newer or damaged record is not lost.
  */
-import type { LaneKey, Provider, TaskType } from "../model";
+import type { LaneKey, Provider, TaskType } from "../foundation/model";
 
 /** Targets waiting in the backlog, all of one lane. */
 export interface BacklogEntry extends LaneKey {
@@ -149,4 +149,4 @@ export function readSent(text: string): SentRecord | string {
   };
 }
 
-export { laneOf } from "../execute/lane";
+export { laneOf } from "../foundation/lane";

@@ -19,7 +19,7 @@
  *   Last-Modified, which the writer cannot choose), whatever expiry its body claims;
  * - a free generation at the top of the range (no drain counts to 10^30) is deleted, not followed.
  */
-import type { Clock } from "../clock";
+import type { Clock } from "../foundation/clock";
 import type { ListedObject, ObjectStore } from "./store";
 
 export interface LeaseState {

@@ -10,7 +10,7 @@
  * Drains delete markers past the retry window.
  */
 import { createHash } from "node:crypto";
-import type { ObjectChange } from "../model";
+import type { ObjectChange } from "../foundation/model";
 import type { Backlog } from "./backlog";
 
 /** SCF retries a failed async event about 1 and 2 minutes later: a change older than this may be one. */

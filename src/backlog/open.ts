@@ -1,15 +1,12 @@
 /**
- * Where the backlog lives for this configuration, built once per warm instance and bucket: the COS
- * adapter (providers/cos.ts) under `PURGE_BACKLOG_PREFIX`, in `PURGE_BACKLOG_BUCKET` or the bucket of
- * the triggering event.
+ * Where the backlog lives for this configuration, built once per warm instance and bucket: the store
+ * the caller opens (the COS adapter, providers/cos-opener.ts) under `PURGE_BACKLOG_PREFIX`, in
+ * `PURGE_BACKLOG_BUCKET` or the bucket of the triggering event.
  */
-import type { Clock } from "../clock";
-import type { ExecuteDeps } from "../execute/execute";
-import type { Config } from "../model";
-import { createCosStore } from "../providers/cos";
-import { credentialsFromEnv } from "../providers/credentials";
+
+import type { Clock } from "../foundation/clock";
+import type { Config } from "../foundation/model";
 import { Backlog } from "./backlog";
-import type { DrainDeps } from "./drain";
 import type { ObjectStore } from "./store";
 
 /** A bucket and its region. */
@@ -19,17 +16,6 @@ export interface StoreLocation {
 }
 
 export type OpenStore = (location: StoreLocation) => ObjectStore;
-
-/** The COS adapter with the function's credentials (read per call) and `COS_ENDPOINT`. */
-export function cosStoreOpener(config: Config, env: Record<string, string | undefined>): OpenStore {
-  return (location) =>
-    createCosStore({
-      ...location,
-      ...(config.backlog.endpoint === undefined ? {} : { endpoint: config.backlog.endpoint }),
-      credentials: () => credentialsFromEnv(env),
-      requestTimeoutMs: config.requestTimeoutMs,
-    });
-}
 
 /**
  * The backlog of a change's bucket (or the configured one), one per bucket. `undefined` when no bucket
@@ -58,16 +44,5 @@ export function backlogOpener(
       opened.set(id, backlog);
     }
     return backlog;
-  };
-}
-
-/** What a drain needs, from the execution's dependencies and the configuration. */
-export function drainDeps(execute: ExecuteDeps, backlog: Backlog, owner: string, config: Config): DrainDeps {
-  return {
-    ...execute,
-    backlog,
-    owner,
-    alarm: { maxAgeMs: config.backlog.alarmAgeMs, maxTries: config.backlog.alarmTries },
-    ...(config.collapse.minFiles > 0 ? { collapse: config.collapse } : {}),
   };
 }

@@ -5,11 +5,11 @@
  */
 import { randomUUID } from "node:crypto";
 import { type AttemptContext, callWithRetries } from "../execute/attempts";
-import type { CdnArea, Config, LaneKey, Provider, Purger } from "../model";
+import { type ApiError, classifyApiError, stopKey, stopKeysOf } from "../foundation/errors";
+import { hintFor } from "../foundation/hints";
+import { createLogger } from "../foundation/log";
+import type { CdnArea, Config, LaneKey, Provider, Purger } from "../foundation/model";
 import { createPurgers } from "../providers/purgers";
-import { type ApiError, classifyApiError, stopKey, stopKeysOf } from "../report/errors";
-import { hintFor } from "../report/hints";
-import { createLogger } from "../report/log";
 import { toStderr } from "./output";
 import { laneWhere } from "./plan-output";
 import { startCliRun } from "./run";

@@ -4,14 +4,16 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Backlog } from "../backlog/backlog";
-import { type DrainReport, drainBacklog } from "../backlog/drain";
 import type { HeldLease } from "../backlog/lease";
-import { backlogOpener, cosStoreOpener, drainDeps } from "../backlog/open";
-import { systemClock } from "../clock";
+import { backlogOpener } from "../backlog/open";
 import { ConfigError, loadConfig } from "../config/config";
-import type { Config, Provider, TaskType } from "../model";
+import { type DrainReport, drainBacklog } from "../drain/drain";
+import { drainDeps } from "../drain/drain-deps";
+import { systemClock } from "../foundation/clock";
+import { createLogger } from "../foundation/log";
+import type { Config, Provider, TaskType } from "../foundation/model";
+import { cosStoreOpener } from "../providers/cos-opener";
 import { createPurgers } from "../providers/purgers";
-import { createLogger } from "../report/log";
 import { EXIT, exitCodeForFailures } from "./exit-codes";
 import { out, outJson, table, toStderr } from "./output";
 import { countSubmissions, createProgress, formatDuration } from "./progress";

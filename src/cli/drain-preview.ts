@@ -1,9 +1,9 @@
 /**
  * `cos-purge backlog drain --dry-run` (or with `PURGE_DRY_RUN` set): what the drain would submit, per
- * lane, read from the backlog. No lease, no provider call, no write (backlog/preview.ts).
+ * lane, read from the backlog. No lease, no provider call, no write (drain/preview.ts).
  */
 import type { Backlog } from "../backlog/backlog";
-import { previewDrain } from "../backlog/preview";
+import { previewDrain } from "../drain/preview";
 import { EXIT } from "./exit-codes";
 import { out, outJson } from "./output";
 import { laneWhere } from "./plan-output";

@@ -3,9 +3,9 @@
  * calling any API.
  */
 import { loadConfig } from "../config/config";
+import { createLogger } from "../foundation/log";
 import { parseEvent } from "../plan/events";
 import { planPurges } from "../plan/plan";
-import { createLogger } from "../report/log";
 import { outJson, toStderr } from "./output";
 import { describePlan, type PlanOutput } from "./plan-output";
 

@@ -4,7 +4,7 @@
  * quota call), and what is not purged.
  */
 import { fallbackQuota } from "../execute/quota";
-import type { PlannedTarget, Provider, Spelling, TaskType } from "../model";
+import type { PlannedTarget, Provider, Spelling, TaskType } from "../foundation/model";
 import { splitBatches, toLanes } from "../plan/plan";
 
 /** The API action of each task type (providers/edgeone.ts and cdn.ts send these). */

@@ -4,8 +4,8 @@
  *
  *     purging  1200/5000 URLs  400/s  ETA 10s
  */
-import { withSubmit } from "../execute/lane";
-import type { Provider, Purger } from "../model";
+import { withSubmit } from "../foundation/lane";
+import type { Provider, Purger } from "../foundation/model";
 
 export interface Progress {
   /** Counts `n` more targets done. */

@@ -11,11 +11,11 @@
  *   and what time can fix waits in the configured backlog, as for keys.
  */
 import { randomUUID } from "node:crypto";
-import { type Delivery, deliver, nothingExecuted } from "../backlog/deliver";
-import { backlogOpener, cosStoreOpener } from "../backlog/open";
-import { AutoPressure } from "../backlog/pressure";
+import { backlogOpener } from "../backlog/open";
 import { loadConfig } from "../config/config";
-import { createHandler } from "../handler";
+import { type Delivery, deliver, nothingExecuted } from "../deliver/deliver";
+import { AutoPressure } from "../deliver/pressure";
+import { createLogger } from "../foundation/log";
 import type {
   Config,
   ObjectChange,
@@ -24,11 +24,12 @@ import type {
   Purger,
   SkippedRecord,
   TaskType,
-} from "../model";
+} from "../foundation/model";
+import { createHandler } from "../handler";
 import { parseEvent } from "../plan/events";
 import { planPurges, toLanes } from "../plan/plan";
+import { cosStoreOpener } from "../providers/cos-opener";
 import { createPurgers } from "../providers/purgers";
-import { createLogger } from "../report/log";
 import { PurgeFailedError, type Summary, summarize } from "../report/report";
 import { UsageError } from "./args";
 import { EXIT, exitCodeForFailures } from "./exit-codes";

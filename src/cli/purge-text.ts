@@ -1,5 +1,5 @@
 /** What `cos-purge purge` prints for people: the plan of a dry run, and the report of a purge. */
-import type { Provider } from "../model";
+import type { Provider } from "../foundation/model";
 import type { describePlan } from "./plan-output";
 import { laneWhere } from "./plan-output";
 import type { PurgeReport } from "./purge-command";

@@ -8,8 +8,9 @@
  * a key: once per configured spelling (PURGE_URL_SPELLINGS), each distinct URL once. A path that mixes
  * such characters with `%` escapes cannot be read either way, and is refused.
  */
-import type { Config, PlannedTarget, TaskType } from "../model";
-import { laneOf } from "../plan/plan";
+
+import { laneOf } from "../foundation/lane";
+import type { Config, PlannedTarget, TaskType } from "../foundation/model";
 import { encodePath } from "../plan/urls";
 import { UsageError } from "./args";
 

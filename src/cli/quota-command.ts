@@ -3,7 +3,7 @@
  * report them (DescribeContentQuota, DescribePurgeQuota, DescribePushQuota).
  */
 import { loadConfig } from "../config/config";
-import type { Provider, TaskType } from "../model";
+import type { Provider, TaskType } from "../foundation/model";
 import { apiSession, configuredScopes, reportFailures } from "./api-calls";
 import { EXIT, exitCodeForFailures } from "./exit-codes";
 import { out, outJson, table } from "./output";

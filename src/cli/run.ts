@@ -4,9 +4,10 @@
  * the calls before it and let a `purge` of keys and URLs, or a drain after its confirmations, go
  * over the provider's 20 requests/s; a quota book per call would read the quota again each time.
  */
-import { type Clock, systemClock } from "../clock";
+
 import { QuotaBook } from "../execute/quota";
 import { createRateLimiter, type RateLimiter } from "../execute/rate-limit";
+import { type Clock, systemClock } from "../foundation/clock";
 
 export interface CliRun {
   readonly clock: Clock;

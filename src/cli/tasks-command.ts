@@ -3,8 +3,8 @@
  * status, failed ones first (DescribePurgeTasks, DescribePrefetchTasks, DescribePushTasks).
  */
 import { loadConfig } from "../config/config";
-import type { LaneKey, Provider, TaskRecord, TaskStatus, TaskType } from "../model";
-import { CosPurgeError } from "../report/errors";
+import { CosPurgeError } from "../foundation/errors";
+import type { LaneKey, Provider, TaskRecord, TaskStatus, TaskType } from "../foundation/model";
 import { apiSession, configuredScopes, reportFailures } from "./api-calls";
 import { UsageError } from "./args";
 import { EXIT, exitCodeForFailures } from "./exit-codes";

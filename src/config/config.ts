@@ -8,9 +8,9 @@
  * settings start with `PURGE_`, `CDN_` or `TEO_`: SCF reserves `SCF_`, `QCLOUD_` and `TENCENTCLOUD_`.
  */
 import type { ZodMiniType } from "zod/mini";
-import type { Config, Site } from "../model";
-import { CosPurgeError } from "../report/errors";
-import { maskSecrets, secretsIn } from "../report/redact";
+import { CosPurgeError } from "../foundation/errors";
+import type { Config, Site } from "../foundation/model";
+import { maskSecrets, secretsIn } from "../foundation/redact";
 import { LOCAL_HOST } from "./locations";
 import { FAMILIES, type Family, SCALARS, type Scalar } from "./schemas";
 import { DOCS } from "./settings";

@@ -24,7 +24,7 @@ import {
   stringbool,
   transform,
 } from "zod/mini";
-import { type ChangeKind, type Endpoint, type LogLevel, SPELLINGS, type Spelling } from "../model";
+import { type ChangeKind, type Endpoint, type LogLevel, SPELLINGS, type Spelling } from "../foundation/model";
 import { parseLocation, parseSite } from "./locations";
 
 /** picomatch options for PURGE_INCLUDE / PURGE_EXCLUDE: `dot` so `**` covers `.well-known/`; POSIX on any OS. */

@@ -6,7 +6,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { createLogger } from "../report/log";
+import { createLogger } from "../foundation/log";
 import { startEmulator } from "./index";
 
 /**

@@ -2,10 +2,10 @@
  * One API request, attempted until it succeeds, fails in a way retrying cannot fix, runs out of
  * attempts, or would not finish before the deadline. The timing itself is in retry.ts.
  */
-import type { Clock } from "../clock";
-import type { CallOptions, ErrorClass, LaneKey } from "../model";
-import { type ApiError, classifyApiError, mayHaveArrived, toApiError } from "../report/errors";
-import type { Logger } from "../report/log";
+import type { Clock } from "../foundation/clock";
+import { type ApiError, classifyApiError, mayHaveArrived, toApiError } from "../foundation/errors";
+import type { Logger } from "../foundation/log";
+import type { CallOptions, ErrorClass, LaneKey } from "../foundation/model";
 import type { RateLimiter } from "./rate-limit";
 import { backoffDelay, fitsBeforeDeadline, minimumDelay } from "./retry";
 

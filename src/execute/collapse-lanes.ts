@@ -4,11 +4,12 @@
  * today's folder and URL quotas as the provider reports them. Used by the drain and by an invocation
  * carrying many files (a CKafka batch).
  */
-import type { CollapsedFolderReport, Execution, Failure, Lane, LaneKey } from "../model";
+
+import { laneKeyOf, laneOf } from "../foundation/lane";
+import type { CollapsedFolderReport, Execution, Failure, Lane, LaneKey } from "../foundation/model";
 import { type CollapseSettings, collapseTargets } from "../plan/collapse";
 import type { AttemptContext } from "./attempts";
 import type { ExecuteDeps } from "./execute";
-import { laneKeyOf, laneOf } from "./lane";
 import { readLaneQuota, reportedByProvider } from "./quota-read";
 
 /** A folder purge that stood for `count` URLs of a URL lane. */

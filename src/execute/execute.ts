@@ -9,7 +9,18 @@
  * failed call, not one per request in flight.
  */
 
-import type { Clock } from "../clock";
+import type { Clock } from "../foundation/clock";
+import {
+  failureScope,
+  mayHaveArrived,
+  quotaKind,
+  refusesTarget,
+  stopKey,
+  stopKeysOf,
+} from "../foundation/errors";
+import { hintFor } from "../foundation/hints";
+import { laneKeyOf, laneOf } from "../foundation/lane";
+import type { Logger } from "../foundation/log";
 import type {
   CallOptions,
   Execution,
@@ -20,17 +31,7 @@ import type {
   Provider,
   PurgeReceipt,
   Purger,
-} from "../model";
-import {
-  failureScope,
-  mayHaveArrived,
-  quotaKind,
-  refusesTarget,
-  stopKey,
-  stopKeysOf,
-} from "../report/errors";
-import { hintFor } from "../report/hints";
-import type { Logger } from "../report/log";
+} from "../foundation/model";
 import { type AttemptContext, callWithRetries, isRateLimit, type Outcome } from "./attempts";
 import {
   blockedBy,
@@ -42,7 +43,6 @@ import {
   splitStopped,
   unanswered,
 } from "./failures";
-import { laneKeyOf, laneOf } from "./lane";
 import { fallbackQuota, type LaneQuota, type QuotaBook } from "./quota";
 import { refreshLaneQuota } from "./quota-read";
 import type { RateLimiter } from "./rate-limit";

@@ -3,8 +3,9 @@
  * can act on (the hint is added per lane in execute.ts). Kept apart from execute.ts, which decides
  * which of them applies.
  */
-import type { ErrorClass, Failure, Provider } from "../model";
-import { type ApiError, mayHaveArrived } from "../report/errors";
+
+import { type ApiError, mayHaveArrived } from "../foundation/errors";
+import type { ErrorClass, Failure, Provider } from "../foundation/model";
 import { MIN_CALL_MS } from "./attempts";
 import type { LaneQuota } from "./quota";
 

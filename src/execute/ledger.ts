@@ -6,8 +6,8 @@
  * were already fresh. A retry that lands on the same warm instance skips what the ledger holds; one
  * that lands on a new instance purges again, which is harmless, only wasteful.
  */
-import type { Clock } from "../clock";
-import type { ObjectChange, PlannedTarget } from "../model";
+import type { Clock } from "../foundation/clock";
+import type { ObjectChange, PlannedTarget } from "../foundation/model";
 
 /** Longer than SCF's async retry schedule (about 1 + 2 minutes). */
 const TTL_MS = 10 * 60_000;

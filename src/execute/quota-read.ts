@@ -5,9 +5,10 @@
  * instance per TTL of the book, with one warning, whichever of them asks first: the defaults it falls
  * back to are recorded in the book (quota.ts), and the next reader finds them there.
  */
-import type { LaneKey, Provider, Purger } from "../model";
-import { hintFor } from "../report/hints";
-import type { Logger } from "../report/log";
+
+import { hintFor } from "../foundation/hints";
+import type { Logger } from "../foundation/log";
+import type { LaneKey, Provider, Purger } from "../foundation/model";
 import { type AttemptContext, callWithRetries } from "./attempts";
 import { fallbackQuota, type LaneQuota, type QuotaBook } from "./quota";
 

@@ -3,9 +3,9 @@
  * every time: one `DescribeContentQuota` / `DescribePurgeQuota` per lane per warm instance per TTL,
  * more only on a quota error or when a plan needs more than is believed left.
  */
-import type { Clock } from "../clock";
-import type { LaneKey, Provider, Quota, QuotaReport, TaskType } from "../model";
-import { laneOf } from "./lane";
+import type { Clock } from "../foundation/clock";
+import { laneOf } from "../foundation/lane";
+import type { LaneKey, Provider, Quota, QuotaReport, TaskType } from "../foundation/model";
 
 /**
  * What to assume when the provider cannot be asked (the role may lack `teo:DescribeContentQuota`):

@@ -6,7 +6,7 @@
  * The limit is per account, so other instances share it; this limiter only keeps one instance from
  * exceeding it on its own, and retries absorb the rest.
  */
-import type { Clock } from "../clock";
+import type { Clock } from "../foundation/clock";
 
 export interface RateLimiter {
   /**

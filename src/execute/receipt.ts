@@ -6,9 +6,9 @@
  * report success (prior-art.md); here each refused target becomes a `Failure`.
  */
 
-import type { Failure, Job, LaneKey, PurgeReceipt } from "../model";
-import { rejectionHint } from "../report/hints";
-import { laneKeyOf } from "./lane";
+import { rejectionHint } from "../foundation/hints";
+import { laneKeyOf } from "../foundation/lane";
+import type { Failure, Job, LaneKey, PurgeReceipt } from "../foundation/model";
 
 export interface ReadReceipt {
   readonly purged: string[];

@@ -6,9 +6,17 @@
  * shared with the drain's journal and its sweep of failed tasks.
  */
 
-import type { Clock } from "../clock";
-import type { CallOptions, LaneKey, PlannedTarget, Provider, PurgeReceipt, Purger, TaskType } from "../model";
-import { laneOf } from "./lane";
+import type { Clock } from "../foundation/clock";
+import { laneOf } from "../foundation/lane";
+import type {
+  CallOptions,
+  LaneKey,
+  PlannedTarget,
+  Provider,
+  PurgeReceipt,
+  Purger,
+  TaskType,
+} from "../foundation/model";
 import {
   earliestTaskOf,
   lookUpTasksOnce,

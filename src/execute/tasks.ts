@@ -15,8 +15,9 @@
  * The error policy is the same for all: a lookup never throws; a failed one is `unknown`, with the
  * provider's code (or `DeadlineReached`), and never counts as "no task".
  */
-import type { CallOptions, LaneKey, Purger, TaskQuery, TaskRecord, TaskType } from "../model";
-import { toApiError } from "../report/errors";
+
+import { toApiError } from "../foundation/errors";
+import type { CallOptions, LaneKey, Purger, TaskQuery, TaskRecord, TaskType } from "../foundation/model";
 import { type AttemptContext, callWithRetries } from "./attempts";
 
 /**

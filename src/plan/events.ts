@@ -8,8 +8,14 @@
  * fields override settings let whoever can write the event choose what gets purged.
  */
 
-import type { ChangeKind, ObjectChange, ParsedEvent, RejectedRecord, SkippedRecord } from "../model";
-import { CosPurgeError } from "../report/errors";
+import { CosPurgeError } from "../foundation/errors";
+import type {
+  ChangeKind,
+  ObjectChange,
+  ParsedEvent,
+  RejectedRecord,
+  SkippedRecord,
+} from "../foundation/model";
 import { changeVersion } from "./version";
 
 /** The delivery as a whole is not a COS, CKafka or timer trigger event. */

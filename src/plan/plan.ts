@@ -7,10 +7,10 @@
  */
 import picomatch from "picomatch";
 import { GLOB_OPTIONS } from "../config/schemas";
+import { laneOf } from "../foundation/lane";
 import {
   type Config,
   type Lane,
-  type LaneKey,
   type ObjectChange,
   type PlannedTarget,
   type Provider,
@@ -18,7 +18,7 @@ import {
   type SkippedRecord,
   SPELLINGS,
   type Spelling,
-} from "../model";
+} from "../foundation/model";
 import { toCacheTargets, unreachableReason } from "./urls";
 
 /** The lane a site's URLs are purged in: EdgeOne purges per zone, CDN per area ("" = the domain's own). */
@@ -99,14 +99,6 @@ export function planPurges(
   }
   return { targets: [...targets.values()], skipped };
 }
-
-/**
- * A lane as an id for grouping and maps: `provider scope type`, `purge_url` spelled out, so that a lane
- * with its type left out and one naming `purge_url` are the same lane. The one spelling of a lane id:
- * the executor, the quota book, the drain and the CLI all key lanes with it (here, in plan, because plan
- * must not import execute).
- */
-export const laneOf = (lane: LaneKey): string => `${lane.provider} ${lane.scope} ${lane.type ?? "purge_url"}`;
 
 /** Groups targets by provider, scope and type, in order of first appearance; each lane is one API and quota. */
 export function toLanes(targets: readonly PlannedTarget[]): Lane[] {

@@ -3,7 +3,7 @@
  * `PushUrlsCache`, each with a quota of its own (CDN: 1,000 a day, 500 a request by default).
  *
  * A prefetch target is always one of the invocation's purge targets, in the same provider and zone or
- * area, so that "warm only what was purged" is a set lookup at delivery (backlog/prefetch.ts):
+ * area, so that "warm only what was purged" is a set lookup at delivery (drain/prefetch.ts):
  *
  * - Only created objects: a removed object has nothing to warm, and prefetching it would make the
  *   cache fetch (and maybe keep) the origin's 404. A key also removed in the same delivery is left
@@ -16,7 +16,7 @@
  */
 import picomatch from "picomatch";
 import { GLOB_OPTIONS } from "../config/schemas";
-import type { Config, ObjectChange, PlannedTarget } from "../model";
+import type { Config, ObjectChange, PlannedTarget } from "../foundation/model";
 
 /** The spelling warmed: Chromium browsers send most requests, and it is always among the purged ones. */
 export const PREFETCH_SPELLING = "chromium";

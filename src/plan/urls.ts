@@ -26,7 +26,7 @@
  * `%` before two hex digits (`%41` would be read as `A`). A tab in a raw link is dropped by browsers; only
  * `%09` reaches the object. A key of letters, digits and `-._~/` is the same in every spelling: one URL.
  */
-import type { Config, Site, Spelling } from "../model";
+import type { Config, Site, Spelling } from "../foundation/model";
 
 /** Code points every spelling encodes (see above); `u` flag, so a surrogate pair is one code point. */
 const ALWAYS = String.raw`[^\x21-\x7e]|["#<>?\\\x60{}]|%(?=[0-9A-Fa-f]{2})`;

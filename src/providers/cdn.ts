@@ -14,6 +14,7 @@ import type {
   DescribePushTasksResponse,
   PurgeUrlsCacheResponse,
 } from "tencentcloud-sdk-nodejs-cdn/tencentcloud/services/cdn/v20180606/cdn_models";
+import { ApiError } from "../foundation/errors";
 import type {
   CdnPrefetchArea,
   PurgeReceipt,
@@ -22,9 +23,8 @@ import type {
   TaskRecord,
   TaskStatus,
   TaskType,
-} from "../model";
-import { ApiError } from "../report/errors";
-import type { CdnAction } from "./permissions";
+} from "../foundation/model";
+import type { CdnAction } from "../foundation/permissions";
 import { type AdapterOptions, callApi, clientConfig, onFirstUse, send } from "./sdk";
 
 const ACTIONS = {

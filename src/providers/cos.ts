@@ -15,8 +15,8 @@
  */
 
 import { Readable } from "node:stream";
-import { CosPurgeError, TRANSPORT_CODES } from "../report/errors";
-import { redact } from "../report/log";
+import { CosPurgeError, TRANSPORT_CODES } from "../foundation/errors";
+import { redact } from "../foundation/log";
 import { VERSIONED_BUCKET, versionedBucket, versioningDenied, versioningStatus } from "./cos-versioning";
 import { isLoopback, onFirstUse } from "./sdk";
 

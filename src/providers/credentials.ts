@@ -6,8 +6,8 @@
  * are never cached. (The SDK's own `EnvironmentVariableCredential` reads `TENCENTCLOUD_SECRET_ID`, with
  * an underscore, which SCF does not set: tencent-cloud.md §2.)
  */
-import { CosPurgeError } from "../report/errors";
-import { CREDENTIAL_VARIABLES } from "../report/redact";
+import { CosPurgeError } from "../foundation/errors";
+import { CREDENTIAL_VARIABLES } from "../foundation/redact";
 
 export interface Credentials {
   readonly secretId: string;

@@ -13,9 +13,9 @@ import type {
   DescribePurgeTasksRequest,
   DescribePurgeTasksResponse,
 } from "tencentcloud-sdk-nodejs-teo/tencentcloud/services/teo/v20220901/teo_models";
-import type { PurgeReceipt, Purger, Quota, TaskRecord, TaskStatus, TaskType } from "../model";
-import { ApiError } from "../report/errors";
-import type { TeoAction } from "./permissions";
+import { ApiError } from "../foundation/errors";
+import type { PurgeReceipt, Purger, Quota, TaskRecord, TaskStatus, TaskType } from "../foundation/model";
+import type { TeoAction } from "../foundation/permissions";
 import { type AdapterOptions, callApi, clientConfig, onFirstUse, send } from "./sdk";
 
 const ACTIONS = {

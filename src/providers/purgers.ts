@@ -3,7 +3,7 @@
  * (handler.ts) or CLI run, so that the function and `cos-purge purge`, `quota`, `tasks` and `backlog
  * drain` call the APIs exactly alike. The SDK itself loads on the first call (sdk.ts).
  */
-import type { Config, Provider, Purger } from "../model";
+import type { Config, Provider, Purger } from "../foundation/model";
 import { createCdnPurger } from "./cdn";
 import { credentialsFromEnv } from "./credentials";
 import { createEdgeOnePurger } from "./edgeone";

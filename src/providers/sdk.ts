@@ -5,8 +5,8 @@
 
 import { globalAgent as httpAgent } from "node:http";
 import { globalAgent as httpsAgent } from "node:https";
-import type { CallOptions, Endpoint, Provider } from "../model";
-import { toApiError } from "../report/errors";
+import { toApiError } from "../foundation/errors";
+import type { CallOptions, Endpoint, Provider } from "../foundation/model";
 import type { Credentials } from "./credentials";
 
 export interface AdapterOptions {

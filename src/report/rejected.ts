@@ -1,7 +1,7 @@
 /**
  * The one log line about the records an event could not be read in ("event records rejected").
  */
-import type { RejectedRecord } from "../model";
+import type { RejectedRecord } from "../foundation/model";
 
 /** Rejected records quoted in full in the rejection log line and in the Error. */
 export const SAMPLE_LIMIT = 3;

@@ -6,9 +6,11 @@
  */
 
 import type { Deferral } from "../backlog/backlog";
-import type { Delivery } from "../backlog/deliver";
-import type { DrainReport } from "../backlog/drain";
-import type { PrefetchDelivery } from "../backlog/prefetch";
+import type { Delivery } from "../deliver/deliver";
+import type { DrainReport } from "../drain/drain";
+import type { PrefetchDelivery } from "../drain/prefetch";
+import { type AlarmFields, alarmFields } from "../foundation/alarm-fields";
+import { CosPurgeError } from "../foundation/errors";
 import {
   type Execution,
   type Failure,
@@ -19,10 +21,8 @@ import {
   type SkippedRecord,
   SPELLINGS,
   type Spelling,
-} from "../model";
-import { type AlarmFields, alarmFields } from "./alarm-fields";
-import { CosPurgeError } from "./errors";
-import { redact, secretsIn } from "./redact";
+} from "../foundation/model";
+import { redact, secretsIn } from "../foundation/redact";
 
 /** Lists in the summary are cut here: one CLS line should stay readable (and under its size limit). */
 const LIST_LIMIT = 20;
@@ -68,7 +68,7 @@ export interface PrefetchSummary {
   readonly accepted: number;
   /** Written to the backlog: behind their purge, or for quota, rate or an outage. */
   readonly deferred: number;
-  /** Not warmed and not waiting; reported, never an Error (backlog/prefetch.ts says why). */
+  /** Not warmed and not waiting; reported, never an Error (drain/prefetch.ts says why). */
   readonly failed: number;
   readonly failures: readonly FailureSummary[];
   readonly deferrals: readonly DeferralSummary[];

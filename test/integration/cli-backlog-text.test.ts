@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Backlog } from "../../src/backlog/backlog";
-import { systemClock } from "../../src/clock";
 import { type Emulator, startEmulator } from "../../src/emulator";
+import { systemClock } from "../../src/foundation/clock";
 import { createCosStore } from "../../src/providers/cos";
 import { cli, emulatorEnv } from "../support/cli";
 

@@ -3,8 +3,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator";
+import { CosPurgeError } from "../../src/foundation/errors";
 import { createCosStore, type ObjectStore, StorageError } from "../../src/providers/cos";
-import { CosPurgeError } from "../../src/report/errors";
 
 const KEYS = { secretId: "AKIDEMULATOR00000000000000000000000", secretKey: "emulator-secret-key" };
 const BUCKET = { bucket: "examplebucket-1250000000", region: "ap-guangzhou" };

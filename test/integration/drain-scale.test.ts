@@ -5,8 +5,8 @@
  */
 import { beforeEach, expect, it } from "vitest";
 import { Backlog } from "../../src/backlog/backlog";
-import { systemClock } from "../../src/clock";
 import type { Emulator } from "../../src/emulator";
+import { systemClock } from "../../src/foundation/clock";
 import { createCosStore } from "../../src/providers/cos";
 import { BACKLOG_BUCKET, backlogInstance, useBacklogEmulator } from "../support/backlog-harness";
 import { EMULATOR_CREDENTIALS } from "../support/built-function";

@@ -8,17 +8,17 @@ import type { Emulator } from "../../src/emulator";
 import { executePlan } from "../../src/execute/execute";
 import { QuotaBook } from "../../src/execute/quota";
 import { createRateLimiter } from "../../src/execute/rate-limit";
-import type { Lane, Purger, TaskType } from "../../src/model";
-import { createCdnPurger } from "../../src/providers/cdn";
-import { credentialsFromEnv } from "../../src/providers/credentials";
-import { createEdgeOnePurger } from "../../src/providers/edgeone";
+import { silentLogger } from "../../src/foundation/log";
+import type { Lane, Purger, TaskType } from "../../src/foundation/model";
 import {
   CDN_ACTIONS,
   COS_BUCKET_ACTIONS,
   COS_OBJECT_ACTIONS,
   TEO_ACTIONS,
-} from "../../src/providers/permissions";
-import { silentLogger } from "../../src/report/log";
+} from "../../src/foundation/permissions";
+import { createCdnPurger } from "../../src/providers/cdn";
+import { credentialsFromEnv } from "../../src/providers/credentials";
+import { createEdgeOnePurger } from "../../src/providers/edgeone";
 import { backlogInstance, useBacklogEmulator } from "../support/backlog-harness";
 import { EMULATOR_CREDENTIALS } from "../support/built-function";
 import { cosEvent, cosRecord, timerEvent } from "../support/events";

@@ -6,12 +6,12 @@ import { type Emulator, startEmulator } from "../../src/emulator";
 import { executePlan } from "../../src/execute/execute";
 import { QuotaBook } from "../../src/execute/quota";
 import { createRateLimiter } from "../../src/execute/rate-limit";
-import type { Endpoint, Purger } from "../../src/model";
+import { ApiError } from "../../src/foundation/errors";
+import { silentLogger } from "../../src/foundation/log";
+import type { Endpoint, Purger } from "../../src/foundation/model";
 import { createCdnPurger } from "../../src/providers/cdn";
 import { type Credentials, credentialsFromEnv } from "../../src/providers/credentials";
 import { createEdgeOnePurger } from "../../src/providers/edgeone";
-import { ApiError } from "../../src/report/errors";
-import { silentLogger } from "../../src/report/log";
 import { FakeClock } from "../support/fake-clock";
 
 const EMULATOR_KEYS: Credentials = {

@@ -3,8 +3,9 @@
  * its objects before each test, and warm instances of the built function configured as a user would,
  * with the backlog in the emulator's `examplebucket-1250000000`.
  */
-import type { Clock } from "../../src/clock";
+
 import type { Emulator } from "../../src/emulator";
+import type { Clock } from "../../src/foundation/clock";
 import type { Summary } from "../../src/report/report";
 import { coldStart, EMULATOR_CREDENTIALS } from "./built-function";
 

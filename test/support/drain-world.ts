@@ -3,11 +3,11 @@
  * `DrainDeps` a drain of it takes (deadline a minute from the clock's now, fixed jitter).
  */
 import { Backlog } from "../../src/backlog/backlog";
-import type { DrainDeps } from "../../src/backlog/drain";
+import type { DrainDeps } from "../../src/drain/drain";
 import { QuotaBook } from "../../src/execute/quota";
 import { createRateLimiter } from "../../src/execute/rate-limit";
-import type { Provider, Purger } from "../../src/model";
-import { createLogger } from "../../src/report/log";
+import { createLogger } from "../../src/foundation/log";
+import type { Provider, Purger } from "../../src/foundation/model";
 import { FakeClock } from "./fake-clock";
 import { MemoryStore } from "./memory-store";
 

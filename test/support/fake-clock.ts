@@ -1,4 +1,4 @@
-import type { Clock } from "../../src/clock";
+import type { Clock } from "../../src/foundation/clock";
 
 /** A clock whose `sleep` advances time at once: retry and deadline logic without real waiting. */
 export class FakeClock implements Clock {

@@ -1,3 +1,4 @@
+import { ApiError } from "../../src/foundation/errors";
 import type {
   CallOptions,
   Provider,
@@ -8,8 +9,7 @@ import type {
   TaskQuery,
   TaskRecord,
   TaskType,
-} from "../../src/model";
-import { ApiError } from "../../src/report/errors";
+} from "../../src/foundation/model";
 import type { FakeClock } from "./fake-clock";
 
 export interface FakeCall {

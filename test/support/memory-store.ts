@@ -1,6 +1,6 @@
 import type { ListedObject, ListOptions, ObjectStore } from "../../src/backlog/store";
-import type { Clock } from "../../src/clock";
-import { CosPurgeError } from "../../src/report/errors";
+import type { Clock } from "../../src/foundation/clock";
+import { CosPurgeError } from "../../src/foundation/errors";
 
 export interface StoreOp {
   readonly op: "put" | "get" | "delete" | "list";

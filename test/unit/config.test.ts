@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { string } from "zod/mini";
 import { ConfigError, configWarnings, loadConfig, SETTINGS } from "../../src/config/config";
 import { FAMILIES, SCALARS } from "../../src/config/schemas";
-import { CosPurgeError } from "../../src/report/errors";
+import { CosPurgeError } from "../../src/foundation/errors";
 
 type Env = Record<string, string | undefined>;
 

@@ -3,9 +3,9 @@
  * how old the record is → what leaves the queue, what goes back to it, and whether the record stays.
  */
 import { describe, expect, it } from "vitest";
-import { type Decision, decideConfirmation, type Lookup } from "../../src/backlog/confirm";
 import type { SentRecord } from "../../src/backlog/entries";
-import type { TaskRecord } from "../../src/model";
+import { type Decision, decideConfirmation, type Lookup } from "../../src/drain/confirm";
+import type { TaskRecord } from "../../src/foundation/model";
 
 /** Whole seconds, so that "within the same second" in the rows below is what it says. */
 const SENT_AT = 1_800_000_000_000;

@@ -13,8 +13,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { cosEvent, cosRecord, timerEvent } from "../../src/cli/samples";
+import type { PurgeReceipt, TaskRecord, TaskType } from "../../src/foundation/model";
 import { createHandler } from "../../src/handler";
-import type { PurgeReceipt, TaskRecord, TaskType } from "../../src/model";
 import { FakeClock } from "../support/fake-clock";
 import { apiError, FakePurger } from "../support/fake-purger";
 import { MemoryStore, storageError } from "../support/memory-store";

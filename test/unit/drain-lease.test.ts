@@ -3,8 +3,8 @@
  * the queue from draining for longer than the bound, and a hold no drain should see raises an error line.
  */
 import { describe, expect, it } from "vitest";
-import { drainBacklog } from "../../src/backlog/drain";
 import { MAX_HOLD_MS } from "../../src/backlog/lease";
+import { drainBacklog } from "../../src/drain/drain";
 import { drainWorld } from "../support/drain-world";
 import { FakePurger } from "../support/fake-purger";
 

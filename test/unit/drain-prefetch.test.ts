@@ -4,12 +4,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { Backlog } from "../../src/backlog/backlog";
-import { type DrainDeps, drainBacklog } from "../../src/backlog/drain";
 import { readEntry } from "../../src/backlog/entries";
+import { type DrainDeps, drainBacklog } from "../../src/drain/drain";
 import { QuotaBook } from "../../src/execute/quota";
 import { createRateLimiter } from "../../src/execute/rate-limit";
-import type { TaskType } from "../../src/model";
-import { createLogger } from "../../src/report/log";
+import { createLogger } from "../../src/foundation/log";
+import type { TaskType } from "../../src/foundation/model";
 import { FakeClock } from "../support/fake-clock";
 import { DEFAULT_QUOTA, FakePurger, type FakePurgerOptions } from "../support/fake-purger";
 import { MemoryStore } from "../support/memory-store";

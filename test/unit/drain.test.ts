@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { Backlog } from "../../src/backlog/backlog";
-import { type DrainDeps, drainBacklog } from "../../src/backlog/drain";
 import { readEntry, readSent } from "../../src/backlog/entries";
 import { acquireLease } from "../../src/backlog/lease";
-import type { Provider, Purger, TaskRecord } from "../../src/model";
+import { type DrainDeps, drainBacklog } from "../../src/drain/drain";
+import type { Provider, Purger, TaskRecord } from "../../src/foundation/model";
 import { drainWorld } from "../support/drain-world";
 import type { FakeClock } from "../support/fake-clock";
 import { apiError, DEFAULT_QUOTA, FakePurger } from "../support/fake-purger";

@@ -6,8 +6,8 @@ import {
   failureScope,
   quotaKind,
   toApiError,
-} from "../../src/report/errors";
-import { hintFor, rejectionHint } from "../../src/report/hints";
+} from "../../src/foundation/errors";
+import { hintFor, rejectionHint } from "../../src/foundation/hints";
 
 /** Shaped like the SDK's TencentCloudSDKHttpException (tencent-cloud.md §6). */
 function sdkException(message: string, extra: { code?: string; httpCode?: number; requestId?: string } = {}) {

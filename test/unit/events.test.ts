@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import type { ChangeKind } from "../../src/model";
+import { CosPurgeError } from "../../src/foundation/errors";
+import type { ChangeKind } from "../../src/foundation/model";
 import { EventError, parseEvent } from "../../src/plan/events";
-import { CosPurgeError } from "../../src/report/errors";
 import { type CosEventName, ckafkaEvent, cosEvent, cosRecord, timerEvent } from "../support/events";
 
 const purgeAll = { purgeOn: ["created", "removed"] as ChangeKind[] };

@@ -4,8 +4,8 @@ import { MIN_CALL_MS } from "../../src/execute/attempts";
 import { executePlan } from "../../src/execute/execute";
 import { QuotaBook } from "../../src/execute/quota";
 import { createRateLimiter } from "../../src/execute/rate-limit";
-import type { Lane, Provider, PurgeReceipt } from "../../src/model";
-import { silentLogger } from "../../src/report/log";
+import { silentLogger } from "../../src/foundation/log";
+import type { Lane, Provider, PurgeReceipt } from "../../src/foundation/model";
 import { FakeClock } from "../support/fake-clock";
 import { accepted, apiError, FakePurger } from "../support/fake-purger";
 

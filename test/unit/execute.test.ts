@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { type ExecuteDeps, executePlan } from "../../src/execute/execute";
 import { QuotaBook } from "../../src/execute/quota";
 import { createRateLimiter } from "../../src/execute/rate-limit";
-import type { Execution, Lane, Provider, Purger } from "../../src/model";
-import { CosPurgeError } from "../../src/report/errors";
-import { createLogger } from "../../src/report/log";
+import { CosPurgeError } from "../../src/foundation/errors";
+import { createLogger } from "../../src/foundation/log";
+import type { Execution, Lane, Provider, Purger } from "../../src/foundation/model";
 import { FakeClock } from "../support/fake-clock";
 import { accepted, apiError, DEFAULT_QUOTA, FakePurger } from "../support/fake-purger";
 

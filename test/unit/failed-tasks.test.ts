@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { Backlog } from "../../src/backlog/backlog";
-import { requeueFailedTasks } from "../../src/backlog/failed-tasks";
+import { requeueFailedTasks } from "../../src/drain/failed-tasks";
 import { createRateLimiter } from "../../src/execute/rate-limit";
-import type { TaskRecord } from "../../src/model";
-import { silentLogger } from "../../src/report/log";
+import { silentLogger } from "../../src/foundation/log";
+import type { TaskRecord } from "../../src/foundation/model";
 import { FakeClock } from "../support/fake-clock";
 import { FakePurger } from "../support/fake-purger";
 import { MemoryStore } from "../support/memory-store";

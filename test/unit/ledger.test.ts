@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PurgeLedger } from "../../src/execute/ledger";
-import type { ObjectChange, PlannedTarget } from "../../src/model";
+import type { ObjectChange, PlannedTarget } from "../../src/foundation/model";
 import { FakeClock } from "../support/fake-clock";
 
 const change = (key: string, version: string): ObjectChange => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createLogger, redact } from "../../src/report/log";
+import { createLogger, redact } from "../../src/foundation/log";
 
 describe("redact", () => {
   it("masks secret-looking fields at any depth and SecretIds inside text", () => {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/config";
-import type { ObjectChange } from "../../src/model";
+import type { ObjectChange } from "../../src/foundation/model";
 import { planPurges, splitBatches, toLanes } from "../../src/plan/plan";
 
 const tricky = fc.constantFrom(..."/.%?# +()é中😀", "index.html", "..");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/config";
-import type { ChangeKind, ObjectChange } from "../../src/model";
+import type { ChangeKind, ObjectChange } from "../../src/foundation/model";
 import { planPurges, toLanes } from "../../src/plan/plan";
 import { planPrefetches } from "../../src/plan/prefetch";
 

@@ -4,7 +4,7 @@ import {
   BACK_TO_BACK_MS,
   LOOKS_PER_WINDOW,
   MAX_BACKOFF_WINDOWS,
-} from "../../src/backlog/pressure";
+} from "../../src/deliver/pressure";
 
 const WINDOW = 1_000;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PROVIDER_LIMITS, QuotaBook } from "../../src/execute/quota";
-import type { LaneKey } from "../../src/model";
+import type { LaneKey } from "../../src/foundation/model";
 import { FakeClock } from "../support/fake-clock";
 
 const zone: LaneKey = { provider: "edgeone", scope: "zone-1" };

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { isDeferrable, partitionFailures } from "../../src/backlog/deferral";
 import { readReceipt } from "../../src/execute/receipt";
-import type { Failure } from "../../src/model";
+import type { Failure } from "../../src/foundation/model";
 
 const LANE = { provider: "edgeone", scope: "zone-1" } as const;
 

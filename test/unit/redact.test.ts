@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { CosPurgeError, classifyApiError, failureScope } from "../../src/foundation/errors";
+import { hintFor } from "../../src/foundation/hints";
+import { createLogger } from "../../src/foundation/log";
+import { maskSecrets, redact, secretsIn } from "../../src/foundation/redact";
 import { credentialsFromEnv } from "../../src/providers/credentials";
-import { CosPurgeError, classifyApiError, failureScope } from "../../src/report/errors";
-import { hintFor } from "../../src/report/hints";
-import { createLogger } from "../../src/report/log";
-import { maskSecrets, redact, secretsIn } from "../../src/report/redact";
 
 const TOKEN = "token-part-one-abc\ntoken-part-two-xyz";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { PlannedTarget, RejectedRecord } from "../../src/model";
+import type { PlannedTarget, RejectedRecord } from "../../src/foundation/model";
 import { describeRejected, type SummaryInput, summarize } from "../../src/report/report";
 
 const target = (url: string, spellings?: PlannedTarget["spellings"]): PlannedTarget => ({

@@ -2,8 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { callWithRetries } from "../../src/execute/attempts";
 import { createRateLimiter } from "../../src/execute/rate-limit";
-import { ApiError } from "../../src/report/errors";
-import { createLogger } from "../../src/report/log";
+import { ApiError } from "../../src/foundation/errors";
+import { createLogger } from "../../src/foundation/log";
 import { FakeClock } from "../support/fake-clock";
 
 function setup(level: "debug" | "info") {

@@ -8,9 +8,9 @@ import { type ExecuteDeps, executePlan } from "../../src/execute/execute";
 import { QuotaBook } from "../../src/execute/quota";
 import { createRateLimiter } from "../../src/execute/rate-limit";
 import { LaneWork, SPLIT_BUDGET_TARGETS, splitCallsFor } from "../../src/execute/split";
-import type { Lane } from "../../src/model";
-import { refusesTarget } from "../../src/report/errors";
-import { silentLogger } from "../../src/report/log";
+import { refusesTarget } from "../../src/foundation/errors";
+import { silentLogger } from "../../src/foundation/log";
+import type { Lane } from "../../src/foundation/model";
 import { FakeClock } from "../support/fake-clock";
 import { accepted, apiError, DEFAULT_QUOTA, FakePurger } from "../support/fake-purger";
 

@@ -10,8 +10,8 @@ import { executePlan } from "../../src/execute/execute";
 import { QuotaBook } from "../../src/execute/quota";
 import { createRateLimiter } from "../../src/execute/rate-limit";
 import { acceptedEarlier } from "../../src/execute/recheck";
-import type { PlannedTarget, TaskRecord } from "../../src/model";
-import { createLogger } from "../../src/report/log";
+import { createLogger } from "../../src/foundation/log";
+import type { PlannedTarget, TaskRecord } from "../../src/foundation/model";
 import { FakeClock } from "../support/fake-clock";
 import { accepted, apiError, FakePurger } from "../support/fake-purger";
 

@@ -14,8 +14,8 @@ import {
   taskOfBatch,
   tasksSentSince,
 } from "../../src/execute/tasks";
-import type { TaskRecord } from "../../src/model";
-import { createLogger } from "../../src/report/log";
+import { createLogger } from "../../src/foundation/log";
+import type { TaskRecord } from "../../src/foundation/model";
 import { FakeClock } from "../support/fake-clock";
 import { apiError, FakePurger } from "../support/fake-purger";
 

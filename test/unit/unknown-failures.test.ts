@@ -6,13 +6,13 @@
 import { describe, expect, it } from "vitest";
 import { BACKOFF_CAP_MS, backoffMs } from "../../src/backlog/backoff";
 import { partitionFailures } from "../../src/backlog/deferral";
-import { drainBacklog } from "../../src/backlog/drain";
+import { drainBacklog } from "../../src/drain/drain";
 import { executePlan } from "../../src/execute/execute";
 import { QuotaBook } from "../../src/execute/quota";
 import { createRateLimiter } from "../../src/execute/rate-limit";
-import type { Provider, Purger } from "../../src/model";
-import { classifyApiError } from "../../src/report/errors";
-import { createLogger } from "../../src/report/log";
+import { classifyApiError } from "../../src/foundation/errors";
+import { createLogger } from "../../src/foundation/log";
+import type { Provider, Purger } from "../../src/foundation/model";
 import { drainWorld } from "../support/drain-world";
 import { FakeClock } from "../support/fake-clock";
 import { apiError, FakePurger } from "../support/fake-purger";

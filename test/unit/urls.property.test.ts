@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { SPELLINGS, type Spelling } from "../../src/model";
+import { SPELLINGS, type Spelling } from "../../src/foundation/model";
 import { decodePath, toCacheTargets, toCacheUrls, unreachableReason } from "../../src/plan/urls";
 
 /** Characters that have tripped URL code before: delimiters, escapes, separators, dots, multi-byte. */

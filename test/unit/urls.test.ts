@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SPELLINGS, type Spelling } from "../../src/model";
+import { SPELLINGS, type Spelling } from "../../src/foundation/model";
 import { decodePath, encodePath, toCacheTargets, toCacheUrls, unreachableReason } from "../../src/plan/urls";
 
 const site = { origin: "https://www.example.com", basePath: "" };

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { Backlog } from "../../src/backlog/backlog";
-import { drainWithinWindow, WINDOW_DRAIN_BUDGET_MS } from "../../src/backlog/window";
+import { drainWithinWindow, WINDOW_DRAIN_BUDGET_MS } from "../../src/deliver/window";
 import { QuotaBook } from "../../src/execute/quota";
 import { createRateLimiter } from "../../src/execute/rate-limit";
-import { createLogger } from "../../src/report/log";
+import { createLogger } from "../../src/foundation/log";
 import { FakeClock } from "../support/fake-clock";
 import { FakePurger } from "../support/fake-purger";
 import { MemoryStore } from "../support/memory-store";

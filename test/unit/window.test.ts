@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { Backlog } from "../../src/backlog/backlog";
-import { drainWithinWindow, type WindowDeps } from "../../src/backlog/window";
+import { drainWithinWindow, type WindowDeps } from "../../src/deliver/window";
 import { QuotaBook } from "../../src/execute/quota";
 import { createRateLimiter } from "../../src/execute/rate-limit";
-import { createLogger } from "../../src/report/log";
+import { createLogger } from "../../src/foundation/log";
 import { FakeClock } from "../support/fake-clock";
 import { DEFAULT_QUOTA, FakePurger } from "../support/fake-purger";
 import { MemoryStore } from "../support/memory-store";

@@ -8,18 +8,19 @@
  *     a later drain     task success → record deleted; failed/timeout → targets queued again,
  *                       with the tries and first deferral of the entries they came from (confirm.ts)
  */
+
+import { type Backlog, STORE_CONCURRENCY } from "../backlog/backlog";
+import { type BacklogEntry, laneOf, type SentRecord } from "../backlog/entries";
+import { mapLimit } from "../backlog/store";
 import type { AttemptContext } from "../execute/attempts";
-import { laneKeyOf, withSubmit } from "../execute/lane";
 import { lookUpTasks, type TaskLookup, tasksSentSince } from "../execute/tasks";
-import type { LaneKey, Provider, Purger, TaskRecord } from "../model";
-import { mayHaveArrived, toApiError } from "../report/errors";
-import { hintFor } from "../report/hints";
-import type { Logger } from "../report/log";
-import { type Backlog, STORE_CONCURRENCY } from "./backlog";
+import { mayHaveArrived, toApiError } from "../foundation/errors";
+import { hintFor } from "../foundation/hints";
+import { laneKeyOf, withSubmit } from "../foundation/lane";
+import type { Logger } from "../foundation/log";
+import type { LaneKey, Provider, Purger, TaskRecord } from "../foundation/model";
 import { type Decision, decideConfirmation } from "./confirm";
-import { type BacklogEntry, laneOf, type SentRecord } from "./entries";
 import { endedBadly, noteRequeuedByJournal } from "./failed-tasks";
-import { mapLimit } from "./store";
 
 /** Which queue entries hold each target, per lane; and which queued URLs a folder target stands for. */
 export class SourceIndex {

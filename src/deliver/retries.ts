@@ -6,13 +6,14 @@
  *   tasks are looked for before they are sent again: execute/recheck.ts);
  * - another instance reads the once-only marker the failing invocation left in COS (markers.ts).
  */
-import type { Clock } from "../clock";
+
+import type { Backlog } from "../backlog/backlog";
+import { markPurged, mayBeRetry, purgedBefore } from "../backlog/markers";
 import type { PurgeLedger } from "../execute/ledger";
 import { acceptedEarlier, type RecheckDeps } from "../execute/recheck";
-import type { ObjectChange, PlannedTarget } from "../model";
-import type { Backlog } from "./backlog";
+import type { Clock } from "../foundation/clock";
+import type { ObjectChange, PlannedTarget } from "../foundation/model";
 import type { Delivery } from "./deliver";
-import { markPurged, mayBeRetry, purgedBefore } from "./markers";
 
 export interface RetryDeps extends RecheckDeps {
   readonly ledger: PurgeLedger;

@@ -2,16 +2,17 @@
  * What a drain did, gathered page by page (drain.ts reads the queue a page at a time), and the lines
  * it logs about it: failures for good, providers not configured, misnamed objects, the overdue alarm.
  */
+
+import type { QueuePage, Unreadable } from "../backlog/backlog";
+import { type BacklogEntry, keyTime } from "../backlog/entries";
+import type { LeaseState } from "../backlog/lease";
 import type { Collapse } from "../execute/collapse-lanes";
-import { laneOf } from "../execute/lane";
-import type { Execution, Failure, Provider } from "../model";
-import { countCodes } from "../report/alarm-fields";
-import type { Logger } from "../report/log";
-import type { QueuePage, Unreadable } from "./backlog";
+import { countCodes } from "../foundation/alarm-fields";
+import { laneOf } from "../foundation/lane";
+import type { Logger } from "../foundation/log";
+import type { Execution, Failure, Provider } from "../foundation/model";
 import type { PageResult } from "./drain-page";
-import { type BacklogEntry, keyTime } from "./entries";
 import type { Confirmation } from "./journal";
-import type { LeaseState } from "./lease";
 import { isPrefetch } from "./prefetch";
 
 /** What one drain did; logged as the "drain summary" line. */

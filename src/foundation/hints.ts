@@ -2,8 +2,9 @@
  * What the user should do about a failure, by error code: the sentence after "Fix:" in the summary.
  * Tables, like the classification in errors.ts; a code not listed gets a generic hint.
  */
-import type { Provider } from "../model";
-import { CDN_ACTIONS, TEO_ACTIONS } from "../providers/permissions";
+
+import type { Provider } from "./model";
+import { CDN_ACTIONS, TEO_ACTIONS } from "./permissions";
 import { CREDENTIAL_VARIABLES } from "./redact";
 
 /**

@@ -8,7 +8,7 @@
  * nobody knows (`unknown`: a code the table lacks, or a bug of ours).
  */
 
-import type { ErrorClass, Provider } from "../model";
+import type { ErrorClass, Provider } from "./model";
 import { maskSecrets } from "./redact";
 
 /**

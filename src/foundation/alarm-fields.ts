@@ -5,7 +5,7 @@
  * is repeated here as a scalar beside the nested detail (`failures[]`, `drain`, `prefetch`), which stays
  * for reading a line, not for searching.
  */
-import type { LaneKey, Provider } from "../model";
+import type { LaneKey, Provider } from "./model";
 
 /** The scalars of the "purge summary" line (beside `purged`, `deferred`, `failed`, `route`...). */
 export interface AlarmFields {

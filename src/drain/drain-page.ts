@@ -6,19 +6,20 @@
  *
  * Nothing leaves the queue before the provider accepted it (see drain.ts and journal.ts).
  */
+
+import { type Backlog, STORE_CONCURRENCY, type Stored } from "../backlog/backlog";
+import { dueEntries } from "../backlog/backoff";
+import { isDeferrable } from "../backlog/deferral";
+import { type BacklogEntry, laneOf, type SentRecord } from "../backlog/entries";
+import { mapLimit } from "../backlog/store";
 import { type AttemptContext, isRateLimit } from "../execute/attempts";
 import { type Collapse, collapseLanes } from "../execute/collapse-lanes";
-import { laneKeyOf } from "../execute/lane";
 import { readLaneQuota } from "../execute/quota-read";
-import type { Execution, Failure, Lane, LaneKey } from "../model";
-import { type Backlog, STORE_CONCURRENCY, type Stored } from "./backlog";
-import { dueEntries } from "./backoff";
-import { isDeferrable } from "./deferral";
+import { laneKeyOf } from "../foundation/lane";
+import type { Execution, Failure, Lane, LaneKey } from "../foundation/model";
 import type { DrainDeps } from "./drain";
-import { type BacklogEntry, laneOf, type SentRecord } from "./entries";
 import { journaledPurgers, queuedId, SourceIndex } from "./journal";
 import { executePurgesFirst, isPrefetch } from "./prefetch";
-import { mapLimit } from "./store";
 
 /** What draining one page did. */
 export interface PageResult {

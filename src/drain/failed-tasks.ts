@@ -11,13 +11,14 @@
  * A target whose tasks keep failing is queued with its failures counted as tries, so "backlog overdue"
  * fires instead of a silent loop.
  */
+
+import type { Backlog, Stored } from "../backlog/backlog";
+import type { SentRecord } from "../backlog/entries";
 import type { AttemptContext } from "../execute/attempts";
-import { laneKeyOf, laneOf } from "../execute/lane";
 import { earliestTaskOf, lookUpTasks, mayBeTaskOf } from "../execute/tasks";
-import type { Config, LaneKey, Provider, Purger, TaskRecord, TaskStatus } from "../model";
-import type { Logger } from "../report/log";
-import type { Backlog, Stored } from "./backlog";
-import type { SentRecord } from "./entries";
+import { laneKeyOf, laneOf } from "../foundation/lane";
+import type { Logger } from "../foundation/log";
+import type { Config, LaneKey, Provider, Purger, TaskRecord, TaskStatus } from "../foundation/model";
 
 /** First look: how far back (a bounded window, not the API's 7 days). */
 export const FIRST_LOOK_MS = 60 * 60_000;

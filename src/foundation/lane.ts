@@ -1,7 +1,11 @@
-import type { LaneKey, Purger } from "../model";
+import type { LaneKey, Purger } from "./model";
 
-/** The one lane id (plan/plan.ts defines it, as plan must not import execute). */
-export { laneOf } from "../plan/plan";
+/**
+ * A lane as an id for grouping and maps: `provider scope type`, `purge_url` spelled out, so that a lane
+ * with its type left out and one naming `purge_url` are the same lane. The one spelling of a lane id:
+ * the planner, the executor, the quota book, the drain and the CLI all key lanes with it.
+ */
+export const laneOf = (lane: LaneKey): string => `${lane.provider} ${lane.scope} ${lane.type ?? "purge_url"}`;
 
 /**
  * A lane's own fields (not its targets), `type` left out for `purge_url`, the default: what failures,

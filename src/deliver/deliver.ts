@@ -9,16 +9,17 @@
  *              instances busy too); a rate-limit refusal queues the rest instead of retrying
  *              against the other instances
  */
+
+import type { Backlog, Deferral } from "../backlog/backlog";
+import { partitionFailures } from "../backlog/deferral";
+import type { DrainReport } from "../drain/drain";
+import { apart, type PrefetchDelivery, warmAfterPurge } from "../drain/prefetch";
 import { type CollapseDeps, collapseLanes, expandFolders } from "../execute/collapse-lanes";
 import { executePlan } from "../execute/execute";
-import { laneKeyOf } from "../execute/lane";
-import type { Execution, Failure, Lane, PurgeMode } from "../model";
-import { CosPurgeError } from "../report/errors";
-import { hintFor } from "../report/hints";
-import type { Backlog, Deferral } from "./backlog";
-import { partitionFailures } from "./deferral";
-import type { DrainReport } from "./drain";
-import { apart, type PrefetchDelivery, warmAfterPurge } from "./prefetch";
+import { CosPurgeError } from "../foundation/errors";
+import { hintFor } from "../foundation/hints";
+import { laneKeyOf } from "../foundation/lane";
+import type { Execution, Failure, Lane, PurgeMode } from "../foundation/model";
 import type { AutoPressure } from "./pressure";
 
 export interface DeliverDeps extends CollapseDeps {

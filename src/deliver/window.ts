@@ -13,12 +13,12 @@
  * looks at the queue again after releasing it. An entry that arrived after the holder's last drain is
  * drained by the holder's next round (or, when its time is up, by the timer's drain).
  */
-import type { Backlog } from "./backlog";
-import { markBusy } from "./busy";
-import { type DrainDeps, type DrainReport, drainBacklog } from "./drain";
-import { FOLDERS, keyTime } from "./entries";
-import { acquireLease } from "./lease";
-import type { ListedObject } from "./store";
+import type { Backlog } from "../backlog/backlog";
+import { markBusy } from "../backlog/busy";
+import { FOLDERS, keyTime } from "../backlog/entries";
+import { acquireLease } from "../backlog/lease";
+import type { ListedObject } from "../backlog/store";
+import { type DrainDeps, type DrainReport, drainBacklog } from "../drain/drain";
 
 export interface WindowDeps extends DrainDeps {
   readonly windowMs: number;

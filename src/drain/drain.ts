@@ -10,19 +10,20 @@
  * request is journaled (journal.ts), and a drain killed anywhere leaves either untouched entries or a
  * sent record the next drain resolves.
  */
+
+import type { Backlog } from "../backlog/backlog";
+import { sweepBusy } from "../backlog/busy";
+import { type BacklogEntry, FOLDERS } from "../backlog/entries";
+import { abnormalHold, acquireLease, type HeldLease, type LeaseState, leaseHolder } from "../backlog/lease";
+import { sweepMarkers } from "../backlog/markers";
 import type { AttemptContext } from "../execute/attempts";
 import type { ExecuteDeps } from "../execute/execute";
-import type { LaneKey } from "../model";
+import type { LaneKey } from "../foundation/model";
 import type { CollapseSettings } from "../plan/collapse";
-import type { Backlog } from "./backlog";
-import { sweepBusy } from "./busy";
 import { drainPage, type PageResult } from "./drain-page";
 import { alarmOverdue, type DrainReport, DrainTally, emptyReport, logDrainProblems } from "./drain-report";
-import { type BacklogEntry, FOLDERS } from "./entries";
 import { requeueFailedTasks } from "./failed-tasks";
 import { type Confirmation, confirmSent, queuedId } from "./journal";
-import { abnormalHold, acquireLease, type HeldLease, type LeaseState, leaseHolder } from "./lease";
-import { sweepMarkers } from "./markers";
 
 export type { DrainReport } from "./drain-report";
 

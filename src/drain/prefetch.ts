@@ -13,13 +13,14 @@
  * one; an Error would make SCF re-deliver the event and alarms fire for a cache that is merely cold.
  * Quota, rate limit and outages defer prefetches to the backlog exactly as they defer purges.
  */
+
+import type { Backlog, Deferral } from "../backlog/backlog";
+import { isDeferrable, partitionFailures } from "../backlog/deferral";
+import type { SentRecord } from "../backlog/entries";
 import { type ExecuteDeps, executePlan } from "../execute/execute";
-import { laneKeyOf } from "../execute/lane";
-import type { Execution, Failure, Lane, LaneKey, Provider } from "../model";
-import type { Logger } from "../report/log";
-import type { Backlog, Deferral } from "./backlog";
-import { isDeferrable, partitionFailures } from "./deferral";
-import type { SentRecord } from "./entries";
+import { laneKeyOf } from "../foundation/lane";
+import type { Logger } from "../foundation/log";
+import type { Execution, Failure, Lane, LaneKey, Provider } from "../foundation/model";
 import { queuedId, type SourceIndex } from "./journal";
 
 /** What became of an invocation's prefetch targets; each planned target is in exactly one part. */

@@ -11,9 +11,10 @@
  *     task failed / timeout    targets requeued with a try counted (prefetch: warned, not requeued)
  *     task succeeded           drop
  */
+
+import type { SentRecord } from "../backlog/entries";
 import { mayBeTaskOf, newestPerTarget, type TaskLookup } from "../execute/tasks";
-import type { TaskRecord } from "../model";
-import type { SentRecord } from "./entries";
+import type { TaskRecord } from "../foundation/model";
 
 /** What looking the record's task up found: the tasks listed, or the code of the failed lookup. */
 export type Lookup = TaskLookup;

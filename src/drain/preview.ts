@@ -3,9 +3,10 @@
  * read from the backlog and nothing else. No lease is taken, no earlier submission is confirmed, no
  * entry is rewritten and no provider is called: a dry run must not change what a real drain does next.
  */
-import { laneOf } from "../execute/lane";
-import type { LaneKey, TaskType } from "../model";
-import type { Backlog } from "./backlog";
+
+import type { Backlog } from "../backlog/backlog";
+import { laneOf } from "../foundation/lane";
+import type { LaneKey, TaskType } from "../foundation/model";
 import { type DrainReport, emptyReport } from "./drain-report";
 
 /** The first targets of each lane a preview quotes; the counts cover all of them. */
