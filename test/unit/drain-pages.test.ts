@@ -32,6 +32,10 @@ class SlowStore extends MemoryStore {
     this.fake.advance(this.callMs);
     return super.delete(key);
   }
+  override async deleteMany(keys: readonly string[]) {
+    this.fake.advance(this.callMs);
+    return super.deleteMany(keys);
+  }
 }
 
 function setup(purgers: Partial<Record<Provider, Purger>>, callMs = 0) {
