@@ -5,7 +5,7 @@
  *     before the call   sent/<t>.json  { targets, covers, entryKeys, createdAt }
  *     after the call    … + taskId                     (the provider accepted it)
  *     after settling    … + applied                    (its targets left the queue entries)
- *     a later drain     task success → record deleted; failed/timeout → targets queued again,
+ *     a later drain     task success → record deleted (in one batch); failed/timeout → targets queued again,
  *                       with the tries and first deferral of the entries they came from (confirm.ts)
  */
 import { type AttemptContext, callWithRetries } from "../execute/attempts";
@@ -210,6 +210,7 @@ export async function confirmSent(
     requeuedEntries: [] as BacklogEntry[],
     settledTasks: [] as string[],
   };
+  const done: string[] = [];
   for (const stored of entries) {
     const purger = deps.purgers[stored.record.provider];
     if (purger === undefined) continue;
@@ -222,7 +223,8 @@ export async function confirmSent(
       const failed = lookup.tasks.filter(endedBadly);
       await noteRequeuedByJournal(backlog, [...new Set(failed.map((task) => task.taskId))]);
     }
-    const requeued = await applyDecision(deps, stored, decision);
+    const { requeued, settled } = await applyDecision(deps, stored, decision);
+    if (settled) done.push(stored.key);
     tally.requeuedEntries.push(...requeued);
     tally.requeued += requeued.reduce((sum, entry) => sum + entry.targets.length, 0);
     if (!decision.keep && lookup.kind === "found")
@@ -230,6 +232,9 @@ export async function confirmSent(
     if (decision.keep) tally.unconfirmed += 1;
     else if (decision.confirmed) tally.confirmed += 1;
   }
+  // Records whose decision queued nothing again go in one batch delete at the end: a drain that dies
+  // first leaves them for the next, which finds the same tasks and settles them again (idempotent).
+  await backlog.removeAll(done);
   return tally;
 }
 
@@ -254,13 +259,16 @@ async function lookUpTasks(
 
 /**
  * Carries a decision out, in an order a crash cannot turn into a loss: entries first, then the
- * targets to queue again, then the record. Returns the queue entries written.
+ * targets to queue again, then the record. Returns the queue entries written, and `settled` for a
+ * record left for the caller to delete: one that queued nothing again, so deleting it later (in a
+ * batch) only risks a second lookup. One that queued targets again is deleted here at once, so that
+ * a crash can leave at most that one record to queue its targets a second time.
  */
 async function applyDecision(
   deps: JournalDeps,
   { key, record }: { key: string; record: SentRecord },
   decision: Decision,
-): Promise<BacklogEntry[]> {
+): Promise<{ requeued: BacklogEntry[]; settled: boolean }> {
   const { backlog, log, clock } = deps;
   const lane = laneKeyOf(record);
   if (decision.warning) {
@@ -286,7 +294,8 @@ async function applyDecision(
       }),
     );
   await mapLimit(requeued, STORE_CONCURRENCY, (entry) => backlog.add(entry));
+  if (decision.keep === undefined && requeued.length === 0) return { requeued, settled: true };
   if (decision.keep === undefined) await backlog.remove(key);
   else if (decision.keep !== record) await backlog.writeSent(decision.keep, key);
-  return requeued;
+  return { requeued, settled: false };
 }
