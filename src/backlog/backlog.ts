@@ -196,10 +196,20 @@ export class Backlog {
   }
 
   /**
-   * Removes `done` targets from the entries at `keys`: an entry left empty is deleted, one that lost
-   * targets is rewritten, others are not touched. Idempotent, so a drain that died half-way can redo it.
+   * Deletes records in as few requests as COS allows (1,000 keys each): one request where deleting
+   * each alone cost one per record. Rejects with `KeysNotDeletedError` naming those not deleted.
+   */
+  async removeAll(keys: readonly string[]): Promise<void> {
+    if (keys.length > 0) await this.store.deleteMany(keys, this.call);
+  }
+
+  /**
+   * Removes `done` targets from the entries at `keys`: an entry left empty is deleted (all of them in
+   * one batch, after the rewrites), one that lost targets is rewritten, others are not touched.
+   * Idempotent, so a drain that died half-way can redo it.
    */
   async removeTargets(keys: readonly string[], done: ReadonlySet<string>): Promise<void> {
+    const emptied: string[] = [];
     await mapLimit(keys, STORE_CONCURRENCY, async (key) => {
       const text = await this.store.get(key, this.call);
       if (text === undefined) return;
@@ -207,9 +217,10 @@ export class Backlog {
       if (typeof entry === "string") return;
       const left = entry.targets.filter((target) => !done.has(target));
       if (left.length === entry.targets.length) return;
-      if (left.length === 0) await this.remove(key);
+      if (left.length === 0) emptied.push(key);
       else await this.rewrite(key, { ...entry, targets: left });
     });
+    await this.removeAll(emptied);
   }
 
   /**

@@ -196,7 +196,8 @@ export async function acquireLease(
   if (!(await store.put(key, JSON.stringify(state), { ifAbsent: true }))) return { holder: undefined };
 
   const old = generations.filter((object) => object.lastModified < acquiredAt - KEEP_OLD_MS);
-  await Promise.all(old.map((object) => store.delete(object.key).catch(() => undefined)));
+  // One batch delete for all of them; one not deleted is only tried again by the next holder.
+  await store.deleteMany(old.map((object) => object.key)).catch(() => undefined);
 
   let released = false;
   return {

@@ -74,6 +74,6 @@ export async function sweepMarkers(backlog: Backlog, now: number): Promise<numbe
   const old = (await backlog.objects.list(`${backlog.prefix}${FOLDER}`)).filter(
     (object) => object.lastModified < now - MARKER_TTL_MS,
   );
-  await Promise.all(old.map((object) => backlog.objects.delete(object.key).catch(() => undefined)));
+  await backlog.removeAll(old.map((object) => object.key)).catch(() => undefined);
   return old.length;
 }

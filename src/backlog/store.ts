@@ -1,46 +1,8 @@
 /**
- * What the backlog needs of object storage: a handful of operations on whole small objects. The COS
- * adapter (providers/cos.ts, `cos-nodejs-sdk-v5`) implements it; tests use an in-memory one.
+ * The storage port (foundation/object-store.ts), as the backlog uses it, and bounded concurrency for
+ * its many small requests.
  */
-
-/** One object as listed: key, size in bytes, last-modified epoch ms. */
-export interface ListedObject {
-  readonly key: string;
-  readonly size: number;
-  readonly lastModified: number;
-}
-
-export interface StoreCallOptions {
-  readonly timeoutMs?: number;
-}
-
-/** A listing that starts after a key and stops after a number of keys: one page of a long folder. */
-export interface ListOptions extends StoreCallOptions {
-  /** Only keys after this one, in key order (GET Bucket's `marker`). */
-  readonly after?: string;
-  /** At most this many keys; no further page is requested once they are listed. */
-  readonly maxKeys?: number;
-}
-
-/** A bucket, reached with the function's credentials. Every failure throws (see `StorageError`). */
-export interface ObjectStore {
-  /**
-   * Writes `body` under `key`. With `ifAbsent`, COS's `x-cos-forbid-overwrite: true` makes the write
-   * refuse to replace an existing key, and the call resolves `false`: the one atomic "create once" COS
-   * offers, on which leases and once-only markers rest.
-   */
-  put(
-    key: string,
-    body: string,
-    options?: StoreCallOptions & { readonly ifAbsent?: boolean },
-  ): Promise<boolean>;
-  /** The object's body, or `undefined` when there is no such key. */
-  get(key: string, options?: StoreCallOptions): Promise<string | undefined>;
-  /** Deletes `key`; resolves also when it did not exist. */
-  delete(key: string, options?: StoreCallOptions): Promise<void>;
-  /** The keys under `prefix` in key order: all pages, or those `options` select. */
-  list(prefix: string, options?: ListOptions): Promise<ListedObject[]>;
-}
+export * from "../foundation/object-store";
 
 /**
  * Runs `work` over `items` with at most `limit` in flight, in order of the items; rejects with the first

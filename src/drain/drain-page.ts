@@ -172,6 +172,11 @@ function mergeLanes(entries: readonly Stored<BacklogEntry>[], sources: SourceInd
  * Rewrites the queue after a page: an entry whose targets were all resolved is deleted; one that
  * lost some is rewritten with the rest; one whose targets failed retryably counts a try. Entries this
  * page did not touch are not written. Returns the entries left, as now stored.
+ *
+ * The deletes go out as one DELETE Multiple Objects per 1,000 entries (a page is at most 1,000),
+ * beside the rewrites. If any write or delete fails, this rejects once all have ended: the page's
+ * sent records then stay unapplied, and the next drain removes their targets from whatever entries
+ * are still stored (journal.ts), so an entry COS did not delete is neither lost nor purged again.
  */
 async function settleEntries(
   backlog: Backlog,
@@ -180,12 +185,13 @@ async function settleEntries(
   now: number,
 ): Promise<{ left: BacklogEntry[]; removed: number }> {
   const left: BacklogEntry[] = [];
-  const writes: (() => Promise<void>)[] = [];
+  const rewrites: (() => Promise<void>)[] = [];
+  const done: string[] = [];
   for (const { key, record } of entries) {
     const targets = record.targets.filter((target) => !resolved.has(queuedId(record, target)));
     const failedAgain = targets.some((target) => retried.has(queuedId(record, target)));
     if (targets.length === 0) {
-      writes.push(() => backlog.remove(key));
+      done.push(key);
       continue;
     }
     const entry = failedAgain
@@ -193,10 +199,15 @@ async function settleEntries(
       : { ...record, targets };
     left.push(entry);
     if (targets.length !== record.targets.length || failedAgain)
-      writes.push(() => backlog.rewrite(key, entry));
+      rewrites.push(() => backlog.rewrite(key, entry));
   }
-  await mapLimit(writes, STORE_CONCURRENCY, (write) => write());
-  return { left, removed: entries.length - left.length };
+  const outcomes = await Promise.allSettled([
+    mapLimit(rewrites, STORE_CONCURRENCY, (write) => write()),
+    backlog.removeAll(done),
+  ]);
+  const failed = outcomes.find((outcome) => outcome.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
+  return { left, removed: done.length };
 }
 
 /** Queued targets the provider accepted: the accepted part of each journaled submission, expanded. */

@@ -5,7 +5,7 @@
  *     before the call   sent/<t>.json  { targets, covers, entryKeys, createdAt }
  *     after the call    … + taskId                     (the provider accepted it)
  *     after settling    … + applied                    (its targets left the queue entries)
- *     a later drain     task success → record deleted; failed/timeout → targets queued again,
+ *     a later drain     task success → record deleted (in one batch); failed/timeout → targets queued again,
  *                       with the tries and first deferral of the entries they came from (confirm.ts)
  */
 
@@ -205,39 +205,51 @@ export async function confirmSent(
     requeuedEntries: [] as BacklogEntry[],
     settledTasks: [] as string[],
   };
+  const done: string[] = [];
   for (const stored of entries) {
     const purger = deps.purgers[stored.record.provider];
     // A provider no longer configured: its records wait for a drain that has it.
     if (purger === undefined) continue;
-    const { decision, requeued, settledTasks, calls } = await confirmOne(deps, purger, stored);
+    const { decision, requeued, settled, settledTasks, calls } = await confirmOne(deps, purger, stored);
     tally.apiCalls += calls;
+    if (settled) done.push(stored.key);
     tally.requeuedEntries.push(...requeued);
     tally.requeued += requeued.reduce((sum, entry) => sum + entry.targets.length, 0);
     tally.settledTasks.push(...settledTasks);
     if (decision.keep) tally.unconfirmed += 1;
     else if (decision.confirmed) tally.confirmed += 1;
   }
+  // Records whose decision queued nothing again go in one batch delete at the end: a drain that dies
+  // first leaves them for the next, which finds the same tasks and settles them again (idempotent).
+  await backlog.removeAll(done);
   return tally;
 }
 
 /**
  * One sent record: look its task up, decide (confirm.ts), apply. Returns the decision, the queue
- * entries written for what was requeued, the tasks settled (the record is gone), and the calls made.
+ * entries written for what was requeued, whether the record is left for the caller's batch delete
+ * (`settled`), the tasks settled, and the calls made.
  */
 async function confirmOne(
   deps: JournalDeps & { readonly attempts: AttemptContext },
   purger: Purger,
   stored: { key: string; record: SentRecord },
-): Promise<{ decision: Decision; requeued: BacklogEntry[]; settledTasks: string[]; calls: number }> {
+): Promise<{
+  decision: Decision;
+  requeued: BacklogEntry[];
+  settled: boolean;
+  settledTasks: string[];
+  calls: number;
+}> {
   const { lookup, calls } = await lookUpRecordTasks(deps, purger, stored.record);
   const action = purger.actions[stored.record.type ?? "purge_url"];
   const decision = decideConfirmation(stored.record, lookup, deps.clock.now(), action);
   const listed = lookup.kind === "found" ? lookup.tasks : [];
   // Before the requeue: the sweep of failed tasks must never queue these a second time.
   if (decision.requeue.length > 0) await noteRequeuedByJournal(deps.backlog, failedTaskIds(listed));
-  const requeued = await applyDecision(deps, stored, decision);
+  const { requeued, settled } = await applyDecision(deps, stored, decision);
   const settledTasks = decision.keep ? [] : listed.map((task) => task.taskId);
-  return { decision, requeued, settledTasks, calls };
+  return { decision, requeued, settled, settledTasks, calls };
 }
 
 const failedTaskIds = (tasks: readonly TaskRecord[]): string[] => [
@@ -259,13 +271,16 @@ function lookUpRecordTasks(
 
 /**
  * Carries a decision out, in an order a crash cannot turn into a loss: entries first, then the
- * targets to queue again, then the record. Returns the queue entries written.
+ * targets to queue again, then the record. Returns the queue entries written, and `settled` for a
+ * record left for the caller to delete: one that queued nothing again, so deleting it later (in a
+ * batch) only risks a second lookup. One that queued targets again is deleted here at once, so that
+ * a crash can leave at most that one record to queue its targets a second time.
  */
 async function applyDecision(
   deps: JournalDeps,
   { key, record }: { key: string; record: SentRecord },
   decision: Decision,
-): Promise<BacklogEntry[]> {
+): Promise<{ requeued: BacklogEntry[]; settled: boolean }> {
   const { backlog, log, clock } = deps;
   const lane = laneKeyOf(record);
   if (decision.warning) {
@@ -291,7 +306,8 @@ async function applyDecision(
       }),
     );
   await mapLimit(requeued, STORE_CONCURRENCY, (entry) => backlog.add(entry));
+  if (decision.keep === undefined && requeued.length === 0) return { requeued, settled: true };
   if (decision.keep === undefined) await backlog.remove(key);
   else if (decision.keep !== record) await backlog.writeSent(decision.keep, key);
-  return requeued;
+  return { requeued, settled: false };
 }

@@ -37,8 +37,18 @@ export const CDN_ACTIONS = {
 export const COS_OBJECT_ACTIONS = {
   PutObject: "write queue entries, sent records, leases and retry markers",
   GetObject: "read them",
-  DeleteObject: "remove settled entries, expired leases and old markers",
+  DeleteObject:
+    "remove settled entries, sent records, expired leases and old markers (also what DELETE Multiple Objects needs, key by key)",
 } as const;
+
+/**
+ * COS API operations CAM authorises through another action: DELETE Multiple Objects (`POST /?delete`)
+ * "checks each deleted object for cos:DeleteObject" outside anonymous access (COS API 436/8289), so the
+ * policies grant no action of its own.
+ */
+export const COS_OPERATIONS_AUTHORISED_BY = {
+  DeleteMultipleObjects: "DeleteObject",
+} as const satisfies Readonly<Record<string, keyof typeof COS_OBJECT_ACTIONS>>;
 
 /** COS bucket-level actions of the backlog. */
 export const COS_BUCKET_ACTIONS = {

@@ -17,26 +17,13 @@
 import { Readable } from "node:stream";
 import { CosPurgeError, TRANSPORT_CODES } from "../foundation/errors";
 import { redact } from "../foundation/log";
+import type { ObjectStore } from "../foundation/object-store";
+import { deleteInBatches } from "./cos-delete-many";
 import { VERSIONED_BUCKET, versionedBucket, versioningDenied, versioningStatus } from "./cos-versioning";
 import { isLoopback, onFirstUse } from "./sdk";
 
-/** A bucket folder the backlog lives in. Keys are relative to nothing: full object keys. */
-export interface ObjectStore {
-  /** Writes `body`. With `ifAbsent`, refuses to overwrite (x-cos-forbid-overwrite) and resolves false if the key exists. */
-  put(key: string, body: string, options?: { ifAbsent?: boolean; timeoutMs?: number }): Promise<boolean>;
-  /** The object's body, or undefined when there is no such key. */
-  get(key: string, options?: { timeoutMs?: number }): Promise<string | undefined>;
-  /** Deletes; resolves also when the key did not exist. */
-  delete(key: string, options?: { timeoutMs?: number }): Promise<void>;
-  /**
-   * The keys under `prefix` in key order, with size and last-modified epoch ms: all pages, or only
-   * those after `after`, at most `maxKeys` of them.
-   */
-  list(
-    prefix: string,
-    options?: { timeoutMs?: number; after?: string; maxKeys?: number },
-  ): Promise<{ key: string; size: number; lastModified: number }[]>;
-}
+/** The bucket folder the backlog lives in, as the backlog needs it (foundation/object-store.ts). Keys are full object keys. */
+export type { ObjectStore };
 
 export interface CosStoreOptions {
   /** `<name>-<APPID>`, e.g. `examplebucket-1250000000`. */
@@ -215,6 +202,17 @@ export function createCosStore(options: CosStoreOptions): ObjectStore {
           httpStatus: 404,
         });
       }
+    },
+
+    async deleteMany(keys, deleteOptions = {}) {
+      await deleteInBatches(
+        keys,
+        (batch) =>
+          call("deleteMultipleObject", batch[0] ?? "", deleteOptions.timeoutMs, (cos) =>
+            cos.deleteMultipleObject({ ...bucket, Quiet: false, Objects: batch.map((Key) => ({ Key })) }),
+          ),
+        (error, batch) => toStorageError("deleteMultipleObject", batch[0] ?? "", error),
+      );
     },
 
     async list(prefix, listOptions = {}) {

@@ -120,6 +120,16 @@ const CASES: Record<string, Case> = {
     faults: [{ service: "cos", action: "DeleteObject", kind: "http", status: 503 }],
     mayFail: true,
   },
+  // Settled entries leave in DELETE Multiple Objects requests: the request failing whole, and COS
+  // refusing some of its keys (cos:DeleteObject is checked per key, 436/8289).
+  "COS batch delete failure": {
+    faults: [{ service: "cos", action: "DeleteMultipleObjects", kind: "http", status: 503 }],
+    mayFail: true,
+  },
+  "COS batch delete refusing some keys": {
+    faults: [{ service: "cos", action: "DeleteObject", kind: "error", code: "AccessDenied", times: 3 }],
+    mayFail: true,
+  },
 };
 
 function configure(testCase: Case) {
@@ -173,6 +183,28 @@ describe("fault matrix: each planned target purged exactly once, in the backlog,
       expectConserved();
     });
   }
+
+  it("a batch delete that leaves some settled entries in COS: the next drain removes them, purging nothing again", async () => {
+    emulator.configure({ zones: [{ ...ZONE, quota: { purge_url: { daily: 0 } } }] });
+    const invoke = instance("direct");
+    for (const record of records()) await invoke(cosEvent(record));
+    expect(backlogKeys("queue")).toHaveLength(FILES);
+    nextDay();
+    emulator.configure({
+      faults: [{ service: "cos", action: "DeleteObject", kind: "error", code: "AccessDenied", times: 2 }],
+    });
+
+    await instance("direct")(timerEvent()).catch(() => undefined);
+    const settling = emulator
+      .calls()
+      .filter((call) => call.action === "DeleteMultipleObjects" && call.params.Objects === FILES);
+    expect(settling.map((call) => call.response)).toEqual([{ Deleted: FILES - 2, Errors: 2 }]);
+    expect(backlogKeys("queue")).toHaveLength(2);
+
+    emulator.configure({ faults: [] });
+    await drainUntilEmpty();
+    expectConserved();
+  });
 
   it("a single failed task in a drain: its one target is purged again, the others once", async () => {
     emulator.configure({ zones: [{ ...ZONE, quota: { purge_url: { daily: 0 } } }] });

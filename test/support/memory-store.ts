@@ -1,15 +1,24 @@
-import type { ListedObject, ListOptions, ObjectStore } from "../../src/backlog/store";
+import {
+  type KeyNotDeleted,
+  KeysNotDeletedError,
+  type ListedObject,
+  type ListOptions,
+  type ObjectStore,
+} from "../../src/backlog/store";
 import type { Clock } from "../../src/foundation/clock";
 import { CosPurgeError } from "../../src/foundation/errors";
 
 export interface StoreOp {
-  readonly op: "put" | "get" | "delete" | "list";
+  /** `deleteMany` is one request for many keys (its first key in `key`); `delete` one key, alone or in it. */
+  readonly op: "put" | "get" | "delete" | "deleteMany" | "list";
   readonly key: string;
 }
 
 /**
- * An `ObjectStore` in memory, with COS's semantics (forbid-overwrite, list in key order) and scripted
- * failures: for the pure drain logic and property tests. The COS adapter itself is tested against the
+ * An `ObjectStore` in memory, with COS's semantics (forbid-overwrite, list in key order, a batch
+ * delete answered per key) and scripted failures: for the pure drain logic and property tests. As on
+ * the emulator, `failWith` sees a `deleteMany` once as the request (failing it whole) and then each
+ * of its keys as a `delete` (failing that key alone). The COS adapter itself is tested against the
  * emulator (test/integration/cos-store.test.ts).
  */
 export class MemoryStore implements ObjectStore {
@@ -35,6 +44,32 @@ export class MemoryStore implements ObjectStore {
   async delete(key: string): Promise<void> {
     await this.step({ op: "delete", key });
     this.objects.delete(key);
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    const unique = [...new Set(keys)];
+    if (unique.length === 0) return;
+    try {
+      await this.step({ op: "deleteMany", key: unique[0] as string });
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? "InternalError";
+      throw new KeysNotDeletedError(
+        unique.map((key) => ({ key, code, message: String(error) })),
+        unique.length,
+      );
+    }
+    const notDeleted: KeyNotDeleted[] = [];
+    for (const key of unique) {
+      const error = this.failWith?.({ op: "delete", key });
+      if (error === undefined) this.objects.delete(key);
+      else
+        notDeleted.push({
+          key,
+          code: (error as { code?: string }).code ?? "InternalError",
+          message: error.message,
+        });
+    }
+    if (notDeleted.length > 0) throw new KeysNotDeletedError(notDeleted, unique.length);
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListedObject[]> {

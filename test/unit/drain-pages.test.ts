@@ -33,6 +33,10 @@ class SlowStore extends MemoryStore {
     this.fake.advance(this.callMs);
     return super.delete(key);
   }
+  override async deleteMany(keys: readonly string[]) {
+    this.fake.advance(this.callMs);
+    return super.deleteMany(keys);
+  }
 }
 
 function setup(purgers: Partial<Record<Provider, Purger>>, callMs = 0) {
@@ -106,7 +110,9 @@ describe("drainBacklog, a page at a time", () => {
       reports.push(report);
     }
 
-    expect(reports.length).toBeGreaterThan(2);
+    // More than one drain: the first ran out of time (the settled entries' deletes cost one call a
+    // page since they go out as DELETE Multiple Objects, so two drains now get through 3,000).
+    expect(reports.length).toBeGreaterThanOrEqual(2);
     expect(reports[0]).toMatchObject({ complete: false });
     const purged = edgeone.purges.flatMap((call) => call.targets);
     expect(purged).toHaveLength(3_000);

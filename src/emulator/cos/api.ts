@@ -107,6 +107,7 @@ export async function handleCosCall(
       headers: request.headers,
       body: request.body,
       objects: state.objects,
+      faults: state.faults,
       now: state.now(),
     });
   };
@@ -124,7 +125,10 @@ export async function handleCosCall(
     requestId,
     service: "cos",
     action,
-    params: recordedParams(target.bucket, target.key, query, request),
+    params: {
+      ...recordedParams(target.bucket, target.key, query, request),
+      ...(outcome instanceof CosError || "kind" in outcome ? {} : outcome.received),
+    },
     ...outcomeOf(outcome, reply),
     fault,
     durationMs: state.now() - arrivedAt,

@@ -1,12 +1,14 @@
 /**
- * The COS XML operations the emulator serves: PUT / GET / HEAD / DELETE Object, GET Bucket (List
- * Objects) and GET / PUT Bucket versioning. Each takes the resolved request and returns the status, headers and body to send, or
+ * The COS XML operations the emulator serves: PUT / GET / HEAD / DELETE Object, DELETE Multiple
+ * Objects (delete-many.ts), GET Bucket (List Objects) and GET / PUT Bucket versioning. Each takes the resolved request and returns the status, headers and body to send, or
  * throws a {@link CosError}. Operations are synchronous, so concurrent requests never interleave.
  */
 
 import type { IncomingHttpHeaders } from "node:http";
 import { lookup } from "../api-error";
 import type { BucketVersioning, EmulatorBucket } from "../config";
+import type { FaultScript } from "../faults";
+import { deleteMultipleObjects } from "./delete-many";
 import { CosError } from "./errors";
 import type { CosObjects } from "./objects";
 import { listBucketXml, versioningXml } from "./xml";
@@ -22,6 +24,8 @@ export interface CosOperationRequest {
   readonly headers: IncomingHttpHeaders;
   readonly body: Buffer;
   readonly objects: CosObjects;
+  /** The faults in force: DELETE Multiple Objects draws one per key (delete-many.ts). */
+  readonly faults: FaultScript;
   /** The emulator clock, in ms. */
   readonly now: number;
 }
@@ -32,6 +36,8 @@ export interface CosAnswer {
   readonly body: Buffer | string;
   /** What the call record shows as `response`. */
   readonly summary: Record<string, unknown>;
+  /** What the call record adds to `params`, read from the body (the keys of a batch delete). */
+  readonly received?: Record<string, unknown>;
 }
 
 interface CosOperation {
@@ -59,10 +65,16 @@ export const COS_OPERATIONS: Readonly<Record<string, { readonly action: string }
   },
   "GET bucket?versioning": { action: "GetBucketVersioning", query: versioningOnly, run: getVersioning },
   "PUT bucket?versioning": { action: "PutBucketVersioning", query: versioningOnly, run: putVersioning },
+  // Named as COS's action list and the SDK's Scope name it; CAM checks cos:DeleteObject per key (436/8289).
+  "POST bucket?delete": {
+    action: "DeleteMultipleObjects",
+    query: (name) => name === "delete",
+    run: deleteMultipleObjects,
+  },
 };
 
 /** The sub-resources the emulator knows; any other (`?acl`, ...) selects no operation's extras. */
-const SUB_RESOURCES = ["versioning"];
+const SUB_RESOURCES = ["versioning", "delete"];
 
 /** The operation a method names on a bucket (`key` "") or an object, with its sub-resource if any. */
 export function cosOperation(method: string, key: string, query: ReadonlyMap<string, string> = new Map()) {

@@ -1,4 +1,4 @@
-/** The XML COS answers with: errors and the GET Bucket listing. */
+/** The XML COS answers with: errors, the GET Bucket listing, versioning and DELETE Multiple Objects. */
 
 import type { StoredObject } from "./objects";
 
@@ -9,6 +9,18 @@ export function escapeXml(text: string): string {
     /[&<>"']/g,
     (char) => `&${{ "&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "apos" }[char]};`,
   );
+}
+
+const ENTITIES: Readonly<Record<string, string>> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+
+/** The text of an XML element as sent: the five named entities and numeric references decoded. */
+export function unescapeXml(text: string): string {
+  return text.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (whole, name: string) => {
+    if (name.startsWith("#x") || name.startsWith("#X"))
+      return String.fromCodePoint(Number.parseInt(name.slice(2), 16));
+    if (name.startsWith("#")) return String.fromCodePoint(Number(name.slice(1)));
+    return ENTITIES[name] ?? whole;
+  });
 }
 
 const element = (name: string, value: string | number | boolean): string =>
@@ -78,4 +90,23 @@ export function versioningXml(status: string | undefined): string {
   return status === undefined
     ? `${DECLARATION}<VersioningConfiguration/>`
     : `${DECLARATION}<VersioningConfiguration>${element("Status", status)}</VersioningConfiguration>`;
+}
+
+/** One key of a DELETE Multiple Objects request: deleted, or refused with a code. */
+export type KeyOutcome = { readonly key: string } & (
+  | { readonly deleted: true }
+  | { readonly deleted: false; readonly code: string; readonly message: string }
+);
+
+/**
+ * The DELETE Multiple Objects answer (436/8289): a `<Deleted>` per key deleted, an `<Error>` per key
+ * refused, in the order the request named them.
+ */
+export function deleteResultXml(outcomes: readonly KeyOutcome[]): string {
+  const results = outcomes.map((outcome) =>
+    outcome.deleted
+      ? `<Deleted>${element("Key", outcome.key)}</Deleted>`
+      : `<Error>${element("Key", outcome.key)}${element("Code", outcome.code)}${element("Message", outcome.message)}</Error>`,
+  );
+  return `${DECLARATION}<DeleteResult>${results.join("")}</DeleteResult>`;
 }
