@@ -13,7 +13,7 @@ import { ConfigError, configWarnings, loadConfig } from "./config/config";
 import { type Delivery, deliver, nothingExecuted } from "./deliver/deliver";
 import { AutoPressure } from "./deliver/pressure";
 import { rememberPurged, skipPurgedBefore } from "./deliver/retries";
-import { drainWithinWindow } from "./deliver/window";
+import { drainWithinWindow, writeAndJoin } from "./deliver/window";
 import { type DrainReport, drainBacklog } from "./drain/drain";
 import { drainDeps } from "./drain/drain-deps";
 import { failedTaskLanes } from "./drain/failed-tasks";
@@ -168,6 +168,10 @@ export function createHandler(options: HandlerOptions = {}): Handler {
               maxHoldMs: (config.mode === "queue" ? 20 : 2) * config.windowMs,
               instance,
             }),
+          writeAndJoin: async (write) =>
+            backlog === undefined
+              ? { written: await write(), joined: false }
+              : writeAndJoin(backlog, clock, write),
         });
     if (delivery.drain) logDrain(delivery.drain, log);
 

@@ -243,6 +243,7 @@ async function purgeDirect(
         requestId,
         // `direct` never drains in the invocation: the timer's drain (or `backlog drain`) does.
         drainSoon: async () => undefined,
+        writeAndJoin: async (write) => ({ written: await write(), joined: false }),
       });
   return summarize({
     requestId,

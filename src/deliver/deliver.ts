@@ -38,6 +38,11 @@ export interface DeliverDeps extends CollapseDeps {
   readonly requestId: string;
   /** Makes sure a drain runs soon after work was queued (window.ts); its report when this invocation drained. */
   readonly drainSoon: () => Promise<DrainReport | undefined>;
+  /**
+   * Writes the queue entries while looking at the window lease (window.ts `writeAndJoin`): `joined`
+   * when a drain already running will take them, so `drainSoon` is not needed.
+   */
+  readonly writeAndJoin: <T>(write: () => Promise<T>) => Promise<{ written: T; joined: boolean }>;
   /** Prefetch lanes (type `prefetch_url`): delivered after the purges, only for purged URLs (prefetch.ts). */
   readonly prefetch?: readonly Lane[];
 }
@@ -98,9 +103,14 @@ async function deliverAs(queue: boolean, lanes: readonly Lane[], deps: DeliverDe
       reason: QUEUED,
       message: deps.mode === "queue" ? "PURGE_MODE=queue" : "near the rate limit: queued for the next drain",
     }));
-    const unsaved = await deferOrFail(deps.backlog, deferrals, deps.requestId);
+    const backlog = deps.backlog;
+    const { written: unsaved, joined } = await deps.writeAndJoin(() =>
+      deferOrFail(backlog, deferrals, deps.requestId),
+    );
     if (unsaved.length === 0) {
-      const drain = await drainSoonNoting(deps);
+      // Joined a window another invocation is draining: the account is busy; this one is done.
+      if (joined) deps.pressure.saturated(deps.clock.now());
+      const drain = joined ? {} : await drainSoonNoting(deps);
       return { route: "queued", execution: nothingExecuted(), ...apart(deferrals, []), ...drain };
     }
     // The backlog cannot be written (no COS permission yet, an outage). `queue` was asked for and fails

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { Backlog } from "../../src/backlog/backlog";
-import { drainWithinWindow, type WindowDeps } from "../../src/deliver/window";
+import { acquireLease } from "../../src/backlog/lease";
+import { drainWithinWindow, JOIN_GRACE_MS, type WindowDeps, writeAndJoin } from "../../src/deliver/window";
 import { QuotaBook } from "../../src/execute/quota";
 import { createRateLimiter } from "../../src/execute/rate-limit";
 import { createLogger } from "../../src/foundation/log";
@@ -86,7 +87,7 @@ describe("drainWithinWindow", () => {
     await queue(backlog, 0);
     const report = await drainWithinWindow(deps());
 
-    expect(clock.sleeps).toEqual([1_000]);
+    expect(clock.sleeps).toEqual([1_000, JOIN_GRACE_MS]); // the window, then the grace after releasing
     expect(purges()).toEqual([{ at: 1_000, uploads: [0] }]);
     expect(report).toMatchObject({ status: "drained", purged: 1, waiting: 0 });
   });
@@ -98,7 +99,7 @@ describe("drainWithinWindow", () => {
     await drainWithinWindow(deps());
 
     // At 1,000, 1,250 and 1,500 the newest upload is under 250 ms old; at 1,750 it is 450 ms old.
-    expect(clock.sleeps).toEqual([1_000, 250, 250, 250]);
+    expect(clock.sleeps).toEqual([1_000, 250, 250, 250, JOIN_GRACE_MS]);
     expect(purges()).toEqual([{ at: 1_750, uploads: [0, 900, 1_100, 1_300] }]);
   });
 
@@ -108,7 +109,7 @@ describe("drainWithinWindow", () => {
     clock.schedule(750);
     await drainWithinWindow(deps());
 
-    expect(clock.sleeps).toEqual([1_000]);
+    expect(clock.sleeps).toEqual([1_000, JOIN_GRACE_MS]);
     expect(purges()).toEqual([{ at: 1_000, uploads: [0, 750] }]);
   });
 
@@ -204,9 +205,52 @@ describe("drainWithinWindow", () => {
     await store.put(`${PREFIX}queue/9999999999999-00000000.json`, "{}");
     await drainWithinWindow(deps());
 
-    expect(clock.sleeps).toEqual([1_000]);
+    expect(clock.sleeps).toEqual([1_000, JOIN_GRACE_MS]);
     expect(purges()).toEqual([{ at: 1_000, uploads: [0] }]);
     const misnamed = lines.filter((line) => String(line.msg).includes("not named as its records"));
     expect(misnamed).toEqual([expect.objectContaining({ count: 1 })]);
+  });
+
+  it("looks at the queue again a grace after releasing, and drains an entry written as it released", async () => {
+    const { backlog, deps, purges, clock } = setup();
+    await queue(backlog, 0);
+    clock.schedule(1_000 + JOIN_GRACE_MS / 2); // written while the holder releases and waits the grace
+    await drainWithinWindow(deps());
+
+    expect(purges()).toEqual([
+      { at: 1_000, uploads: [0] },
+      { at: 1_000 + JOIN_GRACE_MS + 1_000, uploads: [1_000 + JOIN_GRACE_MS / 2] },
+    ]);
+  });
+});
+
+describe("writing an entry while looking at the window (writeAndJoin)", () => {
+  const world = () => {
+    const clock = new FakeClock(T0);
+    const store = new MemoryStore(clock);
+    const backlog = new Backlog({ store, prefix: PREFIX, clock, timeoutMs: 5_000 });
+    return { clock, store, backlog };
+  };
+  const write = (clock: FakeClock, takesMs: number) => async () => {
+    clock.advance(takesMs);
+    return "written";
+  };
+
+  it("joins a window another invocation holds when the write is quick: no lease taken", async () => {
+    const { clock, store, backlog } = world();
+    await acquireLease(store, clock, `${PREFIX}lease/window/`, "holder", 60_000);
+    const generations = (await store.list(`${PREFIX}lease/window/`)).length;
+    expect(await writeAndJoin(backlog, clock, write(clock, 50))).toEqual({
+      written: "written",
+      joined: true,
+    });
+    expect((await store.list(`${PREFIX}lease/window/`)).length).toBe(generations);
+  });
+
+  it("does not join when the write took longer than the holder's grace, nor when nobody holds the window", async () => {
+    const { clock, store, backlog } = world();
+    expect((await writeAndJoin(backlog, clock, write(clock, 50))).joined).toBe(false);
+    await acquireLease(store, clock, `${PREFIX}lease/window/`, "holder", 60_000);
+    expect((await writeAndJoin(backlog, clock, write(clock, JOIN_GRACE_MS))).joined).toBe(false);
   });
 });
