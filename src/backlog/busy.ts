@@ -12,7 +12,6 @@
  */
 import type { Clock } from "../foundation/clock";
 import type { Backlog } from "./backlog";
-import { mapLimit } from "./store";
 
 const FOLDER = "busy/";
 /** Marks older than this are deleted by the timer's drain: long past any window. */
@@ -53,12 +52,12 @@ export async function busySince(backlog: Backlog, since: number, now: number): P
   return instances;
 }
 
-/** Deletes marks older than `BUSY_TTL_MS`, a page at a time (the timer's drain; failures wait for the next). */
+/** Deletes marks older than `BUSY_TTL_MS`, a page at a time in one request (drains; failures wait for the next). */
 export async function sweepBusy(backlog: Backlog, now: number): Promise<number> {
   const listed = await backlog.objects.list(folder(backlog), { maxKeys: MAX_MARKS });
   const cutoff = `${folder(backlog)}${stamp(now - BUSY_TTL_MS)}`;
   const old = listed.filter((object) => object.key < cutoff);
-  await mapLimit(old, 16, (object) => backlog.objects.delete(object.key).catch(() => undefined));
+  if (old.length > 0) await backlog.objects.deleteMany(old.map((object) => object.key));
   return old.length;
 }
 
