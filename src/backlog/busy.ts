@@ -62,8 +62,18 @@ export async function sweepBusy(backlog: Backlog, now: number): Promise<number> 
 }
 
 /**
- * Leaves this instance's mark, then says whether another instance left one within the last `windowMs`.
- * The mark goes first: of two instances looking at the same moment, the later to list sees the other.
+ * Other busy instances that make the account saturated: with this one, three instances each handed
+ * events back to back. One alone cannot exceed the limit (its limiter), two working at ~14 calls/s
+ * each are near it only while both stay saturated, and an instance briefly back to back (two uploads
+ * a few milliseconds apart, a cold start's pile-up) must not queue a steady 10/s stream: a rare
+ * refusal there costs less than a window's wait, and the refusal's back-off still catches it.
+ */
+export const OTHERS_BUSY = 2;
+
+/**
+ * Leaves this instance's mark, then says whether `OTHERS_BUSY` other instances left one within the
+ * last `windowMs`. The mark goes first: of instances looking at the same moment, the last to list
+ * sees the others.
  */
 export async function othersBusy(
   backlog: Backlog,
@@ -75,5 +85,5 @@ export async function othersBusy(
   await markBusy(backlog, instance, at);
   const busy = await busySince(backlog, at - windowMs, clock.now());
   busy.delete(instance);
-  return busy.size > 0;
+  return busy.size >= OTHERS_BUSY;
 }

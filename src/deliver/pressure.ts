@@ -10,10 +10,11 @@
  *   purge, and a refusal (below) catches the rest.
  * - back to back: the invocation started at once after the previous one on this instance ended, so
  *   SCF had events waiting for it. One such instance cannot reach the limit: its own limiter holds it
- *   to 20 calls/s, and a purge takes ~70 ms (14 calls/s). Two or more can. So it looks (a COS PUT of its
- *   busy mark and a LIST of the others', busy.ts), at most `LOOKS_PER_WINDOW` times a window: another
- *   instance busy within the last window, or gathering a drain window, means the account is saturated;
- *   it queues for a window, then looks again if it is still back to back.
+ *   to 20 calls/s, and a purge takes ~70 ms (14 calls/s). Several can. So it looks (a COS PUT of its
+ *   busy mark and a LIST of the others', busy.ts), at most `LOOKS_PER_WINDOW` times a window: two other
+ *   instances busy within the last window (`OTHERS_BUSY`; a window's holder leaves a mark too) mean the
+ *   account is saturated; it queues for a window those of its invocations that still come back to
+ *   back, and looks again after it.
  * - a `RequestLimitExceeded` refusal (its own call or its window drain's): the account is at the limit.
  *   It queues for a back-off, then probes with one direct purge. A refusal soon after a back-off ended
  *   (the probe, or the first calls after it) doubles the back-off, up to `MAX_BACKOFF_WINDOWS`; a
@@ -37,18 +38,23 @@ export const MAX_BACKOFF_WINDOWS = 8;
 export const BACK_TO_BACK_MS = 50;
 
 /**
- * Looks at most this many times per window while back to back: an instance working through uploads on
- * its own at 14/s would otherwise pay two COS requests per upload; and once it has looked and found
- * others busy, it queues for a window without looking.
+ * Looks at most this many times per window while back to back: each look is two COS requests, and an
+ * instance that looked and found others busy queues its back-to-back invocations for a window anyway.
  */
-export const LOOKS_PER_WINDOW = 2;
+export const LOOKS_PER_WINDOW = 1;
 
 /** What `auto` does with an invocation: purge now, queue, or look whether others are busy first. */
 export type AutoRoute = "direct" | "queue" | "look";
 
 export class AutoPressure {
-  /** Queue until then (a back-off after a refusal, or a window of saturation seen by a look). */
+  /** Queue every invocation until then: a back-off after a refusal. */
   private queueUntil = Number.NEGATIVE_INFINITY;
+  /**
+   * Queue back-to-back invocations until then: a look found the account saturated. An invocation with
+   * a gap before it is purged at once meanwhile: the instance is keeping up, the saturation is over
+   * for it (measured: a 10/s stream otherwise queued a window's worth after a cold start's pile-up).
+   */
+  private saturatedUntil = Number.NEGATIVE_INFINITY;
   private backoffMs: number;
   /** When the current back-off (after a refusal) ends; a refusal soon after it means the probe failed. */
   private backoffEnds = Number.NEGATIVE_INFINITY;
@@ -67,7 +73,9 @@ export class AutoPressure {
     const backToBack = !this.running && now - this.lastEnd < BACK_TO_BACK_MS;
     this.running = true;
     if (now < this.queueUntil) return "queue";
-    if (!backToBack || now - this.lastLook < this.windowMs / LOOKS_PER_WINDOW) return "direct";
+    if (!backToBack) return "direct";
+    if (now < this.saturatedUntil) return "queue";
+    if (now - this.lastLook < this.windowMs / LOOKS_PER_WINDOW) return "direct";
     this.lastLook = now;
     return "look";
   }
@@ -96,10 +104,10 @@ export class AutoPressure {
   }
 
   /**
-   * Other instances are busy at `now` (a look found their marks) or one holds the drain window: the
-   * account is saturated; queue for a window.
+   * Other instances are busy at `now` (a look found their marks): the account is saturated; queue
+   * back-to-back invocations for a window. Joining a window another invocation holds is not such a sign (deliver.ts says why).
    */
   saturated(now: number): void {
-    this.queueUntil = Math.max(this.queueUntil, now + this.windowMs);
+    this.saturatedUntil = Math.max(this.saturatedUntil, now + this.windowMs);
   }
 }

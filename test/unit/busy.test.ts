@@ -21,12 +21,14 @@ describe("busy marks (auto's view of the other instances)", () => {
     expect(await othersBusy(backlog, "aaaaaaaa", WINDOW, clock)).toBe(false);
   });
 
-  it("another instance's mark within the window counts; one older than the window does not", async () => {
+  it("two other instances' marks within the window count; older ones do not, nor one other alone", async () => {
     const { clock, backlog } = world();
     await markBusy(backlog, "bbbbbbbb", clock.now());
+    expect(await othersBusy(backlog, "aaaaaaaa", WINDOW, clock)).toBe(false); // b alone besides a
+    await markBusy(backlog, "dddddddd", clock.now());
     clock.advance(WINDOW - 1);
-    expect(await othersBusy(backlog, "aaaaaaaa", WINDOW, clock)).toBe(true);
-    clock.advance(WINDOW + 1); // a's mark (and b's) now older than a window
+    expect(await othersBusy(backlog, "eeeeeeee", WINDOW, clock)).toBe(true); // a, b, d
+    clock.advance(WINDOW + 1); // every mark now older than a window, but e's
     expect(await othersBusy(backlog, "cccccccc", WINDOW, clock)).toBe(false);
   });
 

@@ -85,7 +85,9 @@ describe("auto's decision (AutoPressure)", () => {
     pressure.arrive(0);
     pressure.saturated(10);
     pressure.leave(20);
-    expect(invocation(pressure, 200)).toBe("queue");
-    expect(invocation(pressure, 10 + WINDOW + 100)).toBe("direct");
+    expect(invocation(pressure, 20 + BACK_TO_BACK_MS - 1, 100)).toBe("queue"); // still back to back
+    expect(invocation(pressure, 300)).toBe("direct"); // a gap: it keeps up, whatever the others do
+    expect(invocation(pressure, 300 + 50 + 1, 400)).toBe("queue"); // back to back again, same window
+    expect(invocation(pressure, 400 + 1 + WINDOW)).toBe("direct");
   });
 });
