@@ -12,34 +12,27 @@
  */
 import type { Clock } from "../foundation/clock";
 import type { Backlog } from "./backlog";
+import { CLOCK_SKEW_MS, keyStamp, nonce } from "./entries";
 
 const FOLDER = "busy/";
 /** Marks older than this are deleted by the timer's drain: long past any window. */
 export const BUSY_TTL_MS = 10 * 60_000;
 /** A look reads at most this many recent marks: far more instances than SCF runs for one function. */
 const MAX_MARKS = 1_000;
-/** How far ahead of this instance's clock another instance's may be. */
-const CLOCK_SKEW_MS = 10_000;
-
-const stamp = (time: number) => String(Math.max(0, Math.floor(time))).padStart(13, "0");
 const folder = (backlog: Backlog) => `${backlog.prefix}${FOLDER}`;
 
 /** A new id for this warm instance: 8 random hex digits. */
-export function instanceId(random: () => number = Math.random): string {
-  return Math.floor(random() * 0x1_0000_0000)
-    .toString(16)
-    .padStart(8, "0");
-}
+export const instanceId = nonce;
 
 /** Leaves this instance's busy mark, stamped `now`. */
 export async function markBusy(backlog: Backlog, instance: string, now: number): Promise<void> {
-  await backlog.objects.put(`${folder(backlog)}${stamp(now)}-${instance}`, "");
+  await backlog.objects.put(`${folder(backlog)}${keyStamp(now)}-${instance}`, "");
 }
 
 /** The instances that left a mark from `since` on (this one included, if it did). */
 export async function busySince(backlog: Backlog, since: number, now: number): Promise<Set<string>> {
   const listed = await backlog.objects.list(folder(backlog), {
-    after: `${folder(backlog)}${stamp(since)}`,
+    after: `${folder(backlog)}${keyStamp(since)}`,
     maxKeys: MAX_MARKS,
   });
   const instances = new Set<string>();
@@ -55,7 +48,7 @@ export async function busySince(backlog: Backlog, since: number, now: number): P
 /** Deletes marks older than `BUSY_TTL_MS`, a page at a time in one request (drains; failures wait for the next). */
 export async function sweepBusy(backlog: Backlog, now: number): Promise<number> {
   const listed = await backlog.objects.list(folder(backlog), { maxKeys: MAX_MARKS });
-  const cutoff = `${folder(backlog)}${stamp(now - BUSY_TTL_MS)}`;
+  const cutoff = `${folder(backlog)}${keyStamp(now - BUSY_TTL_MS)}`;
   const old = listed.filter((object) => object.key < cutoff);
   if (old.length > 0) await backlog.objects.deleteMany(old.map((object) => object.key));
   return old.length;

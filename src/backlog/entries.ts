@@ -60,13 +60,21 @@ export const FOLDERS = { queue: "queue/", sent: "sent/", lease: "lease/" } as co
 const PROVIDERS: readonly Provider[] = ["edgeone", "cdn"];
 const TYPES: readonly TaskType[] = ["purge_url", "purge_prefix", "prefetch_url"];
 
-/** A new record key: `<prefix><folder><epoch ms, 13 digits>-<8 random hex>.json`. */
-export function recordKey(prefix: string, folder: string, now: number, random: () => number): string {
-  const stamp = String(Math.max(0, Math.floor(now))).padStart(13, "0");
-  const nonce = Math.floor(random() * 0x1_0000_0000)
+/** How far ahead of this instance's clock another instance's may be, for times read from keys. */
+export const CLOCK_SKEW_MS = 10_000;
+
+/** A time as keys carry it: epoch ms, 13 digits, so that keys list in time order. */
+export const keyStamp = (time: number): string => String(Math.max(0, Math.floor(time))).padStart(13, "0");
+
+/** 8 random hex digits: what keeps two keys stamped in the same millisecond apart. */
+export const nonce = (random: () => number = Math.random): string =>
+  Math.floor(random() * 0x1_0000_0000)
     .toString(16)
     .padStart(8, "0");
-  return `${prefix}${folder}${stamp}-${nonce}.json`;
+
+/** A new record key: `<prefix><folder><epoch ms, 13 digits>-<8 random hex>.json`. */
+export function recordKey(prefix: string, folder: string, now: number, random: () => number): string {
+  return `${prefix}${folder}${keyStamp(now)}-${nonce(random)}.json`;
 }
 
 /** The epoch ms a record key starts with, or `undefined` for a key not made by `recordKey`. */

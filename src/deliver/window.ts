@@ -15,7 +15,7 @@
  */
 import type { Backlog } from "../backlog/backlog";
 import { markBusy } from "../backlog/busy";
-import { FOLDERS, keyTime } from "../backlog/entries";
+import { CLOCK_SKEW_MS, FOLDERS, keyTime } from "../backlog/entries";
 import { acquireLease, leaseHolder } from "../backlog/lease";
 import type { ListedObject } from "../backlog/store";
 import { type DrainDeps, type DrainReport, drainBacklog } from "../drain/drain";
@@ -145,9 +145,6 @@ async function waitForQuiet(deps: WindowDeps): Promise<{ ongoing: boolean; oldes
 async function newerThan(deps: WindowDeps, time: number): Promise<boolean> {
   return queuedTimes(await deps.backlog.listQueue(), deps.clock.now()).some((queued) => queued > time);
 }
-
-/** How far ahead of this instance's clock another instance's may be. */
-const CLOCK_SKEW_MS = 10_000;
 
 /**
  * When each listed entry was queued, from its key. An object not named as a record (`keyTime` finds no
