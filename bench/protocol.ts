@@ -29,6 +29,8 @@ export interface Dispatch {
 /** What one invocation did, as the worker saw it. */
 export interface InvocationResult {
   readonly key: string;
+  /** The instance that ran it (its request id prefix): gaps between its invocations show back to back. */
+  readonly instance: string;
   /** Epoch ms when the invocation started and ended. */
   readonly start: number;
   readonly end: number;
