@@ -1,11 +1,17 @@
 /**
  * The backlog's records, as JSON objects under the backlog prefix (default `.cos-purge/`):
  *
- *     queue/<ms>-<rand>.json   targets waiting to be purged (a `BacklogEntry`)
- *     sent/<ms>-<rand>.json    targets a drain submitted, until the provider confirms them (a `SentRecord`)
- *     lease/...                who may drain now (lease.ts)
+ *     queue/<ms>-<rand>.<body>.json   targets waiting to be purged (a `BacklogEntry`); `.<body>`, the
+ *                                     entry's JSON in base64url, only when the key stays within
+ *                                     `QUEUE_KEY_MAX_BYTES` (else `queue/<ms>-<rand>.json`)
+ *     sent/<ms>-<rand>.json           targets a drain submitted, until the provider confirms them
+ *                                     (a `SentRecord`)
+ *     lease/...                       who may drain now (lease.ts)
  *
  * Keys start with the time, so a listing is in age order and tells each record's age without reading it.
+ * A queue entry's object holds its JSON whatever its key (older versions, operators and the CLI read
+ * that); the copy in the key lets a drain skip the GET of an entry whose listed ETag proves the copy
+ * current (`bodyFromKey`, backlog.ts): the LIST that finds the entry already carries both.
  * Every record is validated when read: a record this version cannot read is reported and left in place,
  * never deleted, so a newer or damaged record is not lost.
  */
@@ -77,10 +83,41 @@ export function recordKey(prefix: string, folder: string, now: number, random: (
   return `${prefix}${folder}${keyStamp(now)}-${nonce(random)}.json`;
 }
 
-/** The epoch ms a record key starts with, or `undefined` for a key not made by `recordKey`. */
+/**
+ * The longest queue key, in UTF-8 bytes, that carries its entry. COS allows object keys of up to 850
+ * bytes (tencentcloud.com/document/product/436/13324); the margin keeps us clear of however COS counts
+ * at the edge, and longer entries (long messages, many targets) are rare enough to pay their GET.
+ */
+export const QUEUE_KEY_MAX_BYTES = 800;
+
+/** `/<13 digits>-<8 hex>` then, for a queue key that carries its entry, `.<base64url>`; then `.json`. */
+const RECORD_KEY_END = /\/(\d{13})-[0-9a-f]{8}(?:\.([A-Za-z0-9_-]+))?\.json$/;
+
+/**
+ * A new queue entry's key: `<prefix>queue/<ms>-<rand>.<body in base64url>.json` when that stays within
+ * `QUEUE_KEY_MAX_BYTES`, else the plain `recordKey`. `body` is the exact text stored in the object.
+ */
+export function queueKey(prefix: string, body: string, now: number, random: () => number): string {
+  const plain = recordKey(prefix, FOLDERS.queue, now, random);
+  const payload = Buffer.from(body, "utf8").toString("base64url");
+  const carrying = `${plain.slice(0, -".json".length)}.${payload}.json`;
+  return Buffer.byteLength(carrying, "utf8") <= QUEUE_KEY_MAX_BYTES ? carrying : plain;
+}
+
+/** The epoch ms a record key starts with, or `undefined` for a key not made by `recordKey` or `queueKey`. */
 export function keyTime(key: string): number | undefined {
-  const match = /\/(\d{13})-[0-9a-f]{8}\.json$/.exec(key);
+  const match = RECORD_KEY_END.exec(key);
   return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * The entry text a queue key carries, or `undefined` for a key without one. Only a name: the caller
+ * trusts it only when the listed ETag proves the object holds the same text (an entry rewritten in
+ * place keeps its key and its first body in it).
+ */
+export function bodyFromKey(key: string): string | undefined {
+  const payload = RECORD_KEY_END.exec(key)?.[2];
+  return payload === undefined ? undefined : Buffer.from(payload, "base64url").toString("utf8");
 }
 
 type Json = Record<string, unknown>;

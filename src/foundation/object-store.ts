@@ -2,14 +2,25 @@
  * What the backlog needs of object storage: a handful of operations on whole small objects. The COS
  * adapter (providers/cos.ts, `cos-nodejs-sdk-v5`) implements it; tests use an in-memory one.
  */
+import { createHash } from "node:crypto";
 import { CosPurgeError } from "./errors";
 
-/** One object as listed: key, size in bytes, last-modified epoch ms. */
+/** One object as listed: key, size in bytes, last-modified epoch ms, and ETag when the listing gave one. */
 export interface ListedObject {
   readonly key: string;
   readonly size: number;
   readonly lastModified: number;
+  /** As GET Bucket lists it, quotes included: `simplePutEtag(body)` for an object written by one PUT. */
+  readonly etag?: string;
 }
+
+/**
+ * The ETag COS gives an object written by one simple PUT: the MD5 of its bytes in hex, in double quotes
+ * (COS common response headers, 436/7729). Multipart uploads and some server-side encryption get other
+ * ETags: a caller comparing with it must treat a mismatch as "unknown", never as "different".
+ */
+export const simplePutEtag = (body: string): string =>
+  `"${createHash("md5").update(body, "utf8").digest("hex")}"`;
 
 export interface StoreCallOptions {
   readonly timeoutMs?: number;

@@ -29,7 +29,11 @@ const accepted = () =>
     .filter((call) => call.action === "CreatePurgeTask" && call.error === null)
     .flatMap((call) => call.params.Targets as string[]);
 
-/** One queue entry per URL, as a burst of single uploads in `queue` mode leaves them. */
+/**
+ * One queue entry per URL, as a burst of single uploads in `queue` mode leaves them, each with a
+ * message too long for the entry to ride in its key: each is read with a GET, the reads a drain's time
+ * limit bounds (entries read from their keys drain 1,500 in one invocation).
+ */
 async function seedBacklog(count: number): Promise<void> {
   const store = createCosStore({
     bucket: BACKLOG_BUCKET,
@@ -47,7 +51,7 @@ async function seedBacklog(count: number): Promise<void> {
     scope: "zone-emulator",
     targets: [url(i)],
     reason: "Queued",
-    message: "seeded",
+    message: `seeded ${"with a long message ".repeat(40)}`,
   }));
   await backlog.defer(deferrals, "seed");
 }

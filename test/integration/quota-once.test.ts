@@ -4,7 +4,7 @@
  * The built function (dist/index.js) against the emulator, which holds the backlog.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { recordKey } from "../../src/backlog/entries";
+import { queueKey } from "../../src/backlog/entries";
 import type { Emulator } from "../../src/emulator";
 import { BACKLOG_BUCKET, backlogInstance, useBacklogEmulator } from "../support/backlog-harness";
 import { timerEvent } from "../support/events";
@@ -18,9 +18,8 @@ beforeEach(() => {
 /** `count` queued URLs under `folder`, written straight into the emulator's bucket, one entry each. */
 async function queueFolder(folder: string, count: number): Promise<void> {
   const now = Date.now();
-  const objects = Array.from({ length: count }, (_, i) => ({
-    key: recordKey(".cos-purge/", "queue/", now - count + i, Math.random),
-    body: JSON.stringify({
+  const objects = Array.from({ length: count }, (_, i) => {
+    const body = JSON.stringify({
       provider: "edgeone",
       scope: "zone-emulator",
       targets: [`https://www.example.com/${folder}/f-${i}.png`],
@@ -30,8 +29,10 @@ async function queueFolder(folder: string, count: number): Promise<void> {
       deferredAt: now,
       tries: 0,
       origin: "test",
-    }),
-  }));
+    });
+    // Keyed as the function keys them (the body in the key too).
+    return { key: queueKey(".cos-purge/", body, now - count + i, Math.random), body };
+  });
   const response = await fetch(`${emulator.url}/_emulator/cos/objects`, {
     method: "POST",
     body: JSON.stringify({ bucket: BACKLOG_BUCKET, objects }),

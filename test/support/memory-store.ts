@@ -4,6 +4,7 @@ import {
   type ListedObject,
   type ListOptions,
   type ObjectStore,
+  simplePutEtag,
 } from "../../src/backlog/store";
 import type { Clock } from "../../src/foundation/clock";
 import { CosPurgeError } from "../../src/foundation/errors";
@@ -75,11 +76,19 @@ export class MemoryStore implements ObjectStore {
   async list(prefix: string, options: ListOptions = {}): Promise<ListedObject[]> {
     await this.step({ op: "list", key: prefix });
     const after = options.after ?? "";
-    return [...this.objects.entries()]
-      .filter(([key]) => key.startsWith(prefix) && key > after)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .slice(0, options.maxKeys ?? Number.POSITIVE_INFINITY)
-      .map(([key, { body, lastModified }]) => ({ key, size: body.length, lastModified }));
+    return (
+      [...this.objects.entries()]
+        .filter(([key]) => key.startsWith(prefix) && key > after)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .slice(0, options.maxKeys ?? Number.POSITIVE_INFINITY)
+        // The ETag as COS lists an object written by one PUT (the emulator's too: src/emulator/cos/objects.ts).
+        .map(([key, { body, lastModified }]) => ({
+          key,
+          size: Buffer.byteLength(body, "utf8"),
+          lastModified,
+          etag: simplePutEtag(body),
+        }))
+    );
   }
 
   keys(prefix = ""): string[] {
