@@ -34,7 +34,10 @@ class LogTally {
   };
 }
 
-type Invoke = (key: string, requestId: string) => Promise<Omit<InvocationResult, "key" | "instance" | "start" | "end">>;
+type Invoke = (
+  key: string,
+  requestId: string,
+) => Promise<Omit<InvocationResult, "key" | "instance" | "start" | "end">>;
 
 function prepare(order: WorkOrder, logs: LogTally): Invoke {
   if (order.strategy === "baseline") {
@@ -105,7 +108,10 @@ async function main(): Promise<void> {
     if (dispatch.key === undefined) break;
     const start = Date.now();
     const outcome = await invoke(dispatch.key, `${order.instance}-${index}`);
-    send({ type: "invocation", result: { key: dispatch.key, instance: order.instance, start, end: Date.now(), ...outcome } });
+    send({
+      type: "invocation",
+      result: { key: dispatch.key, instance: order.instance, start, end: Date.now(), ...outcome },
+    });
   }
   send({ type: "done", logs: logs.counts, errors: logs.errors });
   process.exit(0);
