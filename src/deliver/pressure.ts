@@ -8,17 +8,13 @@
  * - none at all while the instance has gaps between its invocations: however many instances purge at
  *   once, uploads that leave every instance idle between them arrive slower than the instances can
  *   purge, and a refusal (below) catches the rest.
- * - back to back, again: the invocation started at once after the previous one on this instance
- *   ended, and so did that one (`LOOK_AFTER`), so SCF has had events waiting for it for a while. One
- *   such instance cannot reach the limit: its own limiter holds it to 20 calls/s, and a purge takes
- *   ~70 ms (14 calls/s). Several can. So it looks (a COS PUT of its busy mark and a LIST of the
- *   others', busy.ts), at most `LOOKS_PER_WINDOW` times a window: two other instances busy within the
- *   last window (`OTHERS_BUSY`; a window's holder leaves a mark too) mean the account is saturated; it
- *   queues for a window those of its invocations that still come back to back, and looks again after
- *   it. A single invocation back to back is no sign: after a cold start, a steady stream piles up
- *   for a moment and each instance catches up with one or two uploads waiting for it (measured at
- *   10/s: instances looking then found each other busy, queued, and held windows that started more
- *   instances).
+ * - back to back: the invocation started at once after the previous one on this instance ended, so
+ *   SCF had events waiting for it. One such instance cannot reach the limit: its own limiter holds it
+ *   to 20 calls/s, and a purge takes ~70 ms (14 calls/s). Several can. So it looks (a COS PUT of its
+ *   busy mark and a LIST of the others', busy.ts), at most `LOOKS_PER_WINDOW` times a window: two other
+ *   instances busy within the last window (`OTHERS_BUSY`; a window's holder leaves a mark too) mean the
+ *   account is saturated; it queues for a window those of its invocations that still come back to
+ *   back, and looks again after it.
  * - a `RequestLimitExceeded` refusal (its own call or its window drain's): the account is at the limit.
  *   It queues for a back-off, then probes with one direct purge. A refusal soon after a back-off ended
  *   (the probe, or the first calls after it) doubles the back-off, up to `MAX_BACKOFF_WINDOWS`; a
@@ -47,13 +43,6 @@ export const BACK_TO_BACK_MS = 50;
  */
 export const LOOKS_PER_WINDOW = 1;
 
-/**
- * Looks only from the invocation that is this many back to back in a row: the second, as one
- * upload waiting after a pile-up is common and says nothing of the account. A burst pays one more
- * call per instance for it (its second upload goes at once), far fewer than queueing a stream costs.
- */
-export const LOOK_AFTER = 2;
-
 /** What `auto` does with an invocation: purge now, queue, or look whether others are busy first. */
 export type AutoRoute = "direct" | "queue" | "look";
 
@@ -71,8 +60,6 @@ export class AutoPressure {
   private backoffEnds = Number.NEGATIVE_INFINITY;
   private lastEnd = Number.NEGATIVE_INFINITY;
   private lastLook = Number.NEGATIVE_INFINITY;
-  /** How many invocations in a row started back to back, this one included. */
-  private streak = 0;
   private running = false;
   /** A refusal was seen during the running invocation: its back-off starts when the invocation ends. */
   private refusedDuring = false;
@@ -85,11 +72,9 @@ export class AutoPressure {
   arrive(now: number): AutoRoute {
     const backToBack = !this.running && now - this.lastEnd < BACK_TO_BACK_MS;
     this.running = true;
-    this.streak = backToBack ? this.streak + 1 : 0;
     if (now < this.queueUntil) return "queue";
     if (!backToBack) return "direct";
     if (now < this.saturatedUntil) return "queue";
-    if (this.streak < LOOK_AFTER) return "direct";
     if (now - this.lastLook < this.windowMs / LOOKS_PER_WINDOW) return "direct";
     this.lastLook = now;
     return "look";
