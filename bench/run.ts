@@ -182,6 +182,9 @@ received: every \`CreatePurgeTask\` and every COS request (list, read, write, de
 journal and the entries). "Accepted" counts the URLs of accepted purge calls with repeats; lost are URLs
 never accepted, duplicates URLs accepted more than once. The last invocation drains what is left, so it
 is the minimum.
+Each entry's key carries its body (\`queueKey\`, src/backlog/entries.ts), so a drain reads the entries
+from its LISTs, with no GET per entry (before: 2.01 COS requests per entry, 49.9 s for 10,000 and
+10 invocations for 100,000).
 
 ${table}
 ${BACKLOG_END}`;
