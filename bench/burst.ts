@@ -170,7 +170,8 @@ export async function runBurst(emulator: RemoteEmulator, spec: BurstSpec, script
       const worker = free.pop();
       if (worker === undefined) break;
       inFlight += 1;
-      worker.dispatch({ key: pending.shift() as string });
+      const key = pending.shift() as string;
+      worker.dispatch({ key, uploadedAt: uploadedAt.get(key) as number });
     }
     while (pending.length > starting && workers.length < spec.instances) spawn();
     settle();

@@ -23,6 +23,8 @@ export interface WorkOrder {
 /** The next uploaded key to invoke the function for, or the end of the burst. */
 export interface Dispatch {
   readonly key?: string;
+  /** Epoch ms of the upload: the event's `eventTime` (whole seconds, as COS stamps it). */
+  readonly uploadedAt?: number;
   readonly end?: true;
 }
 

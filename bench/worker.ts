@@ -37,6 +37,7 @@ class LogTally {
 type Invoke = (
   key: string,
   requestId: string,
+  uploadedAt: number,
 ) => Promise<Omit<InvocationResult, "key" | "instance" | "start" | "end">>;
 
 function prepare(order: WorkOrder, logs: LogTally): Invoke {
@@ -69,8 +70,10 @@ function prepare(order: WorkOrder, logs: LogTally): Invoke {
     env: { ...order.env, PURGE_MODE: order.strategy },
     write: logs.write,
   });
-  return async (key, requestId) => {
-    const outcome = await handler(cosEvent(cosRecord({ key })), {
+  return async (key, requestId, uploadedAt) => {
+    // COS stamps the upload's second, not the invocation's: a queued event arrives already old.
+    const record = cosRecord({ key, eventTime: Math.floor(uploadedAt / 1000) });
+    const outcome = await handler(cosEvent(record), {
       request_id: requestId,
       time_limit_in_ms: order.timeLimitMs,
     }).then(
@@ -107,7 +110,7 @@ async function main(): Promise<void> {
     const dispatch = await next();
     if (dispatch.key === undefined) break;
     const start = Date.now();
-    const outcome = await invoke(dispatch.key, `${order.instance}-${index}`);
+    const outcome = await invoke(dispatch.key, `${order.instance}-${index}`, dispatch.uploadedAt ?? start);
     send({
       type: "invocation",
       result: { key: dispatch.key, instance: order.instance, start, end: Date.now(), ...outcome },
