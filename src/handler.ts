@@ -11,7 +11,7 @@ import { instanceId, othersBusy } from "./backlog/busy";
 import { backlogOpener, type OpenStore } from "./backlog/open";
 import { ConfigError, configWarnings, loadConfig } from "./config/config";
 import { type Delivery, deliver, nothingExecuted } from "./deliver/deliver";
-import { AutoPressure } from "./deliver/pressure";
+import { AutoPressure, eventWaited } from "./deliver/pressure";
 import { rememberPurged, skipPurgedBefore } from "./deliver/retries";
 import { drainWithinWindow, writeAndJoin } from "./deliver/window";
 import { type DrainReport, drainBacklog } from "./drain/drain";
@@ -154,6 +154,7 @@ export function createHandler(options: HandlerOptions = {}): Handler {
           pressure,
           backlog,
           startedAt: started,
+          waitedMs: eventWaited(parsed.changes, started),
           othersBusy: async () =>
             backlog !== undefined && othersBusy(backlog, instance, config.windowMs, clock),
           requestId,

@@ -33,6 +33,8 @@ export interface DeliverDeps extends CollapseDeps {
   readonly othersBusy: () => Promise<boolean>;
   /** When the invocation started (an instance's idle gap before it says whether events were waiting). */
   readonly startedAt: number;
+  /** How long its event waited since the upload, at least (pressure.ts `eventWaited`). */
+  readonly waitedMs?: number;
   /** The backlog of the triggering bucket; undefined when none can be opened (then nothing defers). */
   readonly backlog: Backlog | undefined;
   readonly requestId: string;
@@ -86,7 +88,7 @@ export async function deliver(lanes: readonly Lane[], deps: DeliverDeps): Promis
 /** `auto`: whether this invocation queues (pressure.ts says when a look at the others is worth it). */
 async function autoQueues(deps: DeliverDeps): Promise<boolean> {
   if (deps.backlog === undefined) return false;
-  const route = deps.pressure.arrive(deps.startedAt);
+  const route = deps.pressure.arrive(deps.startedAt, deps.waitedMs);
   if (route !== "look") return route === "queue";
   // Marks that cannot be read or written count as nobody else busy: at once, never worse than direct.
   const saturated = await deps.othersBusy().catch(() => false);

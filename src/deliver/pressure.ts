@@ -9,7 +9,8 @@
  *   once, uploads that leave every instance idle between them arrive slower than the instances can
  *   purge, and a refusal (below) catches the rest.
  * - back to back: the invocation started at once after the previous one on this instance ended, so
- *   SCF had events waiting for it. One such instance cannot reach the limit: its own limiter holds it
+ *   SCF had events waiting for it; or its event waited (`WAITED_MS`) since the upload, which says the
+ *   same when the hand-over itself was slow. One such instance cannot reach the limit: its own limiter holds it
  *   to 20 calls/s, and a purge takes ~70 ms (14 calls/s). Several can. So it looks (a COS PUT of its
  *   busy mark and a LIST of the others', busy.ts), at most `LOOKS_PER_WINDOW` times a window: two other
  *   instances busy within the last window (`OTHERS_BUSY`; a window's holder leaves a mark too) mean the
@@ -36,6 +37,27 @@ export const MAX_BACKOFF_WINDOWS = 8;
  * gap. Generous, because a loaded machine (and SCF's own hand-over) adds tens of milliseconds.
  */
 export const BACK_TO_BACK_MS = 50;
+
+/**
+ * An event that reaches its invocation this long after its upload waited in SCF's queue for a free
+ * instance: the function is behind, as with back-to-back invocations, whatever the gap before it (on a
+ * loaded host the hand-over alone exceeded `BACK_TO_BACK_MS`, up to 120 ms in the middle of a burst,
+ * and those invocations purged at once into the limit). Seconds, not milliseconds: COS stamps
+ * `eventTime` in whole seconds, and its own delivery to SCF takes some of them.
+ */
+export const WAITED_MS = 3_000;
+
+/**
+ * The least the newest of an invocation's events can have waited since its upload at `now`: COS's
+ * `eventTime` is truncated to the second, so the upload may have come up to a second after it. 0 when
+ * no event carries a time (a timer, a CLI call).
+ */
+export function eventWaited(changes: readonly { readonly eventTime?: number }[], now: number): number {
+  const times = changes.flatMap((change) => (change.eventTime === undefined ? [] : [change.eventTime]));
+  if (times.length === 0) return 0;
+  // A reduce, not Math.max(...): a CKafka batch may hold 10,000 records.
+  return Math.max(0, now - (times.reduce((newest, time) => Math.max(newest, time)) + 1_000));
+}
 
 /**
  * Looks at most this many times per window while back to back: each look is two COS requests, and an
@@ -68,12 +90,12 @@ export class AutoPressure {
     this.backoffMs = windowMs;
   }
 
-  /** An invocation begins at `now`: how `auto` should deliver it. */
-  arrive(now: number): AutoRoute {
-    const backToBack = !this.running && now - this.lastEnd < BACK_TO_BACK_MS;
+  /** An invocation begins at `now`, its event having waited `waitedMs` (`eventWaited`): how to deliver it. */
+  arrive(now: number, waitedMs = 0): AutoRoute {
+    const behind = (!this.running && now - this.lastEnd < BACK_TO_BACK_MS) || waitedMs >= WAITED_MS;
     this.running = true;
     if (now < this.queueUntil) return "queue";
-    if (!backToBack) return "direct";
+    if (!behind) return "direct";
     if (now < this.saturatedUntil) return "queue";
     if (now - this.lastLook < this.windowMs / LOOKS_PER_WINDOW) return "direct";
     this.lastLook = now;

@@ -129,4 +129,46 @@ describe("auto mode decides by the rate limit, on the emulator", () => {
     expect(queuedTargets()).toEqual([]);
     expect(new Set(accepted())).toEqual(new Set(urls));
   });
+
+  /** Three instances each taking 4 uploads 200 ms apart (never back to back), uploaded `age` s before. */
+  const spacedUploads = async (ageSeconds: number) => {
+    const uploadedAt = Math.floor(Date.now() / 1000) - ageSeconds;
+    const instances = ["s0", "s1", "s2"].map((name) => ({
+      name,
+      ...backlogInstance(emulator, { PURGE_MODE: "auto", PURGE_WINDOW_MS: "1000" }),
+    }));
+    const routes = await Promise.all(
+      instances.map(async ({ name, invoke }) => {
+        const taken: string[] = [];
+        for (let i = 0; i < 4; i += 1) {
+          if (i > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+          const record = cosRecord({ key: `${name}-${i}.png`, eventTime: uploadedAt });
+          taken.push((await invoke(cosEvent(record))).route);
+        }
+        return taken;
+      }),
+    );
+    const urls = instances.flatMap(({ name }) => [0, 1, 2, 3].map((i) => url(`${name}-${i}`)));
+    return { routes, urls };
+  };
+
+  it("events that waited seconds in SCF's queue mean the function is behind even with idle gaps: a look finds the others busy and queues", async () => {
+    const { routes, urls } = await spacedUploads(10);
+
+    expect(routes.flat()).toContain("queued");
+    expect(new Set(busyMarks().map((call) => String(call.params.Key).slice(-8))).size).toBe(3);
+    expect(purgeCalls().filter((call) => call.error !== null)).toEqual([]);
+    await backlogInstance(emulator).invoke(timerEvent());
+    expect(queuedTargets()).toEqual([]);
+    expect(new Set(accepted())).toEqual(new Set(urls));
+  });
+
+  it("fresh events with idle gaps are purged at once, without a look", async () => {
+    const { routes, urls } = await spacedUploads(0);
+
+    expect(routes.flat()).toEqual(Array(12).fill("direct"));
+    expect(busyMarks()).toEqual([]);
+    expect(queuedTargets()).toEqual([]);
+    expect(new Set(accepted())).toEqual(new Set(urls));
+  });
 });

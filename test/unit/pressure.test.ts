@@ -2,15 +2,17 @@ import { describe, expect, it } from "vitest";
 import {
   AutoPressure,
   BACK_TO_BACK_MS,
+  eventWaited,
   LOOKS_PER_WINDOW,
   MAX_BACKOFF_WINDOWS,
+  WAITED_MS,
 } from "../../src/deliver/pressure";
 
 const WINDOW = 1_000;
 
 /** Runs one invocation from `start` to `end`, returning how auto routed it. */
-const invocation = (pressure: AutoPressure, start: number, end = start + 50) => {
-  const route = pressure.arrive(start);
+const invocation = (pressure: AutoPressure, start: number, end = start + 50, waitedMs = 0) => {
+  const route = pressure.arrive(start, waitedMs);
   pressure.leave(end);
   return route;
 };
@@ -89,5 +91,35 @@ describe("auto's decision (AutoPressure)", () => {
     expect(invocation(pressure, 300)).toBe("direct"); // a gap: it keeps up, whatever the others do
     expect(invocation(pressure, 300 + 50 + 1, 400)).toBe("queue"); // back to back again, same window
     expect(invocation(pressure, 400 + 1 + WINDOW)).toBe("direct");
+  });
+
+  it("looks when the event waited in SCF's queue, however long the instance was idle before it", () => {
+    const pressure = new AutoPressure(WINDOW);
+    expect(invocation(pressure, 0, 50, WAITED_MS - 1)).toBe("direct");
+    expect(invocation(pressure, 500, 550, WAITED_MS)).toBe("look");
+    pressure.saturated(560); // the look found two others busy
+    expect(invocation(pressure, 800, 850, WAITED_MS)).toBe("queue");
+    expect(invocation(pressure, 1_100, 1_150)).toBe("direct"); // a fresh event: it keeps up
+  });
+});
+
+describe("how long an event waited (eventWaited)", () => {
+  const at = (seconds: number) => ({ eventTime: seconds * 1_000 });
+
+  it("counts from the end of the newest event's second, since COS truncates eventTime", () => {
+    expect(eventWaited([at(100)], 101_000)).toBe(0);
+    expect(eventWaited([at(100)], 104_500)).toBe(3_500);
+    expect(eventWaited([at(90), at(100), at(95)], 105_000)).toBe(4_000);
+  });
+
+  it("is 0 without event times (a timer, the CLI) and never negative (a clock ahead of the host's)", () => {
+    expect(eventWaited([], 50_000)).toBe(0);
+    expect(eventWaited([{}], 50_000)).toBe(0);
+    expect(eventWaited([at(100)], 99_000)).toBe(0);
+  });
+
+  it("takes a CKafka batch of 10,000 records without overflowing the stack", () => {
+    const changes = Array.from({ length: 200_000 }, (_, i) => at(i / 1_000));
+    expect(eventWaited(changes, 210_000)).toBe(210_000 - 201_000 + 1);
   });
 });
