@@ -167,6 +167,7 @@ export function createHandler(options: HandlerOptions = {}): Handler {
               windowMs: config.windowMs,
               // auto answers for latency (two windows), queue for calls (fuller batches).
               maxHoldMs: (config.mode === "queue" ? 20 : 2) * config.windowMs,
+              firstWait: config.mode === "queue" ? "window" : "quiet",
               instance,
             }),
           writeAndJoin: async (write) =>

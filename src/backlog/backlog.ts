@@ -13,6 +13,7 @@ import {
   type BacklogEntry,
   bodyFromKey,
   FOLDERS,
+  keyStamp,
   queueKey,
   readEntry,
   readSent,
@@ -151,9 +152,20 @@ export class Backlog {
     return key;
   }
 
-  /** Every queue key with its size and age, without reading the entries (cheap: one LIST per 1000). */
-  async listQueue(): Promise<ListedObject[]> {
-    return this.store.list(`${this.prefix}${FOLDERS.queue}`, this.call);
+  /**
+   * Queue keys with their size and age, without reading the entries (one LIST per 1000): every key, or
+   * the first `maxKeys` of those queued after `after` (epoch ms: keys sort by their time stamp), which a
+   * look for fresh uploads lists in one small request however long the queue is.
+   */
+  async listQueue(
+    range: { readonly after?: number; readonly maxKeys?: number } = {},
+  ): Promise<ListedObject[]> {
+    const folder = `${this.prefix}${FOLDERS.queue}`;
+    return this.store.list(folder, {
+      ...this.call,
+      ...(range.after === undefined ? {} : { after: `${folder}${keyStamp(range.after + 1)}` }),
+      ...(range.maxKeys === undefined ? {} : { maxKeys: range.maxKeys }),
+    });
   }
 
   /** Reads queue entries (all, or the listed ones). */

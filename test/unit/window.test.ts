@@ -46,7 +46,15 @@ const queue = (backlog: Backlog, offset: number) =>
     "upload",
   );
 
-function setup(options: { batch?: number; windowMs?: number; maxHoldMs?: number; deadlineIn?: number } = {}) {
+function setup(
+  options: {
+    batch?: number;
+    windowMs?: number;
+    maxHoldMs?: number;
+    deadlineIn?: number;
+    firstWait?: "window" | "quiet";
+  } = {},
+) {
   const clock = new UploadClock(T0);
   const store = new MemoryStore(clock);
   const backlog = new Backlog({ store, prefix: PREFIX, clock, timeoutMs: 5_000 });
@@ -71,6 +79,7 @@ function setup(options: { batch?: number; windowMs?: number; maxHoldMs?: number;
     alarm: { maxAgeMs: 24 * 3_600_000, maxTries: 5 },
     windowMs: options.windowMs ?? 1_000,
     maxHoldMs: options.maxHoldMs ?? 20_000,
+    ...(options.firstWait ? { firstWait: options.firstWait } : {}),
   });
   /** Each purge call: when (ms after T0) and which uploads (their offsets) it carried. */
   const purges = () =>
@@ -101,6 +110,45 @@ describe("drainWithinWindow", () => {
     // At 1,000, 1,250 and 1,500 the newest upload is under 250 ms old; at 1,750 it is 450 ms old.
     expect(clock.sleeps).toEqual([1_000, 250, 250, 250, JOIN_GRACE_MS]);
     expect(purges()).toEqual([{ at: 1_750, uploads: [0, 900, 1_100, 1_300] }]);
+  });
+
+  it("in auto (first wait: the quiet period) drains a lone upload a quiet period after it, not a window", async () => {
+    const { backlog, deps, purges, clock } = setup({ windowMs: 3_000, firstWait: "quiet" });
+    await queue(backlog, 0);
+    await drainWithinWindow(deps());
+
+    expect(clock.sleeps).toEqual([750, JOIN_GRACE_MS]); // a quarter of the 3 s window
+    expect(purges()).toEqual([{ at: 750, uploads: [0] }]);
+  });
+
+  it("in auto, keeps gathering while uploads arrive and drains a quiet period after the last", async () => {
+    const { backlog, deps, purges, clock } = setup({ windowMs: 3_000, firstWait: "quiet" });
+    await queue(backlog, 0);
+    clock.schedule(500, 1_000, 1_400);
+    await drainWithinWindow(deps());
+
+    // At 750 and 1,500 the newest upload is under 750 ms old; at 2,250 it is 850 ms old.
+    expect(clock.sleeps).toEqual([750, 750, 750, JOIN_GRACE_MS]);
+    expect(purges()).toEqual([{ at: 2_250, uploads: [0, 500, 1_000, 1_400] }]);
+  });
+
+  it("looks for fresh uploads by listing only the keys queued since, however long the queue", async () => {
+    const { backlog, store, deps, clock } = setup({ windowMs: 3_000, firstWait: "quiet", batch: 2_000 });
+    for (let at = 0; at < 1_500; at += 1) await queue(backlog, at % 10);
+    const lists: { after?: string; maxKeys?: number }[] = [];
+    const list = store.list.bind(store);
+    store.list = async (prefix, options) => {
+      if (prefix.endsWith("queue/") && options?.maxKeys !== 1_000) lists.push({ ...options });
+      return list(prefix, options);
+    };
+    clock.schedule(500);
+    await drainWithinWindow(deps());
+
+    // The oldest entry once, then each look from the quiet period's start: at most 10 keys each time.
+    expect(lists.length).toBeGreaterThanOrEqual(3);
+    expect(lists.every((options) => options.maxKeys === 10)).toBe(true);
+    expect(lists[0]?.after).toBeUndefined();
+    expect(lists.slice(1).every((options) => /queue\/\d{13}$/.test(options.after ?? ""))).toBe(true);
   });
 
   it("counts an upload exactly one quiet period old as quiet", async () => {
