@@ -16,8 +16,9 @@ import { build } from "esbuild";
  * ~29 ms (medians of 31 processes, local emulator).
  * In dist/cos-sdk.js, the COS SDK's HTTP client (cos-request, a fork of `request`) brought cookies
  * (tough-cookie, psl), HTTP signatures (http-signature, sshpk, tweetnacl ...), AWS signing and mime-db
- * for options the SDK never passes: 982 → 351 KiB without them, its `require` ~120 → ~40 ms (medians
- * of 15 processes), paid by every instance on its first backlog access.
+ * for options the SDK never passes, and qs brought object-inspect for an error message it never has
+ * thrown: 982 → 326 KiB without them, its `require` ~120 → ~39 ms (medians of 15-25 processes), paid by
+ * every instance on its first backlog access.
  * `importers` are the files whose use of the module was read to prove the stub enough (see each shim);
  * any other importer fails the build, since it may need the real module.
  */
@@ -47,6 +48,16 @@ export const SHIMS = {
   // 12 KiB together.
   aws4: { shim: "aws-signing.cjs", importers: ["cos-request/request.js"] },
   "aws-sign2": { shim: "aws-signing.cjs", importers: ["cos-request/request.js"] },
+  // 25 KiB, for an error message qs never has thrown.
+  "object-inspect": {
+    shim: "object-inspect.cjs",
+    importers: [
+      "side-channel/index.js",
+      "side-channel-list/index.js",
+      "side-channel-map/index.js",
+      "side-channel-weakmap/index.js",
+    ],
+  },
   // With mime-db: 136 KiB.
   "mime-types": {
     shim: "mime-types.cjs",
@@ -93,7 +104,7 @@ const common = {
 
 /**
  * cos-nodejs-sdk-v5 goes in a file of its own, dist/cos-sdk.js, loaded by the first backlog access:
- * with its HTTP client (a fork of `request`) it is 351 KiB even without the parts SHIMS stubs (982 KiB
+ * with its HTTP client (a fork of `request`) it is 326 KiB even without the parts SHIMS stubs (982 KiB
  * with them), about the size of the rest of the function, and most invocations never touch the
  * backlog. Bundled into index.js it would be parsed on every cold start, used or not.
  */
