@@ -8,10 +8,11 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
+import { inspect } from "node:util";
 import { type BuildOptions, build, type Metafile } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error: plain ESM build script without type declarations
-import { CLI_BUILD, FUNCTION_BUILD } from "../../scripts/build.mjs";
+import { CLI_BUILD, COS_SDK_BUILD, FUNCTION_BUILD, SHIMS } from "../../scripts/build.mjs";
 
 const ROOT = resolve(__dirname, "../..");
 const requireFromScripts = createRequire(resolve(ROOT, "scripts/build.mjs"));
@@ -129,6 +130,48 @@ describe("dist/cli.js", () => {
   });
 });
 
+// Loaded by the first backlog access of every instance (in `auto`, by every instance that looks at the
+// busy marks): 20 instances of a burst load it at once, and ramping instances of a stream load it while
+// others cold-start. The HTTP client's cookies, HTTP signatures, AWS signing and Content-Type table, and
+// qs's object-inspect, were 656 of its 982 KiB and ~80 of its ~120 ms `require` (medians of 15
+// processes; ~39 ms without them).
+describe("dist/cos-sdk.js", () => {
+  let cosSdk: Bundle;
+
+  beforeAll(async () => {
+    cosSdk = await rebuild(COS_SDK_BUILD, "dist/cos-sdk.js");
+  });
+
+  it("is the bundle this test analyses", () => {
+    expect(readFileSync(resolve(ROOT, "dist/cos-sdk.js"), "utf8")).toBe(cosSdk.text);
+  });
+
+  it("holds the SDK, its HTTP client and the query-string and XML code the backlog's requests use", () => {
+    for (const name of ["cos-nodejs-sdk-v5", "cos-request", "qs", "cos-fast-xml-parser"]) {
+      expect(packageFiles(cosSdk, name)).not.toEqual([]);
+    }
+  });
+
+  it.each([
+    ["tough-cookie", "cookies, for requests with a jar"],
+    ["psl", "tough-cookie's public suffix list, 157 KiB"],
+    ["http-signature", "HTTP signatures, for requests with httpSignature"],
+    ["sshpk", "http-signature's key formats, 133 KiB"],
+    ["tweetnacl", "sshpk's curves"],
+    ["aws4", "AWS signing, for requests with aws"],
+    ["aws-sign2", "AWS signing, for requests with aws"],
+    ["mime-types", "Content-Type by file name, for file read streams"],
+    ["mime-db", "mime-types' table, 134 KiB"],
+    ["object-inspect", "qs's side channels' error messages, 25 KiB"],
+  ])("leaves out %s (%s)", (name) => {
+    expect(packageFiles(cosSdk, name)).toEqual([]);
+  });
+
+  it("stays under 400 KiB (326 KiB without the unused parts of its HTTP client; 982 KiB before)", () => {
+    expect(Buffer.byteLength(cosSdk.text)).toBeLessThan(400 * 1024);
+  });
+});
+
 describe("the stubs", () => {
   it("fail a multipart request loudly, should the SDK ever send one", () => {
     const FormData = requireFromScripts("./shims/form-data.cjs");
@@ -139,21 +182,52 @@ describe("the stubs", () => {
     expect(requireFromScripts("./shims/whatwg-url.cjs")).toEqual({ URL, URLSearchParams });
   });
 
-  it("are refused to an importer whose use of the module nobody has read", async () => {
-    const importsFormData = {
-      contents: 'require("form-data")',
-      resolveDir: ROOT,
-      sourcefile: "new-dependency.js",
-    };
-    const attempt = build({
-      ...FUNCTION_BUILD,
-      entryPoints: undefined,
-      stdin: importsFormData,
-      write: false,
-      logLevel: "silent",
-    });
-    await expect(attempt).rejects.toThrow(
-      /form-data is replaced by scripts\/shims\/form-data\.cjs, but \S*\/new-dependency\.js imports it/,
-    );
+  it("let the COS SDK's HTTP client build its global cookie jar, and fail any use of it loudly", () => {
+    const { CookieJar, Cookie } = requireFromScripts("./shims/tough-cookie.cjs");
+    const jar = new CookieJar(undefined, { looseMode: true });
+    for (const use of [
+      () => jar.setCookieSync("a=b", "https://example.com/", {}),
+      () => jar.getCookieStringSync("https://example.com/"),
+      () => jar.getCookiesSync("https://example.com/"),
+      () => Cookie.parse("a=b", { loose: true }),
+    ]) {
+      expect(use).toThrow("cookies are not used by cos-purge");
+    }
   });
+
+  it.each([
+    ["http-signature.cjs", "signRequest", "HTTP signatures are not used by cos-purge"],
+    ["aws-signing.cjs", "sign", "AWS request signing is not used by cos-purge"],
+    ["aws-signing.cjs", "canonicalizeHeaders", "AWS request signing is not used by cos-purge"],
+    ["aws-signing.cjs", "canonicalizeResource", "AWS request signing is not used by cos-purge"],
+    ["aws-signing.cjs", "authorization", "AWS request signing is not used by cos-purge"],
+    ["mime-types.cjs", "lookup", "content types by file name are not used by cos-purge"],
+  ])("fail loudly should the COS SDK ever reach them: %s %s", (shim, method, message) => {
+    expect(() => requireFromScripts(`./shims/${shim}`)[method]()).toThrow(message);
+  });
+
+  it("give qs's side channels Node's own inspect for the message of a check qs never makes", () => {
+    expect(requireFromScripts("./shims/object-inspect.cjs")).toBe(inspect);
+  });
+
+  it.each(Object.entries(SHIMS as Record<string, { shim: string }>))(
+    "are refused to an importer whose use of the module nobody has read: %s",
+    async (name, { shim }) => {
+      const importsIt = {
+        contents: `require(${JSON.stringify(name)})`,
+        resolveDir: ROOT,
+        sourcefile: "new-dependency.js",
+      };
+      const attempt = build({
+        ...FUNCTION_BUILD,
+        entryPoints: undefined,
+        stdin: importsIt,
+        write: false,
+        logLevel: "silent",
+      });
+      await expect(attempt).rejects.toThrow(
+        `${name} is replaced by scripts/shims/${shim}, but ${resolve(ROOT, "new-dependency.js")} imports it`,
+      );
+    },
+  );
 });
