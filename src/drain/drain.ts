@@ -21,8 +21,8 @@ import type { LaneKey } from "../foundation/model";
 import type { CollapseSettings } from "../plan/collapse";
 import { drainPage, type PageResult } from "./drain-page";
 import { alarmOverdue, type DrainReport, DrainTally, emptyReport, logDrainProblems } from "./drain-report";
-import { requeueFailedTasks } from "./failed-tasks";
-import { nothingToDrain, sweepWhenDue } from "./idle";
+import { type RecentFailures, requeueFailedTasks } from "./failed-tasks";
+import { lookForWork, sweepWhenDue } from "./idle";
 import { type Confirmation, confirmSent, queuedId } from "./journal";
 
 export type { DrainReport } from "./drain-report";
@@ -58,9 +58,11 @@ const BOOKKEEPING_MS = 2_000;
  */
 export async function drainBacklog(deps: DrainDeps): Promise<DrainReport> {
   const { backlog, clock } = deps;
+  let looked: RecentFailures | undefined;
   if (deps.yieldToWindow) {
-    const idle = await nothingToDrain(deps);
-    if (idle !== undefined) return idle;
+    const look = await lookForWork(deps);
+    if (look.idle !== undefined) return look.idle;
+    looked = look.looked;
     const window = await leaseHolder(backlog.objects, clock, `${backlog.prefix}${FOLDERS.lease}window/`);
     if (window !== undefined) return busy(deps, "window", window);
   }
@@ -71,7 +73,7 @@ export async function drainBacklog(deps: DrainDeps): Promise<DrainReport> {
   deps.onLeaseHeld?.(lease.held);
   try {
     const deadline = Math.min(deps.deadline, lease.held.expiresAt) - BOOKKEEPING_MS;
-    return await drainHeld({ ...deps, deadline });
+    return await drainHeld({ ...deps, deadline }, looked);
   } finally {
     await lease.held
       .release()
@@ -91,9 +93,9 @@ function busy(deps: DrainDeps, lease: "drain" | "window", holder: LeaseState | u
  * before the next is read, so that a long queue makes progress within any deadline and never has to
  * fit in memory (issue 13, rows 8 and 9).
  */
-async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
+async function drainHeld(deps: DrainDeps, looked: RecentFailures | undefined): Promise<DrainReport> {
   const { clock, log } = deps;
-  const earlier = await settleEarlierWork(deps);
+  const earlier = await settleEarlierWork(deps, looked);
   const tally = new DrainTally(earlier);
   await drainPages(deps, tally);
   const report = tally.report(clock.now());
@@ -104,16 +106,18 @@ async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
 
 /**
  * Before the queue: what earlier drains sent is confirmed (journal.ts), tasks that failed after a
- * direct purge are queued again (failed-tasks.ts), and old markers are swept when due (idle.ts).
+ * direct purge are queued again (failed-tasks.ts, from what the look before the lease found when it
+ * looked), and old markers are swept when due (idle.ts).
  * Returns the confirmation with the sweep's requeued targets and calls added.
  */
-async function settleEarlierWork(deps: DrainDeps): Promise<Confirmation> {
+async function settleEarlierWork(deps: DrainDeps, looked: RecentFailures | undefined): Promise<Confirmation> {
   const attempts: AttemptContext = deps;
   const confirmation = await confirmSent({ ...deps, attempts });
   // After the journal, from its listing of sent/: the tasks it just settled are not queued a second time.
   const failedTasks = await requeueFailedTasks({ ...deps, attempts }, deps.failedTaskLanes ?? [], {
     sent: confirmation.sent,
     settledTasks: confirmation.settledTasks,
+    ...(looked === undefined ? {} : { looked }),
   });
   await sweepWhenDue(deps.backlog, deps.clock.now());
   return {

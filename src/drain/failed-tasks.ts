@@ -72,6 +72,12 @@ export function failedTaskLanes(config: Pick<Config, "sites" | "cdnArea">): Lane
   return [...lanes.values()];
 }
 
+/** What a look at the lanes' recent failed tasks found, and the task queries it made. */
+export interface RecentFailures {
+  readonly found: readonly LaneFailures[];
+  readonly apiCalls: number;
+}
+
 /** The failed tasks of one lane that a look found. */
 interface LaneFailures {
   readonly lane: LaneKey;
@@ -87,7 +93,7 @@ async function recentFailures(
   deps: FailedTaskDeps,
   lanes: readonly LaneKey[],
   now: number,
-): Promise<{ found: LaneFailures[]; apiCalls: number }> {
+): Promise<RecentFailures> {
   const found: LaneFailures[] = [];
   let apiCalls = 0;
   for (const lane of lanes) {
@@ -118,15 +124,15 @@ async function recentFailures(
 export async function failedTasksWaiting(
   deps: FailedTaskDeps,
   lanes: readonly LaneKey[],
-): Promise<{ waiting: boolean; apiCalls: number }> {
-  const { found, apiCalls } = await recentFailures(deps, lanes, deps.clock.now());
-  if (found.length === 0) return { waiting: false, apiCalls };
+): Promise<{ waiting: boolean; looked: RecentFailures }> {
+  const looked = await recentFailures(deps, lanes, deps.clock.now());
+  if (looked.found.length === 0) return { waiting: false, looked };
   // A cursor that cannot be read hides nothing: the drain takes the lease and tries again.
   const cursor = await readCursor(deps.backlog).catch(() => undefined);
-  if (cursor === undefined) return { waiting: true, apiCalls };
+  if (cursor === undefined) return { waiting: true, looked };
   const { queued } = cursor;
-  const waiting = found.some(({ failed }) => failed.some((task) => !(task.taskId in queued)));
-  return { waiting, apiCalls };
+  const waiting = looked.found.some(({ failed }) => failed.some((task) => !(task.taskId in queued)));
+  return { waiting, looked };
 }
 
 /** What the drain's journal knows, so that its own tasks are left to it (journal.ts). */
@@ -135,6 +141,11 @@ export interface JournalView {
   readonly sent?: readonly Stored<SentRecord>[];
   /** Tasks of the records the journal settled in this drain. */
   readonly settledTasks?: readonly string[];
+  /**
+   * What this drain's look before the lease found (idle.ts), used instead of querying again: a task
+   * that failed since is found by the next drain, whose look covers the same hour.
+   */
+  readonly looked?: RecentFailures;
 }
 
 /**
@@ -150,7 +161,7 @@ export async function requeueFailedTasks(
 ): Promise<{ requeued: number; apiCalls: number }> {
   const { backlog, clock, log } = deps;
   const now = clock.now();
-  const { found, apiCalls } = await recentFailures(deps, lanes, now);
+  const { found, apiCalls } = journal.looked ?? (await recentFailures(deps, lanes, now));
   if (found.length === 0) return { requeued: 0, apiCalls };
   const cursor = await readCursor(backlog).catch((error: unknown) => {
     // Read as empty, it would queue again every task of the last hour that failed: wait for the next drain.

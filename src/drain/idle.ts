@@ -21,7 +21,7 @@ import { sweepMarkers } from "../backlog/markers";
 import type { AttemptContext } from "../execute/attempts";
 import type { LaneKey, Provider, Purger } from "../foundation/model";
 import { type DrainReport, emptyReport } from "./drain-report";
-import { failedTasksWaiting } from "./failed-tasks";
+import { failedTasksWaiting, type RecentFailures } from "./failed-tasks";
 
 /** What the idle look needs of a drain's dependencies. */
 export interface IdleLookDeps extends AttemptContext {
@@ -32,21 +32,29 @@ export interface IdleLookDeps extends AttemptContext {
 }
 
 /**
- * The report of a drain that found nothing to do, or undefined when something waits: a queue entry, a
- * sent record to confirm, or a failed task not yet queued again.
+ * What the look found: nothing to do (`idle`, the drain's report), or work, with the failed tasks it
+ * found when it got as far as looking at them (the drain then queries no lane again).
  */
-export async function nothingToDrain(deps: IdleLookDeps): Promise<DrainReport | undefined> {
+export type IdleLook =
+  | { readonly idle: DrainReport; readonly looked?: undefined }
+  | { readonly idle?: undefined; readonly looked?: RecentFailures };
+
+/** Looks for a queue entry, a sent record to confirm, or a failed task not yet queued again. */
+export async function lookForWork(deps: IdleLookDeps): Promise<IdleLook> {
   const { backlog } = deps;
   const [queued, sent] = await Promise.all(
     [FOLDERS.queue, FOLDERS.sent].map((folder) =>
       backlog.objects.list(`${backlog.prefix}${folder}`, { maxKeys: 1 }),
     ),
   );
-  if ((queued?.length ?? 0) > 0 || (sent?.length ?? 0) > 0) return undefined;
-  const failed = await failedTasksWaiting({ ...deps, attempts: deps }, deps.failedTaskLanes ?? []);
-  if (failed.waiting) return undefined;
+  if ((queued?.length ?? 0) > 0 || (sent?.length ?? 0) > 0) return {};
+  const { waiting, looked } = await failedTasksWaiting(
+    { ...deps, attempts: deps },
+    deps.failedTaskLanes ?? [],
+  );
+  if (waiting) return { looked };
   await sweepWhenDue(backlog, deps.clock.now());
-  return { ...emptyReport("drained"), complete: true, apiCalls: failed.apiCalls };
+  return { idle: { ...emptyReport("drained"), complete: true, apiCalls: looked.apiCalls } };
 }
 
 /** How often a warm instance sweeps: as often as busy marks expire, the shorter lifetime of the two. */
