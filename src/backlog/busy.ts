@@ -8,14 +8,16 @@
  * An instance leaves one when SCF hands it an event the moment its previous one ended (events were
  * waiting for it), and when it takes a drain window (it is gathering uploads). Marks are written, never
  * rewritten; a look lists only the recent ones (GET Bucket's `marker` starts the listing at the oldest
- * time that counts), so old marks cost nothing until the timer's drain deletes them.
+ * time that counts), so old marks cost nothing until a drain sweeps them. Marks are hints (object-store.ts
+ * `HintOption`): a look on a fresh instance is a PUT and a LIST, without the versioning check that only
+ * the backlog's create-once writes need.
  */
 import type { Clock } from "../foundation/clock";
 import type { Backlog } from "./backlog";
 import { CLOCK_SKEW_MS, keyStamp, nonce } from "./entries";
 
 const FOLDER = "busy/";
-/** Marks older than this are deleted by the timer's drain: long past any window. */
+/** Marks older than this are deleted by drains (drain/idle.ts, when due): long past any window. */
 export const BUSY_TTL_MS = 10 * 60_000;
 /** A look reads at most this many recent marks: far more instances than SCF runs for one function. */
 const MAX_MARKS = 1_000;
@@ -26,7 +28,7 @@ export const instanceId = nonce;
 
 /** Leaves this instance's busy mark, stamped `now`. */
 export async function markBusy(backlog: Backlog, instance: string, now: number): Promise<void> {
-  await backlog.objects.put(`${folder(backlog)}${keyStamp(now)}-${instance}`, "");
+  await backlog.objects.put(`${folder(backlog)}${keyStamp(now)}-${instance}`, "", { hint: true });
 }
 
 /** The instances that left a mark from `since` on (this one included, if it did). */
@@ -34,6 +36,7 @@ export async function busySince(backlog: Backlog, since: number, now: number): P
   const listed = await backlog.objects.list(folder(backlog), {
     after: `${folder(backlog)}${keyStamp(since)}`,
     maxKeys: MAX_MARKS,
+    hint: true,
   });
   const instances = new Set<string>();
   for (const { key } of listed) {

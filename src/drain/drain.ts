@@ -1,7 +1,8 @@
 /**
  * The drain: purges what waits in the backlog, under a lease so that two drains never work at once.
  *
- *     lease → confirm what earlier drains sent (journal.ts) → sweep old markers
+ *     (timer) anything to do? (idle.ts) → no: done, no lease taken
+ *     lease → confirm what earlier drains sent (journal.ts) → queue failed tasks again → sweep when due
  *           → per page of the queue, while time is left (drain-page.ts):
  *                read → merge per lane → collapse folders → execute, journaling each request → settle
  *           → log what could not be done, alarm on overdue entries (drain-report.ts) → release
@@ -12,17 +13,16 @@
  */
 
 import type { Backlog } from "../backlog/backlog";
-import { sweepBusy } from "../backlog/busy";
 import { type BacklogEntry, FOLDERS } from "../backlog/entries";
 import { abnormalHold, acquireLease, type HeldLease, type LeaseState, leaseHolder } from "../backlog/lease";
-import { sweepMarkers } from "../backlog/markers";
 import type { AttemptContext } from "../execute/attempts";
 import type { ExecuteDeps } from "../execute/execute";
 import type { LaneKey } from "../foundation/model";
 import type { CollapseSettings } from "../plan/collapse";
 import { drainPage, type PageResult } from "./drain-page";
 import { alarmOverdue, type DrainReport, DrainTally, emptyReport, logDrainProblems } from "./drain-report";
-import { requeueFailedTasks } from "./failed-tasks";
+import { type RecentFailures, requeueFailedTasks } from "./failed-tasks";
+import { lookForWork, sweepWhenDue } from "./idle";
 import { type Confirmation, confirmSent, queuedId } from "./journal";
 
 export type { DrainReport } from "./drain-report";
@@ -38,7 +38,8 @@ export interface DrainDeps extends ExecuteDeps {
   readonly fullBatchesOnly?: boolean;
   /**
    * Do nothing while an invocation holds the drain window (window.ts): it is gathering a burst into
-   * full batches, which a drain now would cut into partial ones. The timer's drains set it.
+   * full batches, which a drain now would cut into partial ones. The timer's drains set it; being
+   * scheduled, most find nothing to do, so they also look for work before any lease (idle.ts).
    */
   readonly yieldToWindow?: boolean;
   /** Lanes whose recent failed tasks are queued again (failed-tasks.ts): the timer's drains set it. */
@@ -57,18 +58,22 @@ const BOOKKEEPING_MS = 2_000;
  */
 export async function drainBacklog(deps: DrainDeps): Promise<DrainReport> {
   const { backlog, clock } = deps;
-  const ttl = Math.max(BOOKKEEPING_MS, deps.deadline - clock.now());
+  let looked: RecentFailures | undefined;
   if (deps.yieldToWindow) {
+    const look = await lookForWork(deps);
+    if (look.idle !== undefined) return look.idle;
+    looked = look.looked;
     const window = await leaseHolder(backlog.objects, clock, `${backlog.prefix}${FOLDERS.lease}window/`);
     if (window !== undefined) return busy(deps, "window", window);
   }
   const name = `${backlog.prefix}${FOLDERS.lease}drain/`;
+  const ttl = Math.max(BOOKKEEPING_MS, deps.deadline - clock.now());
   const lease = await acquireLease(backlog.objects, clock, name, deps.owner, ttl);
   if (lease.held === undefined) return busy(deps, "drain", lease.holder);
   deps.onLeaseHeld?.(lease.held);
   try {
     const deadline = Math.min(deps.deadline, lease.held.expiresAt) - BOOKKEEPING_MS;
-    return await drainHeld({ ...deps, deadline });
+    return await drainHeld({ ...deps, deadline }, looked);
   } finally {
     await lease.held
       .release()
@@ -88,9 +93,9 @@ function busy(deps: DrainDeps, lease: "drain" | "window", holder: LeaseState | u
  * before the next is read, so that a long queue makes progress within any deadline and never has to
  * fit in memory (issue 13, rows 8 and 9).
  */
-async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
+async function drainHeld(deps: DrainDeps, looked: RecentFailures | undefined): Promise<DrainReport> {
   const { clock, log } = deps;
-  const earlier = await settleEarlierWork(deps);
+  const earlier = await settleEarlierWork(deps, looked);
   const tally = new DrainTally(earlier);
   await drainPages(deps, tally);
   const report = tally.report(clock.now());
@@ -101,20 +106,20 @@ async function drainHeld(deps: DrainDeps): Promise<DrainReport> {
 
 /**
  * Before the queue: what earlier drains sent is confirmed (journal.ts), tasks that failed after a
- * direct purge are queued again (failed-tasks.ts), and old markers are swept. Returns the
- * confirmation with the sweep's requeued targets and calls added.
+ * direct purge are queued again (failed-tasks.ts, from what the look before the lease found when it
+ * looked), and old markers are swept when due (idle.ts).
+ * Returns the confirmation with the sweep's requeued targets and calls added.
  */
-async function settleEarlierWork(deps: DrainDeps): Promise<Confirmation> {
+async function settleEarlierWork(deps: DrainDeps, looked: RecentFailures | undefined): Promise<Confirmation> {
   const attempts: AttemptContext = deps;
   const confirmation = await confirmSent({ ...deps, attempts });
-  // After the journal: the tasks it just settled are not queued a second time.
-  const failedTasks = await requeueFailedTasks(
-    { ...deps, attempts },
-    deps.failedTaskLanes ?? [],
-    confirmation.settledTasks,
-  );
-  await sweepMarkers(deps.backlog, deps.clock.now()).catch(() => 0);
-  await sweepBusy(deps.backlog, deps.clock.now()).catch(() => 0);
+  // After the journal, from its listing of sent/: the tasks it just settled are not queued a second time.
+  const failedTasks = await requeueFailedTasks({ ...deps, attempts }, deps.failedTaskLanes ?? [], {
+    sent: confirmation.sent,
+    settledTasks: confirmation.settledTasks,
+    ...(looked === undefined ? {} : { looked }),
+  });
+  await sweepWhenDue(deps.backlog, deps.clock.now());
   return {
     ...confirmation,
     requeued: confirmation.requeued + failedTasks.requeued,

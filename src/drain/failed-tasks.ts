@@ -5,11 +5,11 @@
  * configured lane's recent failed tasks and queues their targets again.
  *
  * Cost: one task query per lane per timer drain (EdgeOne per zone with the `statuses` filter, CDN per
- * area with `Status: fail`), usually one page. A cursor object under the backlog prefix remembers how far
- * the last look went and which tasks it queued, so a task is queued once; the range starts
- * `SETTLE_MS` before the cursor, because a task still running at the last look may have failed since.
- * A target whose tasks keep failing is queued with its failures counted as tries, so "backlog overdue"
- * fires instead of a silent loop.
+ * area with `Status: fail`), usually one page and usually empty, over the last `LOOK_BACK_MS`. Only when
+ * it lists a failed task is COS read: a cursor object under the backlog prefix remembers which tasks
+ * were queued again (or were the journal's), so a task is queued once, and it is written only when that
+ * changes. A target whose tasks keep failing is queued with its failures counted as tries, so "backlog
+ * overdue" fires instead of a silent loop.
  */
 
 import type { Backlog, Stored } from "../backlog/backlog";
@@ -20,10 +20,14 @@ import { laneKeyOf, laneOf } from "../foundation/lane";
 import type { Logger } from "../foundation/log";
 import type { Config, LaneKey, Provider, Purger, TaskRecord, TaskStatus } from "../foundation/model";
 
-/** First look: how far back (a bounded window, not the API's 7 days). */
-export const FIRST_LOOK_MS = 60 * 60_000;
-/** A purge takes about a minute, 3–5 for large ones (tencent-cloud.md §3): look again that far back. */
-export const SETTLE_MS = 10 * 60_000;
+/**
+ * How far back every look goes: a purge takes about a minute, 3–5 for large ones (tencent-cloud.md §3),
+ * so a task that fails has failed well within it, and a timer firing at least hourly misses none (a
+ * bounded window, not the API's 7 days). Every look covers the same span, so the cursor needs no
+ * position, only the tasks already handled within it, and a drain that finds no failed task in it
+ * needs no COS request at all.
+ */
+export const LOOK_BACK_MS = 60 * 60_000;
 /** How long a target's failures are remembered for counting tries. */
 const REMEMBER_MS = 24 * 60 * 60_000;
 
@@ -35,11 +39,9 @@ export interface FailedTaskDeps {
   readonly attempts: AttemptContext;
 }
 
-/** What the cursor object holds. */
+/** What the cursor object holds (older versions also wrote `until`, which is no longer read). */
 interface Cursor {
-  /** Epoch ms up to which tasks were read. */
-  readonly until: number;
-  /** Task ids already queued again, with their creation time (pruned once out of range). */
+  /** Task ids already queued again, or the journal's, with their creation time (pruned once out of range). */
   readonly queued: Readonly<Record<string, number>>;
   /** Per lane and target, failed tasks seen, and when last (pruned after `REMEMBER_MS`). */
   readonly failures: Readonly<Record<string, { readonly count: number; readonly at: number }>>;
@@ -70,45 +72,115 @@ export function failedTaskLanes(config: Pick<Config, "sites" | "cdnArea">): Lane
   return [...lanes.values()];
 }
 
+/** What a look at the lanes' recent failed tasks found, and the task queries it made. */
+export interface RecentFailures {
+  readonly found: readonly LaneFailures[];
+  readonly apiCalls: number;
+}
+
+/** The failed tasks of one lane that a look found. */
+interface LaneFailures {
+  readonly lane: LaneKey;
+  readonly purger: Purger;
+  readonly failed: readonly TaskRecord[];
+}
+
 /**
- * Queues again the targets of tasks that failed since the last look, except those of the drain's own
- * `sent` records (the journal confirms them). Never throws for a provider's answer: a lane whose tasks
- * cannot be read is looked at again next time (the cursor does not move past it).
+ * Each lane's tasks that failed or timed out within `LOOK_BACK_MS`; a lane whose tasks cannot be read
+ * is warned about and left out (looked at again next drain, whose look covers the same span).
  */
-export async function requeueFailedTasks(
+async function recentFailures(
   deps: FailedTaskDeps,
   lanes: readonly LaneKey[],
-  settledTasks: readonly string[] = [],
-): Promise<{ requeued: number; apiCalls: number }> {
-  if (lanes.length === 0) return { requeued: 0, apiCalls: 0 };
-  const { backlog, clock, log } = deps;
-  const { entries: sent } = await backlog.readSent();
-  const key = `${backlog.prefix}failed-tasks/cursor.json`;
-  const now = clock.now();
-  const cursor = await readCursor(backlog, key, now);
-  const since = Math.min(cursor.until - SETTLE_MS, now - SETTLE_MS);
-  const queued: Record<string, number> = {};
-  for (const [id, at] of Object.entries(cursor.queued)) if (at >= earliestTaskOf(since)) queued[id] = at;
-  const failures: Record<string, { count: number; at: number }> = {};
-  for (const [id, seen] of Object.entries(cursor.failures))
-    if (now - seen.at < REMEMBER_MS) failures[id] = seen;
-  const journaled = journaledTasks(sent);
-  const settled = new Set(settledTasks);
-  let requeued = 0;
+  now: number,
+): Promise<RecentFailures> {
+  const found: LaneFailures[] = [];
   let apiCalls = 0;
-  let complete = true;
   for (const lane of lanes) {
     const purger = deps.purgers[lane.provider];
     if (purger === undefined) continue;
+    const since = now - LOOK_BACK_MS;
     const query = { scope: lane.scope, type: "purge_url" as const, since, until: now, statuses: ENDED_BADLY };
     const { lookup, calls } = await lookUpTasks(deps.attempts, purger, lane, query);
     apiCalls += calls;
     if (lookup.kind === "unknown") {
-      complete = false;
-      log.warn("failed purge tasks not read; looked at again next drain", { ...lane, code: lookup.code });
+      deps.log.warn("failed purge tasks not read; looked at again next drain", {
+        ...lane,
+        code: lookup.code,
+      });
       continue;
     }
     const failed = lookup.tasks.filter(endedBadly);
+    if (failed.length > 0) found.push({ lane, purger, failed });
+  }
+  return { found, apiCalls };
+}
+
+/**
+ * Whether a task failed lately that no drain has queued again (or seen as the journal's) yet: what
+ * makes a timer drain that finds the backlog empty take the lease after all. Writes nothing; reads the
+ * cursor only when a task failed.
+ */
+export async function failedTasksWaiting(
+  deps: FailedTaskDeps,
+  lanes: readonly LaneKey[],
+): Promise<{ waiting: boolean; looked: RecentFailures }> {
+  const looked = await recentFailures(deps, lanes, deps.clock.now());
+  if (looked.found.length === 0) return { waiting: false, looked };
+  // A cursor that cannot be read hides nothing: the drain takes the lease and tries again.
+  const cursor = await readCursor(deps.backlog).catch(() => undefined);
+  if (cursor === undefined) return { waiting: true, looked };
+  const { queued } = cursor;
+  const waiting = looked.found.some(({ failed }) => failed.some((task) => !(task.taskId in queued)));
+  return { waiting, looked };
+}
+
+/** What the drain's journal knows, so that its own tasks are left to it (journal.ts). */
+export interface JournalView {
+  /** The sent records as the drain read them; read here when not given. */
+  readonly sent?: readonly Stored<SentRecord>[];
+  /** Tasks of the records the journal settled in this drain. */
+  readonly settledTasks?: readonly string[];
+  /**
+   * What this drain's look before the lease found (idle.ts), used instead of querying again: a task
+   * that failed since is found by the next drain, whose look covers the same hour.
+   */
+  readonly looked?: RecentFailures;
+}
+
+/**
+ * Queues again the targets of tasks that failed within `LOOK_BACK_MS`, except those queued before and
+ * those of the drain's own `sent` records (the journal confirms them). Never throws for a provider's
+ * answer: a lane whose tasks cannot be read is looked at again next time. Only under the drain lease:
+ * the cursor is what keeps two drains from queueing one task twice.
+ */
+export async function requeueFailedTasks(
+  deps: FailedTaskDeps,
+  lanes: readonly LaneKey[],
+  journal: JournalView = {},
+): Promise<{ requeued: number; apiCalls: number }> {
+  const { backlog, clock, log } = deps;
+  const now = clock.now();
+  const { found, apiCalls } = journal.looked ?? (await recentFailures(deps, lanes, now));
+  if (found.length === 0) return { requeued: 0, apiCalls };
+  const cursor = await readCursor(backlog).catch((error: unknown) => {
+    // Read as empty, it would queue again every task of the last hour that failed: wait for the next drain.
+    log.warn("failed purge tasks not queued: their cursor could not be read; looked at again next drain", {
+      error,
+    });
+    return undefined;
+  });
+  if (cursor === undefined) return { requeued: 0, apiCalls };
+  const queued: Record<string, number> = {};
+  for (const [id, at] of Object.entries(cursor.queued))
+    if (at >= earliestTaskOf(now - LOOK_BACK_MS)) queued[id] = at;
+  const failures: Record<string, { count: number; at: number }> = {};
+  for (const [id, seen] of Object.entries(cursor.failures))
+    if (now - seen.at < REMEMBER_MS) failures[id] = seen;
+  const journaled = journaledTasks(journal.sent ?? (await backlog.readSent()).entries);
+  const settled = new Set(journal.settledTasks ?? []);
+  let requeued = 0;
+  for (const { lane, purger, failed } of found) {
     // The journal's own tasks are its to confirm (and may just have been): remembered as handled, so
     // a later look, after their sent record is gone, does not queue them a second time.
     for (const task of failed) {
@@ -149,8 +221,12 @@ export async function requeueFailedTasks(
   }
   if (requeued > 0)
     log.warn("purge tasks failed after they were accepted; targets queued again", { requeued });
-  const next: Cursor = { until: complete ? now : cursor.until, queued, failures };
-  await backlog.objects.put(key, JSON.stringify(next), { timeoutMs: deps.attempts.requestTimeoutMs });
+  const next: Cursor = { queued, failures };
+  // Rewritten only when it changed: a failure that was handled long ago costs a GET, not a PUT too.
+  if (canonical(next) !== canonical(cursor))
+    await backlog.objects.put(cursorKey(backlog), JSON.stringify(next), {
+      timeoutMs: deps.attempts.requestTimeoutMs,
+    });
   return { requeued, apiCalls };
 }
 
@@ -174,16 +250,20 @@ function journaledTasks(sent: readonly Stored<SentRecord>[]) {
     );
 }
 
-async function readCursor(backlog: Backlog, key: string, now: number): Promise<Cursor> {
-  const empty: Cursor = { until: now - FIRST_LOOK_MS + SETTLE_MS, queued: {}, failures: {} };
-  const text = await backlog.objects.get(key, { timeoutMs: 5_000 }).catch(() => undefined);
+const cursorKey = (backlog: Backlog): string => `${backlog.prefix}failed-tasks/cursor.json`;
+
+/** The cursor's content in a stable order, to tell whether it changed. */
+const canonical = (cursor: Cursor): string =>
+  JSON.stringify([cursor.queued, cursor.failures].map((map) => Object.entries(map).sort()));
+
+/** The cursor as stored, or an empty one (none yet, or not JSON); rejects when COS did not answer. */
+async function readCursor(backlog: Backlog): Promise<Cursor> {
+  const empty: Cursor = { queued: {}, failures: {} };
+  const text = await backlog.objects.get(cursorKey(backlog), { timeoutMs: 5_000 });
   if (text === undefined) return empty;
   try {
     const json = JSON.parse(text) as Partial<Cursor>;
-    const until = typeof json.until === "number" && Number.isFinite(json.until) ? json.until : empty.until;
-    // Never further back than the first look: a cursor from long ago must not read days of tasks.
     return {
-      until: Math.max(until, empty.until),
       queued: typeof json.queued === "object" && json.queued !== null ? json.queued : {},
       failures: typeof json.failures === "object" && json.failures !== null ? json.failures : {},
     };

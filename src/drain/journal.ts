@@ -9,7 +9,7 @@
  *                       with the tries and first deferral of the entries they came from (confirm.ts)
  */
 
-import { type Backlog, STORE_CONCURRENCY } from "../backlog/backlog";
+import { type Backlog, STORE_CONCURRENCY, type Stored } from "../backlog/backlog";
 import { type BacklogEntry, laneOf, type SentRecord } from "../backlog/entries";
 import { mapLimit } from "../backlog/store";
 import type { AttemptContext } from "../execute/attempts";
@@ -179,6 +179,8 @@ export interface Confirmation {
   readonly requeuedEntries: readonly BacklogEntry[];
   /** Tasks of the records settled here: the sweep of failed tasks (failed-tasks.ts) must not queue them again. */
   readonly settledTasks: readonly string[];
+  /** The sent records read, before settling: the sweep of failed tasks tells the drain's own tasks by them. */
+  readonly sent: readonly Stored<SentRecord>[];
 }
 
 /** Who wrote the queue entries of targets queued again, for `origin`. */
@@ -204,6 +206,7 @@ export async function confirmSent(
     apiCalls: 0,
     requeuedEntries: [] as BacklogEntry[],
     settledTasks: [] as string[],
+    sent: entries,
   };
   const done: string[] = [];
   for (const stored of entries) {

@@ -26,8 +26,18 @@ export interface StoreCallOptions {
   readonly timeoutMs?: number;
 }
 
+/**
+ * For a write or listing of hints, objects no guarantee of the backlog rests on (busy marks: a wrong or
+ * missing one only changes how `auto` routes an upload). The COS adapter then skips its check of the
+ * bucket's versioning (providers/cos-versioning.ts), which only create-once writes need: an instance that
+ * only leaves and reads busy marks pays two requests, not three. A create-once write is checked anyway.
+ */
+export interface HintOption {
+  readonly hint?: boolean;
+}
+
 /** A listing that starts after a key and stops after a number of keys: one page of a long folder. */
-export interface ListOptions extends StoreCallOptions {
+export interface ListOptions extends StoreCallOptions, HintOption {
   /** Only keys after this one, in key order (GET Bucket's `marker`). */
   readonly after?: string;
   /** At most this many keys; no further page is requested once they are listed. */
@@ -71,7 +81,7 @@ export interface ObjectStore {
   put(
     key: string,
     body: string,
-    options?: StoreCallOptions & { readonly ifAbsent?: boolean },
+    options?: StoreCallOptions & HintOption & { readonly ifAbsent?: boolean },
   ): Promise<boolean>;
   /** The object's body, or `undefined` when there is no such key. */
   get(key: string, options?: StoreCallOptions): Promise<string | undefined>;

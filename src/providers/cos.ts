@@ -19,8 +19,9 @@ import { CosPurgeError, TRANSPORT_CODES } from "../foundation/errors";
 import { redact } from "../foundation/log";
 import type { ListedObject, ObjectStore } from "../foundation/object-store";
 import { deleteInBatches } from "./cos-delete-many";
+import { addressingFor, isLocalEndpoint } from "./cos-endpoint";
 import { VERSIONED_BUCKET, versionedBucket, versioningDenied, versioningStatus } from "./cos-versioning";
-import { isLoopback, onFirstUse } from "./sdk";
+import { onFirstUse } from "./sdk";
 
 /** The bucket folder the backlog lives in, as the backlog needs it (foundation/object-store.ts). Keys are full object keys. */
 export type { ObjectStore };
@@ -72,11 +73,10 @@ export class StorageError extends CosPurgeError {
   }
 }
 
-/** What the SDK needs to know where to send requests. */
-interface Addressing {
-  readonly Protocol: "http:" | "https:";
-  readonly Domain?: string;
-}
+/** The SDK, loaded on the first call. */
+const loadSdk = async () => (await import("cos-nodejs-sdk-v5")).default;
+/** What a call does with a client of the SDK. */
+type SdkRun<T> = (cos: InstanceType<Awaited<ReturnType<typeof loadSdk>>>) => Promise<T>;
 
 /** GET Bucket returns at most 1,000 keys a page. */
 const PAGE_SIZE = 1000;
@@ -88,7 +88,7 @@ const PAGE_SIZE = 1000;
 export function createCosStore(options: CosStoreOptions): ObjectStore {
   const addressing = addressingFor(options.endpoint);
   const local = isLocalEndpoint(options.endpoint);
-  const sdk = onFirstUse(async () => (await import("cos-nodejs-sdk-v5")).default);
+  const sdk = onFirstUse(loadSdk);
   const bucket = { Bucket: options.bucket, Region: options.region };
 
   /** One call with a fresh client: the credentials of this moment, a per-attempt timeout, a deadline. */
@@ -96,7 +96,7 @@ export function createCosStore(options: CosStoreOptions): ObjectStore {
     operation: string,
     key: string,
     timeoutMs: number | undefined,
-    run: (cos: InstanceType<Awaited<ReturnType<typeof sdk>>>) => Promise<T>,
+    run: SdkRun<T>,
   ): Promise<T> => {
     const limit = Math.max(1, Math.min(options.requestTimeoutMs, timeoutMs ?? Number.POSITIVE_INFINITY));
     try {
@@ -120,7 +120,8 @@ export function createCosStore(options: CosStoreOptions): ObjectStore {
   };
 
   // The bucket's versioning, read once per warm instance before its first use (cos-versioning.ts says
-  // why); a failed read is tried again by the next call, a versioned bucket refused by every call.
+  // why); a failed read is tried again by the next call, a versioned bucket refused by every call but
+  // a hint's (object-store.ts `HintOption`), which the check is skipped for.
   const versioning = onFirstUse(async () => {
     try {
       return versioningStatus(
@@ -138,7 +139,15 @@ export function createCosStore(options: CosStoreOptions): ObjectStore {
       });
     }
   });
-  const call: typeof request = async (operation, key, timeoutMs, run) => {
+  /** A request after the versioning check; `hint` skips it (object-store.ts `HintOption` says when). */
+  const call = async <T>(
+    operation: string,
+    key: string,
+    timeoutMs: number | undefined,
+    run: SdkRun<T>,
+    hint = false,
+  ): Promise<T> => {
+    if (hint) return request(operation, key, timeoutMs, run);
     const status = await versioning();
     if (status !== "") {
       throw new StorageError({
@@ -155,16 +164,21 @@ export function createCosStore(options: CosStoreOptions): ObjectStore {
     async put(key, body, putOptions = {}) {
       const bytes = Buffer.from(body, "utf8");
       try {
-        await call("putObject", key, putOptions.timeoutMs, (cos) =>
-          cos.putObject({
-            ...bucket,
-            Key: key,
-            ContentType: "text/plain; charset=utf-8",
-            ContentLength: bytes.length,
-            ...(putOptions.ifAbsent
-              ? { Body: Readable.from([bytes]), Headers: { "x-cos-forbid-overwrite": "true" } }
-              : { Body: bytes }),
-          }),
+        await call(
+          "putObject",
+          key,
+          putOptions.timeoutMs,
+          (cos) =>
+            cos.putObject({
+              ...bucket,
+              Key: key,
+              ContentType: "text/plain; charset=utf-8",
+              ContentLength: bytes.length,
+              ...(putOptions.ifAbsent
+                ? { Body: Readable.from([bytes]), Headers: { "x-cos-forbid-overwrite": "true" } }
+                : { Body: bytes }),
+            }),
+          putOptions.hint === true && putOptions.ifAbsent !== true,
         );
         return true;
       } catch (error) {
@@ -230,15 +244,20 @@ export function createCosStore(options: CosStoreOptions): ObjectStore {
             message: `listing did not finish within ${listOptions.timeoutMs} ms (${entries.length} keys read)`,
           });
         }
-        const page = await call("getBucket", prefix, left, (cos) =>
-          // encoding-type=url: keys come back percent-encoded, so any key survives the XML.
-          cos.getBucket({
-            ...bucket,
-            Prefix: prefix,
-            Marker: marker,
-            MaxKeys: Math.max(1, Math.min(PAGE_SIZE, maxKeys - entries.length)),
-            EncodingType: "url",
-          }),
+        const page = await call(
+          "getBucket",
+          prefix,
+          left,
+          (cos) =>
+            // encoding-type=url: keys come back percent-encoded, so any key survives the XML.
+            cos.getBucket({
+              ...bucket,
+              Prefix: prefix,
+              Marker: marker,
+              MaxKeys: Math.max(1, Math.min(PAGE_SIZE, maxKeys - entries.length)),
+              EncodingType: "url",
+            }),
+          listOptions.hint === true,
         );
         const keys = page.Contents.map((object) => ({
           key: decodeURIComponent(object.Key),
@@ -256,40 +275,6 @@ export function createCosStore(options: CosStoreOptions): ObjectStore {
       }
     },
   };
-}
-
-function addressingFor(endpoint: string | undefined): Addressing {
-  if (endpoint === undefined || endpoint === "") return { Protocol: "https:" };
-  const url = /^https?:\/\//i.test(endpoint) ? safeUrl(endpoint) : undefined;
-  if (url !== undefined) {
-    if (url.pathname !== "/" || url.search !== "" || url.username !== "") throw invalidEndpoint(endpoint);
-    const protocol = url.protocol === "http:" ? "http:" : "https:";
-    // Path style: the SDK sends /<bucket>/<key> and still signs /<key> (see src/emulator/cos/route.ts).
-    return { Protocol: protocol, Domain: `${protocol}//${url.host}/{Bucket}` };
-  }
-  if (!/^[A-Za-z0-9.{}-]+(?::\d{1,5})?$/.test(endpoint)) throw invalidEndpoint(endpoint);
-  return { Protocol: "https:", Domain: /\{Bucket\}/i.test(endpoint) ? endpoint : `{Bucket}.${endpoint}` };
-}
-
-/** Whether `endpoint` is a server on this machine (`http://127.0.0.1:port`, the emulator). */
-function isLocalEndpoint(endpoint: string | undefined): boolean {
-  const url = endpoint !== undefined && /^https?:\/\//i.test(endpoint) ? safeUrl(endpoint) : undefined;
-  return url !== undefined && isLoopback(url.host);
-}
-
-function safeUrl(text: string): URL | undefined {
-  try {
-    return new URL(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function invalidEndpoint(endpoint: string): CosPurgeError {
-  return new CosPurgeError(
-    `COS_ENDPOINT ${JSON.stringify(endpoint)} is neither a host (cos.ap-guangzhou.myqcloud.com, a {Bucket} template) nor http(s)://host[:port].`,
-    { code: "InvalidCosEndpoint" },
-  );
 }
 
 /** Rejects with a Timeout once `ms` have passed; the SDK offers no way to cancel, so a late answer is ignored. */

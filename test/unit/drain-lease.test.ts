@@ -65,10 +65,31 @@ describe("a timer drain against forged leases", () => {
   });
 
   it("a normal hold by another drain is busy without an error line", async () => {
-    const { store, clock, deps, errors } = setup();
+    const { store, clock, backlog, edgeone, deps, errors } = setup();
+    await backlog.defer(
+      [{ provider: "edgeone", scope: "zone-1", targets: TARGETS, reason: "Burst", message: "" }],
+      "r",
+    );
     const other = { owner: "other", acquiredAt: clock.now(), expiresAt: clock.now() + 60_000 };
     await store.put(`${PREFIX}lease/drain/000000000001`, JSON.stringify(other));
     expect(await drainBacklog(deps())).toMatchObject({ status: "busy" });
     expect(errors()).toEqual([]);
+    expect(edgeone.purges).toHaveLength(0);
+  });
+
+  it("a timer drain with nothing queued ends before any lease: it neither waits for a holder nor writes a generation", async () => {
+    const { store, clock, deps } = setup();
+    const other = { owner: "other", acquiredAt: clock.now(), expiresAt: clock.now() + 60_000 };
+    await store.put(`${PREFIX}lease/drain/000000000001`, JSON.stringify(other));
+    store.ops.length = 0;
+
+    expect(await drainBacklog(deps())).toMatchObject({ status: "drained", complete: true, purged: 0 });
+    expect(
+      store.ops.filter((op) => op.op !== "list" || (!op.key.endsWith("busy/") && !op.key.endsWith("done/"))),
+    ).toEqual([
+      { op: "list", key: `${PREFIX}queue/` },
+      { op: "list", key: `${PREFIX}sent/` },
+    ]);
+    expect(store.keys(`${PREFIX}lease/`)).toEqual([`${PREFIX}lease/drain/000000000001`]);
   });
 });

@@ -3,7 +3,7 @@ import { Backlog } from "../../src/backlog/backlog";
 import { requeueFailedTasks } from "../../src/drain/failed-tasks";
 import { createRateLimiter } from "../../src/execute/rate-limit";
 import { silentLogger } from "../../src/foundation/log";
-import type { TaskRecord } from "../../src/foundation/model";
+import type { TaskQuery, TaskRecord } from "../../src/foundation/model";
 import { FakeClock } from "../support/fake-clock";
 import { FakePurger } from "../support/fake-purger";
 import { MemoryStore } from "../support/memory-store";
@@ -16,7 +16,8 @@ describe("requeueFailedTasks", () => {
     const clock = new FakeClock();
     let tasks: TaskRecord[] = [];
     const edgeone = new FakePurger("edgeone", { tasks: () => tasks });
-    const backlog = new Backlog({ store: new MemoryStore(clock), prefix: ".p/", clock, timeoutMs: 5_000 });
+    const store = new MemoryStore(clock);
+    const backlog = new Backlog({ store, prefix: ".p/", clock, timeoutMs: 5_000 });
     const attempts = {
       clock,
       deadline: clock.now() + 3_600_000,
@@ -43,10 +44,61 @@ describe("requeueFailedTasks", () => {
     expect(edgeone.calls.filter((call) => call.kind === "tasks")).toHaveLength(1);
 
     clock.advance(60_000);
+    store.ops.length = 0;
     expect(await requeueFailedTasks(deps, lanes)).toEqual({ requeued: 0, apiCalls: 1 }); // t-1 again: seen
+    // Nothing changed: the cursor is read (and sent/, called without the journal's listing), not written again.
+    expect(store.ops).toEqual([
+      { op: "get", key: ".p/failed-tasks/cursor.json" },
+      { op: "list", key: ".p/sent/" },
+    ]);
 
     tasks = [failed("t-1"), failed("t-2")];
     expect(await requeueFailedTasks(deps, lanes)).toEqual({ requeued: 1, apiCalls: 1 });
     expect((await queue()).map((entry) => entry.tries).sort()).toEqual([0, 1]);
+  });
+
+  it("makes no COS request when no task failed within the hour it looks at, and forgets none it queued within it", async () => {
+    const clock = new FakeClock();
+    let tasks: TaskRecord[] = [];
+    const queries: TaskQuery[] = [];
+    const edgeone = new FakePurger("edgeone", {
+      tasks: (query) => {
+        queries.push(query);
+        return tasks;
+      },
+    });
+    const store = new MemoryStore(clock);
+    const backlog = new Backlog({ store, prefix: ".p/", clock, timeoutMs: 5_000 });
+    const attempts = {
+      clock,
+      deadline: clock.now() + 7_200_000,
+      requestTimeoutMs: 5_000,
+      maxAttempts: 1,
+      limiter: createRateLimiter(clock),
+      log: silentLogger,
+    };
+    const deps = { backlog, clock, log: silentLogger, purgers: { edgeone }, attempts };
+    const lanes = [{ provider: "edgeone" as const, scope: ZONE }];
+    const failedAt = clock.now() - 1_000;
+    const failed = (taskId: string): TaskRecord => ({
+      taskId,
+      target: URL,
+      type: "purge_url",
+      status: "failed",
+      createdAt: failedAt,
+    });
+
+    expect(await requeueFailedTasks(deps, lanes)).toEqual({ requeued: 0, apiCalls: 1 });
+    expect(store.ops).toEqual([]);
+
+    tasks = [failed("t-1")];
+    expect(await requeueFailedTasks(deps, lanes)).toEqual({ requeued: 1, apiCalls: 1 });
+    // A task seen 50 minutes ago is still listed by a look over the last hour: still known as queued.
+    clock.advance(50 * 60_000);
+    tasks = [failed("t-1"), { ...failed("t-2"), createdAt: clock.now() }];
+    expect(await requeueFailedTasks(deps, lanes)).toEqual({ requeued: 1, apiCalls: 1 });
+    tasks = [failed("t-1")];
+    expect(await requeueFailedTasks(deps, lanes)).toEqual({ requeued: 0, apiCalls: 1 });
+    expect(queries.at(-1)).toMatchObject({ since: clock.now() - 60 * 60_000, until: clock.now() });
   });
 });

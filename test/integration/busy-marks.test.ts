@@ -1,0 +1,83 @@
+/**
+ * Busy marks are hints (object-store.ts `HintOption`): leaving and reading them skips the COS adapter's
+ * check of the bucket's versioning, which every other call still makes. The real COS SDK against the
+ * emulator; assertions on the COS calls it received.
+ */
+import { beforeEach, describe, expect, it } from "vitest";
+import { Backlog } from "../../src/backlog/backlog";
+import { othersBusy } from "../../src/backlog/busy";
+import type { BacklogEntry } from "../../src/backlog/entries";
+import type { Emulator } from "../../src/emulator";
+import { systemClock } from "../../src/foundation/clock";
+import { createCosStore, StorageError } from "../../src/providers/cos";
+import { VERSIONED_BUCKET } from "../../src/providers/cos-versioning";
+import { BACKLOG_BUCKET, useBacklogEmulator } from "../support/backlog-harness";
+import { EMULATOR_CREDENTIALS } from "../support/built-function";
+
+const useEmulator = useBacklogEmulator();
+let emulator: Emulator;
+beforeEach(() => {
+  emulator = useEmulator();
+});
+
+const cosActions = () =>
+  emulator
+    .calls()
+    .filter((call) => call.service === "cos")
+    .map((call) => call.action);
+
+/** A fresh warm instance's backlog: a new COS adapter, its versioning not read yet. */
+function freshBacklog(): Backlog {
+  const store = createCosStore({
+    bucket: BACKLOG_BUCKET,
+    region: "ap-guangzhou",
+    endpoint: emulator.url,
+    credentials: () => ({
+      secretId: EMULATOR_CREDENTIALS.TENCENTCLOUD_SECRETID,
+      secretKey: EMULATOR_CREDENTIALS.TENCENTCLOUD_SECRETKEY,
+    }),
+    requestTimeoutMs: 5_000,
+  });
+  return new Backlog({ store, prefix: ".cos-purge/", clock: systemClock, timeoutMs: 5_000 });
+}
+
+const entry: BacklogEntry = {
+  provider: "edgeone",
+  scope: "zone-emulator",
+  targets: ["https://www.example.com/a.png"],
+  reason: "Queued",
+  message: "",
+  firstDeferredAt: Date.now(),
+  deferredAt: Date.now(),
+  tries: 0,
+  origin: "test",
+};
+
+describe("busy marks on COS", () => {
+  it("a look on a fresh instance is two COS requests, its mark and the listing, without a versioning check (it was three)", async () => {
+    const others = ["0000000a", "0000000b"];
+    for (const other of others) await othersBusy(freshBacklog(), other, 60_000, systemClock);
+    emulator.reset();
+
+    expect(await othersBusy(freshBacklog(), "0000000c", 60_000, systemClock)).toBe(true);
+
+    expect(cosActions()).toEqual(["PutObject", "GetBucket"]);
+  });
+
+  it("the backlog's own calls are still checked first: a queue entry is refused on a versioned bucket, after the marks went through", async () => {
+    emulator.configure({
+      cos: { buckets: [{ name: BACKLOG_BUCKET, region: "ap-guangzhou", versioning: "Suspended" }] },
+    });
+    const backlog = freshBacklog();
+
+    expect(await othersBusy(backlog, "0000000a", 60_000, systemClock)).toBe(false);
+    const refused = await backlog.add(entry).catch((error: unknown) => error);
+
+    expect(refused).toBeInstanceOf(StorageError);
+    expect(refused).toMatchObject({ code: VERSIONED_BUCKET });
+    expect(cosActions()).toEqual(["PutObject", "GetBucket", "GetBucketVersioning"]);
+    expect(emulator.objects(BACKLOG_BUCKET).map((object) => object.key)).toEqual([
+      expect.stringMatching(/^\.cos-purge\/busy\/\d{13}-0000000a$/),
+    ]);
+  });
+});
