@@ -1,9 +1,9 @@
 /**
  * COS behind the `ObjectStore` interface: the bucket folder the backlog of pending purges lives in.
  *
- * cos-nodejs-sdk-v5 (~130–180 ms to require, tencent-cloud.md §6) is reached through `import()` on the
- * first call, which esbuild turns into a lazy initialiser: an invocation that never touches the backlog
- * never runs it.
+ * cos-nodejs-sdk-v5 (~40 ms to require as `dist/cos-sdk.js`, its unused parts shimmed: ARCHITECTURE.md)
+ * is reached through `import()` on the first call, which esbuild turns into a lazy initialiser: an
+ * invocation that never touches the backlog never runs it.
  *
  * Retries. The SDK retries 5xx answers and network errors by itself, four attempts in all with no delay
  * (sdk/base.js `submitRequest`), and offers no switch. That is kept for reads, deletes, listings and
