@@ -102,9 +102,7 @@ export async function drainWithinWindow(unbounded: WindowDeps): Promise<DrainRep
       await markBusy(backlog, deps.instance, clock.now()).catch(() => undefined);
     try {
       while (clock.now() + DRAIN_TIME_MS < deps.deadline) {
-        const { ongoing, oldest } = await waitForQuiet(deps);
-        const hold = ongoing && clock.now() - oldest < deps.maxHoldMs;
-        const report = await drainBacklog({ ...deps, fullBatchesOnly: hold });
+        const report = await drainBacklog({ ...deps, fullBatchesOnly: await waitForQuiet(deps) });
         reports.push(report);
         if (report.status === "busy") {
           await clock.sleep(Math.min(deps.windowMs, 1_000));
@@ -127,22 +125,29 @@ export async function drainWithinWindow(unbounded: WindowDeps): Promise<DrainRep
 
 /**
  * Waits (`firstWait`), then while the newest entry is younger than the quiet period, up to `maxHoldMs`
- * or the time the drain needs before the deadline. Each look lists only the entries queued within the
- * quiet period (a few keys, one small request), never the whole queue: a burst's queue of 1,000 keys
- * carrying their bodies took a second to list on a loaded machine, once per look.
+ * after the oldest entry was queued (whoever held the window before: measured, a second holder that
+ * counted from its own start kept 1,000 entries of a burst 6 s past their hold) or the time the drain
+ * needs before the deadline. It looks every half quiet period, so the drain starts at most half of one
+ * late. Each look lists only the entries queued within the quiet period (a few keys, one small
+ * request), never the whole queue: a burst's queue of 1,000 keys carrying their bodies took a second to
+ * list on a loaded machine, once per look.
+ *
+ * @returns whether to hold partial batches back: uploads are still coming and the oldest may wait on.
  */
-async function waitForQuiet(deps: WindowDeps): Promise<{ ongoing: boolean; oldest: number }> {
+async function waitForQuiet(deps: WindowDeps): Promise<boolean> {
   const { clock, windowMs } = deps;
   const quietMs = quietPeriod(windowMs);
   const start = clock.now();
-  const latest = Math.min(start + Math.max(windowMs, deps.maxHoldMs), deps.deadline - DRAIN_TIME_MS);
-  await clock.sleep(Math.min(deps.firstWait === "quiet" ? quietMs : windowMs, latest - start));
+  const bound = Math.min(start + Math.max(windowMs, deps.maxHoldMs), deps.deadline - DRAIN_TIME_MS);
+  await clock.sleep(Math.min(deps.firstWait === "quiet" ? quietMs : windowMs, bound - start));
   const oldest = Math.min(clock.now(), ...(await queuedSince(deps, undefined)));
+  const held = oldest + deps.maxHoldMs;
   for (;;) {
     const now = clock.now();
     const ongoing = (await queuedSince(deps, now - quietMs)).length > 0;
-    if (!ongoing || now + quietMs > latest) return { ongoing, oldest };
-    await clock.sleep(quietMs);
+    if (!ongoing) return false;
+    if (now + quietMs / 2 > Math.min(bound, held)) return now + quietMs / 2 <= held;
+    await clock.sleep(quietMs / 2);
   }
 }
 

@@ -107,9 +107,10 @@ describe("drainWithinWindow", () => {
     clock.schedule(900, 1_100, 1_300); // 200 ms apart: less than the 250 ms quiet period
     await drainWithinWindow(deps());
 
-    // At 1,000, 1,250 and 1,500 the newest upload is under 250 ms old; at 1,750 it is 450 ms old.
-    expect(clock.sleeps).toEqual([1_000, 250, 250, 250, JOIN_GRACE_MS]);
-    expect(purges()).toEqual([{ at: 1_750, uploads: [0, 900, 1_100, 1_300] }]);
+    // It looks every 125 ms (half the quiet period): until 1,500 the newest upload is under 250 ms
+    // old; at 1,625 it is 325 ms old.
+    expect(clock.sleeps).toEqual([1_000, 125, 125, 125, 125, 125, JOIN_GRACE_MS]);
+    expect(purges()).toEqual([{ at: 1_625, uploads: [0, 900, 1_100, 1_300] }]);
   });
 
   it("in auto (first wait: the quiet period) drains a lone upload a quiet period after it, not a window", async () => {
@@ -127,9 +128,21 @@ describe("drainWithinWindow", () => {
     clock.schedule(500, 1_000, 1_400);
     await drainWithinWindow(deps());
 
-    // At 750 and 1,500 the newest upload is under 750 ms old; at 2,250 it is 850 ms old.
-    expect(clock.sleeps).toEqual([750, 750, 750, JOIN_GRACE_MS]);
+    // It looks every 375 ms: until 1,875 the newest upload is under 750 ms old; at 2,250 it is 850 ms old.
+    expect(clock.sleeps).toEqual([750, 375, 375, 375, 375, JOIN_GRACE_MS]);
     expect(purges()).toEqual([{ at: 2_250, uploads: [0, 500, 1_000, 1_400] }]);
+  });
+
+  it("holds no entry past its hold time, even when an earlier holder kept it waiting", async () => {
+    const { backlog, deps, purges, clock } = setup({ windowMs: 3_000, maxHoldMs: 6_000, firstWait: "quiet" });
+    await queue(backlog, 0);
+    clock.advance(5_000); // the previous holder gathered, held a partial batch back, and let go
+    clock.schedule(...Array.from({ length: 40 }, (_, i) => 5_100 + i * 200)); // uploads keep coming
+    await drainWithinWindow(deps());
+
+    // Its first look comes within half a quiet period of six seconds after the oldest upload (not
+    // after this holder took the window): all that is queued goes out at once.
+    expect(purges()[0]).toEqual({ at: 5_750, uploads: [0, 5_100, 5_300, 5_500, 5_700] });
   });
 
   it("looks for fresh uploads by listing only the keys queued since, however long the queue", async () => {
