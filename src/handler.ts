@@ -7,7 +7,7 @@
  * `createHandler` builds what lives as long as a warm instance (config, SDK adapters, quota cache,
  * rate limiter, ledger, backlog stores) once; each invocation only runs the stages.
  */
-import { instanceId, othersBusy } from "./backlog/busy";
+import { instanceId, lookAtOthers } from "./backlog/busy";
 import { backlogOpener, type OpenStore } from "./backlog/open";
 import { ConfigError, configWarnings, loadConfig } from "./config/config";
 import { type Delivery, deliver, nothingExecuted } from "./deliver/deliver";
@@ -138,65 +138,72 @@ export function createHandler(options: HandlerOptions = {}): Handler {
       const durationMs = clock.now() - started;
       return finishDrain(report, { requestId, log, durationMs, parsed, secrets: secretsIn(env) });
     }
-    if (parsed.rejected.length > 0) log.error("event records rejected", describeRejected(parsed.rejected));
+    // auto's pressure learns when the invocation really ended, not when its delivery did: what follows
+    // (the ledger, the summary, the log) took 30 ms and more on a loaded host, enough to hide that the
+    // next event was waiting (pressure.ts BACK_TO_BACK_MS).
+    try {
+      if (parsed.rejected.length > 0) log.error("event records rejected", describeRejected(parsed.rejected));
 
-    const plan = planPurges(parsed.changes, config);
-    const skipped = [...parsed.skipped, ...plan.skipped];
-    const backlog = backlogs(parsed.changes[0]);
-    const retry = { ...execute, ledger, backlog };
-    const { toPurge, alreadyPurged } = await skipPurgedBefore(plan.targets, parsed.changes, retry);
-    const prefetch = planPrefetches(parsed.changes, toPurge, config);
-    const delivery: Delivery = config.dryRun
-      ? { route: "direct", execution: nothingExecuted(), deferred: [], failures: [] }
-      : await deliver(toLanes(toPurge), {
-          ...execute,
-          mode: config.mode,
-          pressure,
-          backlog,
-          startedAt: started,
-          waitedMs: eventWaited(parsed.changes, started),
-          othersBusy: async () =>
-            backlog !== undefined && othersBusy(backlog, instance, config.windowMs, clock),
-          requestId,
-          prefetch: toLanes(prefetch),
-          ...(config.collapse.minFiles > 0 ? { collapse: config.collapse } : {}),
-          drainSoon: async () =>
-            backlog &&
-            drainWithinWindow({
-              ...drainDeps(execute, backlog, requestId, config),
-              windowMs: config.windowMs,
-              // auto answers for latency (two windows), queue for calls (fuller batches).
-              maxHoldMs: (config.mode === "queue" ? 20 : 2) * config.windowMs,
-              firstWait: config.mode === "queue" ? "window" : "quiet",
-              instance,
-            }),
-          writeAndJoin: async (write) =>
-            backlog === undefined
-              ? { written: await write(), joined: false }
-              : writeAndJoin(backlog, clock, write),
-        });
-    if (delivery.drain) logDrain(delivery.drain, log);
+      const plan = planPurges(parsed.changes, config);
+      const skipped = [...parsed.skipped, ...plan.skipped];
+      const backlog = backlogs(parsed.changes[0]);
+      const retry = { ...execute, ledger, backlog };
+      const { toPurge, alreadyPurged } = await skipPurgedBefore(plan.targets, parsed.changes, retry);
+      const prefetch = planPrefetches(parsed.changes, toPurge, config);
+      const delivery: Delivery = config.dryRun
+        ? { route: "direct", execution: nothingExecuted(), deferred: [], failures: [] }
+        : await deliver(toLanes(toPurge), {
+            ...execute,
+            mode: config.mode,
+            pressure,
+            backlog,
+            startedAt: started,
+            waitedMs: eventWaited(parsed.changes, started),
+            lookAtOthers: async (mark) =>
+              backlog === undefined ? [] : lookAtOthers(backlog, instance, config.windowMs, clock, mark),
+            requestId,
+            prefetch: toLanes(prefetch),
+            ...(config.collapse.minFiles > 0 ? { collapse: config.collapse } : {}),
+            drainSoon: async () =>
+              backlog &&
+              drainWithinWindow({
+                ...drainDeps(execute, backlog, requestId, config),
+                windowMs: config.windowMs,
+                // auto answers for latency (two windows), queue for calls (fuller batches).
+                maxHoldMs: (config.mode === "queue" ? 20 : 2) * config.windowMs,
+                firstWait: config.mode === "queue" ? "window" : "quiet",
+                instance,
+              }),
+            writeAndJoin: async (write) =>
+              backlog === undefined
+                ? { written: await write(), joined: false }
+                : writeAndJoin(backlog, clock, write),
+          });
+      if (delivery.drain) logDrain(delivery.drain, log);
 
-    const summary = summarize({
-      requestId,
-      event: parsed,
-      skipped,
-      planned: plan.targets,
-      alreadyPurged: alreadyPurged.length,
-      delivery,
-      dryRun: config.dryRun,
-      durationMs: clock.now() - started,
-      ...(config.prefetch.length > 0 ? { prefetch } : {}),
-      secrets: secretsIn(env),
-    });
-    const failing = isIncomplete(summary);
-    await rememberPurged(plan.targets, parsed.changes, delivery, { ...retry, failing, alreadyPurged });
-    if (failing) {
-      log.error("purge summary", { ...summary });
-      throw new PurgeFailedError(summary);
+      const summary = summarize({
+        requestId,
+        event: parsed,
+        skipped,
+        planned: plan.targets,
+        alreadyPurged: alreadyPurged.length,
+        delivery,
+        dryRun: config.dryRun,
+        durationMs: clock.now() - started,
+        ...(config.prefetch.length > 0 ? { prefetch } : {}),
+        secrets: secretsIn(env),
+      });
+      const failing = isIncomplete(summary);
+      await rememberPurged(plan.targets, parsed.changes, delivery, { ...retry, failing, alreadyPurged });
+      if (failing) {
+        log.error("purge summary", { ...summary });
+        throw new PurgeFailedError(summary);
+      }
+      log.info("purge summary", { ...summary });
+      return summary;
+    } finally {
+      if (config.mode === "auto") pressure.leave(clock.now());
     }
-    log.info("purge summary", { ...summary });
-    return summary;
   };
 }
 

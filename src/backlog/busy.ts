@@ -31,19 +31,22 @@ export async function markBusy(backlog: Backlog, instance: string, now: number):
   await backlog.objects.put(`${folder(backlog)}${keyStamp(now)}-${instance}`, "", { hint: true });
 }
 
-/** The instances that left a mark from `since` on (this one included, if it did). */
-export async function busySince(backlog: Backlog, since: number, now: number): Promise<Set<string>> {
+/** The instances that left a mark from `since` on (this one included, if it did), each with its newest. */
+export async function busySince(backlog: Backlog, since: number, now: number): Promise<Map<string, number>> {
   const listed = await backlog.objects.list(folder(backlog), {
     after: `${folder(backlog)}${keyStamp(since)}`,
     maxKeys: MAX_MARKS,
     hint: true,
   });
-  const instances = new Set<string>();
+  const instances = new Map<string, number>();
   for (const { key } of listed) {
     const match = /^(\d{13})-([0-9a-f]{8})$/.exec(key.slice(folder(backlog).length));
     if (match === null) continue;
     const time = Number(match[1]);
-    if (time >= since && time <= now + CLOCK_SKEW_MS) instances.add(match[2] as string);
+    const instance = match[2] as string;
+    if (time >= since && time <= now + CLOCK_SKEW_MS) {
+      instances.set(instance, Math.max(time, instances.get(instance) ?? time));
+    }
   }
   return instances;
 }
@@ -58,28 +61,20 @@ export async function sweepBusy(backlog: Backlog, now: number): Promise<number> 
 }
 
 /**
- * Other busy instances that make the account saturated: with this one, three instances each handed
- * events back to back. One alone cannot exceed the limit (its limiter), two working at ~14 calls/s
- * each are near it only while both stay saturated, and an instance briefly back to back (two uploads
- * a few milliseconds apart, a cold start's pile-up) must not queue a steady 10/s stream: a rare
- * refusal there costs less than a window's wait, and the refusal's back-off still catches it.
+ * Leaves this instance's mark (unless `mark` is false: a second look), then lists the others' from
+ * `lookBackMs` ago: when each other instance was last busy (pressure.ts decides what that means). The
+ * mark goes first: of instances looking at the same moment, the last to list sees the others.
  */
-export const OTHERS_BUSY = 2;
-
-/**
- * Leaves this instance's mark, then says whether `OTHERS_BUSY` other instances left one within the
- * last `windowMs`. The mark goes first: of instances looking at the same moment, the last to list
- * sees the others.
- */
-export async function othersBusy(
+export async function lookAtOthers(
   backlog: Backlog,
   instance: string,
-  windowMs: number,
+  lookBackMs: number,
   clock: Clock,
-): Promise<boolean> {
+  mark = true,
+): Promise<number[]> {
   const at = clock.now();
-  await markBusy(backlog, instance, at);
-  const busy = await busySince(backlog, at - windowMs, clock.now());
+  if (mark) await markBusy(backlog, instance, at);
+  const busy = await busySince(backlog, at - lookBackMs, clock.now());
   busy.delete(instance);
-  return busy.size >= OTHERS_BUSY;
+  return [...busy.values()];
 }

@@ -237,7 +237,7 @@ async function purgeDirect(
         log,
         mode: "direct",
         pressure: new AutoPressure(config.windowMs),
-        othersBusy: async () => false,
+        lookAtOthers: async () => [],
         startedAt: started,
         backlog,
         requestId,

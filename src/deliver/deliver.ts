@@ -20,17 +20,17 @@ import { CosPurgeError } from "../foundation/errors";
 import { hintFor } from "../foundation/hints";
 import { laneKeyOf } from "../foundation/lane";
 import type { Execution, Failure, Lane, PurgeMode } from "../foundation/model";
-import type { AutoPressure } from "./pressure";
+import { type AutoPressure, SECOND_LOOK_MS } from "./pressure";
 
 export interface DeliverDeps extends CollapseDeps {
   readonly mode: PurgeMode;
-  /** `auto`'s view of the rate limit on this warm instance (pressure.ts). */
+  /** `auto`'s view of the rate limit on this warm instance (pressure.ts): the caller says `leave`. */
   readonly pressure: AutoPressure;
   /**
-   * Leaves this instance's busy mark and says whether another instance is busy too (busy.ts: a PUT and
-   * a LIST); asked only for back-to-back invocations, a few times a window.
+   * Leaves this instance's busy mark (unless `mark` is false) and says when each other instance was
+   * last busy (busy.ts: a PUT and a LIST); asked only when the instance is behind, once a window.
    */
-  readonly othersBusy: () => Promise<boolean>;
+  readonly lookAtOthers: (mark: boolean) => Promise<readonly number[]>;
   /** When the invocation started (an instance's idle gap before it says whether events were waiting). */
   readonly startedAt: number;
   /** How long its event waited since the upload, at least (pressure.ts `eventWaited`). */
@@ -78,11 +78,7 @@ export async function deliver(lanes: readonly Lane[], deps: DeliverDeps): Promis
     return { route: "direct", execution: nothingExecuted(), deferred: [], failures: [] };
   }
   if (deps.mode !== "auto") return deliverAs(deps.mode === "queue", lanes, deps);
-  try {
-    return await deliverAs(await autoQueues(deps), lanes, deps);
-  } finally {
-    deps.pressure.leave(deps.clock.now());
-  }
+  return deliverAs(await autoQueues(deps), lanes, deps);
 }
 
 /** `auto`: whether this invocation queues (pressure.ts says when a look at the others is worth it). */
@@ -91,9 +87,12 @@ async function autoQueues(deps: DeliverDeps): Promise<boolean> {
   const route = deps.pressure.arrive(deps.startedAt, deps.waitedMs);
   if (route !== "look") return route === "queue";
   // Marks that cannot be read or written count as nobody else busy: at once, never worse than direct.
-  const saturated = await deps.othersBusy().catch(() => false);
-  if (saturated) deps.pressure.saturated(deps.clock.now());
-  return saturated;
+  const look = (mark: boolean) => deps.lookAtOthers(mark).catch(() => []);
+  if (deps.pressure.looked(deps.clock.now(), await look(true))) return true;
+  // Instances that fall behind together look at the same moment, and the first to list may do so
+  // before the others' marks land (measured: a burst's first look saw none, and its purge was refused).
+  await deps.clock.sleep(SECOND_LOOK_MS);
+  return deps.pressure.looked(deps.clock.now(), await look(false));
 }
 
 async function deliverAs(queue: boolean, lanes: readonly Lane[], deps: DeliverDeps): Promise<Delivery> {

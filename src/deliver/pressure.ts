@@ -10,12 +10,13 @@
  *   purge, and a refusal (below) catches the rest.
  * - back to back: the invocation started at once after the previous one on this instance ended, so
  *   SCF had events waiting for it; or its event waited (`WAITED_MS`) since the upload, which says the
- *   same when the hand-over itself was slow. One such instance cannot reach the limit: its own limiter holds it
- *   to 20 calls/s, and a purge takes ~70 ms (14 calls/s). Several can. So it looks (a COS PUT of its
- *   busy mark and a LIST of the others', busy.ts), at most `LOOKS_PER_WINDOW` times a window: two other
- *   instances busy within the last window (`OTHERS_BUSY`; a window's holder leaves a mark too) mean the
- *   account is saturated; it queues for a window those of its invocations that still come back to
- *   back, and looks again after it.
+ *   same when the hand-over itself was slow. One such instance cannot reach the limit: its own limiter
+ *   holds it to 20 calls/s, and a purge takes ~70 ms (14 calls/s). Several can. So it looks (a COS PUT
+ *   of its busy mark and a LIST of the others', busy.ts), at most `LOOKS_PER_WINDOW` times a window.
+ *   `OTHERS_BUSY` other instances that fell behind within `BUSY_TOGETHER_MS` of it mean the account is
+ *   saturated: it queues for a window those of its invocations that still come back to back, and looks
+ *   again after it, when one other instance busy within the window keeps it queueing (hysteresis: a burst's
+ *   instances look at different moments once it is under way; a window's holder leaves a mark too).
  * - a `RequestLimitExceeded` refusal (its own call or its window drain's): the account is at the limit.
  *   It queues for a back-off, then probes with one direct purge. A refusal soon after a back-off ended
  *   (the probe, or the first calls after it) doubles the back-off, up to `MAX_BACKOFF_WINDOWS`; a
@@ -37,6 +38,14 @@ export const MAX_BACKOFF_WINDOWS = 8;
  * gap. Generous, because a loaded machine (and SCF's own hand-over) adds tens of milliseconds.
  */
 export const BACK_TO_BACK_MS = 50;
+/**
+ * Or it starts after a gap shorter than this share of the previous invocation's own time: the instance
+ * was busy nearly all the time (here 80%). The hand-over slows with the host's load as the invocations
+ * do: during a burst's cold starts (300-500 ms each on a loaded host) it took 50-90 ms, and those
+ * invocations, taken for spaced uploads, purged at once into the limit. A 10/s stream that reuses one
+ * instance leaves it idle 60% of the time.
+ */
+export const GAP_SHARE = 1 / 4;
 
 /**
  * An event that reaches its invocation this long after its upload waited in SCF's queue for a free
@@ -60,6 +69,20 @@ export function eventWaited(changes: readonly { readonly eventTime?: number }[],
 }
 
 /**
+ * Other instances behind within `BUSY_TOGETHER_MS` of a look that make the account saturated: with the
+ * looking one, four. The limit counts calls per second, so instances that fell behind together pile
+ * their calls into the same second; a burst's instances all do within ~150 ms of each other (17 of 20
+ * measured), while a 10/s stream's cold starts leave a few briefly behind one after another, 250 to
+ * 450 ms apart: queueing them cost a drain's bookkeeping (~45 COS requests a window) for a pile-up the
+ * limit had room for.
+ */
+export const OTHERS_BUSY = 3;
+/** How close together (before or after it) instances fell behind for a look to count them. */
+export const BUSY_TOGETHER_MS = 250;
+/** A look that found too few others lists once more this much later (deliver.ts says why). */
+export const SECOND_LOOK_MS = 250;
+
+/**
  * Looks at most this many times per window while back to back: each look is two COS requests, and an
  * instance that looked and found others busy queues its back-to-back invocations for a window anyway.
  */
@@ -81,6 +104,11 @@ export class AutoPressure {
   /** When the current back-off (after a refusal) ends; a refusal soon after it means the probe failed. */
   private backoffEnds = Number.NEGATIVE_INFINITY;
   private lastEnd = Number.NEGATIVE_INFINITY;
+  private lastStart = Number.NEGATIVE_INFINITY;
+  /** How long the previous invocation took, if it purged (a queued one that held a window waited). */
+  private lastTook = 0;
+  /** The running invocation purges (at once), rather than queueing. */
+  private purging = false;
   private lastLook = Number.NEGATIVE_INFINITY;
   private running = false;
   /** A refusal was seen during the running invocation: its back-off starts when the invocation ends. */
@@ -92,18 +120,28 @@ export class AutoPressure {
 
   /** An invocation begins at `now`, its event having waited `waitedMs` (`eventWaited`): how to deliver it. */
   arrive(now: number, waitedMs = 0): AutoRoute {
-    const behind = (!this.running && now - this.lastEnd < BACK_TO_BACK_MS) || waitedMs >= WAITED_MS;
+    const gap = now - this.lastEnd;
+    const busyBefore = !this.running && gap < Math.max(BACK_TO_BACK_MS, GAP_SHARE * this.lastTook);
+    const behind = busyBefore || waitedMs >= WAITED_MS;
+    this.lastStart = now;
     this.running = true;
+    const route = this.route(now, behind);
+    this.purging = route !== "queue";
+    if (route === "look") this.lastLook = now;
+    return route;
+  }
+
+  private route(now: number, behind: boolean): AutoRoute {
     if (now < this.queueUntil) return "queue";
     if (!behind) return "direct";
     if (now < this.saturatedUntil) return "queue";
     if (now - this.lastLook < this.windowMs / LOOKS_PER_WINDOW) return "direct";
-    this.lastLook = now;
     return "look";
   }
 
   /** The invocation ended at `now` (its purge, or its queueing and window drain, done). */
   leave(now: number): void {
+    if (this.running) this.lastTook = this.purging ? now - this.lastStart : 0;
     this.running = false;
     this.lastEnd = now;
     if (this.refusedDuring) {
@@ -126,10 +164,20 @@ export class AutoPressure {
   }
 
   /**
-   * Other instances are busy at `now` (a look found their marks): the account is saturated; queue
-   * back-to-back invocations for a window. Joining a window another invocation holds is not such a sign (deliver.ts says why).
+   * A look that started when `arrive` said so found the other instances last busy at `others` (their
+   * marks' times, busy.ts), at `now`: whether the account is saturated. If so, back-to-back
+   * invocations queue for a window. Joining a window another invocation holds is no such sign (deliver.ts
+   * says why).
    */
-  saturated(now: number): void {
-    this.saturatedUntil = Math.max(this.saturatedUntil, now + this.windowMs);
+  looked(now: number, others: readonly number[]): boolean {
+    // Saturated until lately: the burst is under way and its instances look at different moments.
+    const staying = now - this.saturatedUntil < this.windowMs;
+    const counted = staying
+      ? others.filter((time) => time >= this.lastLook - this.windowMs)
+      : others.filter((time) => Math.abs(time - this.lastLook) <= BUSY_TOGETHER_MS);
+    const saturated = counted.length >= (staying ? 1 : OTHERS_BUSY);
+    if (saturated) this.saturatedUntil = now + this.windowMs;
+    this.purging = !saturated;
+    return saturated;
   }
 }

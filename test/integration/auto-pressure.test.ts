@@ -89,6 +89,20 @@ describe("auto mode decides by the rate limit, on the emulator", () => {
     );
   });
 
+  it("an instance handed its next upload the moment it returned looks, however long its summary took after the purge", async () => {
+    const clock = new FakeClock(Date.now());
+    // A loaded host: writing the summary takes 100 ms, after the purge and before the handler returns.
+    const slowSummary = (line: Record<string, unknown>) => {
+      if (line.msg === "purge summary") clock.advance(100);
+    };
+    const { invoke } = backlogInstance(emulator, { PURGE_MODE: "auto" }, clock, slowSummary);
+    await invoke(upload("first"));
+    await invoke(upload("second")); // handed over at once: an event was waiting for it
+
+    expect(busyMarks()).toHaveLength(1);
+    expect(purgeCalls().map(targetsOf)).toEqual([[url("first")], [url("second")]]);
+  });
+
   const backToBack = async (count: number) => {
     const instances = Array.from({ length: count }, (_, i) => ({
       name: `i${i}`,
@@ -108,32 +122,32 @@ describe("auto mode decides by the rate limit, on the emulator", () => {
   const busyMarks = () =>
     cosCalls().filter((call) => call.action === "PutObject" && /busy\//.test(String(call.params.Key)));
 
-  it("three instances all taking uploads back to back: a look finds the others busy and queues, with no refusal", async () => {
-    const { routes, urls } = await backToBack(3);
+  it("four instances all taking uploads back to back: a look finds the others busy and queues, with no refusal", async () => {
+    const { routes, urls } = await backToBack(4);
 
-    expect(routes.map((taken) => taken[0])).toEqual(["direct", "direct", "direct"]); // nothing waiting yet
+    expect(routes.map((taken) => taken[0])).toEqual(Array(4).fill("direct")); // nothing waiting yet
     expect(routes.flat()).toContain("queued");
     expect(purgeCalls().filter((call) => call.error !== null)).toEqual([]);
-    expect(new Set(busyMarks().map((call) => String(call.params.Key).slice(-8))).size).toBe(3);
+    expect(new Set(busyMarks().map((call) => String(call.params.Key).slice(-8))).size).toBe(4);
     // Nothing queued is lost: what no window drained, the timer's drain does.
     await backlogInstance(emulator).invoke(timerEvent());
     expect(queuedTargets()).toEqual([]);
     expect(new Set(accepted())).toEqual(new Set(urls));
   });
 
-  it("two instances back to back stay below the limit on their own: each upload purged at once", async () => {
-    const { routes, urls } = await backToBack(2);
+  it("three instances back to back stay below the limit on their own: each upload purged at once", async () => {
+    const { routes, urls } = await backToBack(3);
 
-    expect(routes.flat()).toEqual(Array(8).fill("direct"));
+    expect(routes.flat()).toEqual(Array(12).fill("direct"));
     expect(busyMarks().length).toBeGreaterThan(0); // they did look
     expect(queuedTargets()).toEqual([]);
     expect(new Set(accepted())).toEqual(new Set(urls));
   });
 
-  /** Three instances each taking 4 uploads 200 ms apart (never back to back), uploaded `age` s before. */
+  /** Four instances each taking 4 uploads 200 ms apart (never back to back), uploaded `age` s before. */
   const spacedUploads = async (ageSeconds: number) => {
     const uploadedAt = Math.floor(Date.now() / 1000) - ageSeconds;
-    const instances = ["s0", "s1", "s2"].map((name) => ({
+    const instances = ["s0", "s1", "s2", "s3"].map((name) => ({
       name,
       ...backlogInstance(emulator, { PURGE_MODE: "auto", PURGE_WINDOW_MS: "1000" }),
     }));
@@ -156,7 +170,7 @@ describe("auto mode decides by the rate limit, on the emulator", () => {
     const { routes, urls } = await spacedUploads(10);
 
     expect(routes.flat()).toContain("queued");
-    expect(new Set(busyMarks().map((call) => String(call.params.Key).slice(-8))).size).toBe(3);
+    expect(new Set(busyMarks().map((call) => String(call.params.Key).slice(-8))).size).toBe(4);
     expect(purgeCalls().filter((call) => call.error !== null)).toEqual([]);
     await backlogInstance(emulator).invoke(timerEvent());
     expect(queuedTargets()).toEqual([]);
@@ -166,7 +180,7 @@ describe("auto mode decides by the rate limit, on the emulator", () => {
   it("fresh events with idle gaps are purged at once, without a look", async () => {
     const { routes, urls } = await spacedUploads(0);
 
-    expect(routes.flat()).toEqual(Array(12).fill("direct"));
+    expect(routes.flat()).toEqual(Array(16).fill("direct"));
     expect(busyMarks()).toEqual([]);
     expect(queuedTargets()).toEqual([]);
     expect(new Set(accepted())).toEqual(new Set(urls));

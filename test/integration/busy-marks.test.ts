@@ -5,7 +5,7 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { Backlog } from "../../src/backlog/backlog";
-import { othersBusy } from "../../src/backlog/busy";
+import { lookAtOthers } from "../../src/backlog/busy";
 import type { BacklogEntry } from "../../src/backlog/entries";
 import type { Emulator } from "../../src/emulator";
 import { systemClock } from "../../src/foundation/clock";
@@ -56,10 +56,10 @@ const entry: BacklogEntry = {
 describe("busy marks on COS", () => {
   it("a look on a fresh instance is two COS requests, its mark and the listing, without a versioning check (it was three)", async () => {
     const others = ["0000000a", "0000000b"];
-    for (const other of others) await othersBusy(freshBacklog(), other, 60_000, systemClock);
+    for (const other of others) await lookAtOthers(freshBacklog(), other, 60_000, systemClock);
     emulator.reset();
 
-    expect(await othersBusy(freshBacklog(), "0000000c", 60_000, systemClock)).toBe(true);
+    expect(await lookAtOthers(freshBacklog(), "0000000c", 60_000, systemClock)).toHaveLength(2);
 
     expect(cosActions()).toEqual(["PutObject", "GetBucket"]);
   });
@@ -70,7 +70,7 @@ describe("busy marks on COS", () => {
     });
     const backlog = freshBacklog();
 
-    expect(await othersBusy(backlog, "0000000a", 60_000, systemClock)).toBe(false);
+    expect(await lookAtOthers(backlog, "0000000a", 60_000, systemClock)).toEqual([]);
     const refused = await backlog.add(entry).catch((error: unknown) => error);
 
     expect(refused).toBeInstanceOf(StorageError);

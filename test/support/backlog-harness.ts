@@ -27,6 +27,8 @@ export function backlogInstance(
   emulator: Emulator,
   settings: Record<string, string> = {},
   clock?: Clock,
+  /** Sees each log line as it is written (a test can make the host slow at that moment). */
+  onLine?: (line: Record<string, unknown>) => void,
 ): Instance {
   const edgeone = "cdnHosts" in settings ? {} : { ZoneId: "zone-emulator", eoDomains: "www.example.com" };
   const env = {
@@ -41,7 +43,10 @@ export function backlogInstance(
     ...settings,
   };
   const lines: Record<string, unknown>[] = [];
-  const write = (line: string) => lines.push(JSON.parse(line));
+  const write = (line: string) => {
+    lines.push(JSON.parse(line));
+    onLine?.(lines.at(-1) as Record<string, unknown>);
+  };
   const handler = coldStart().createHandler({ env, write, ...(clock ? { clock } : {}) });
   let invocations = 0;
   const invoke = (event: unknown, timeLimitMs = 30_000) => {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { Backlog } from "../../src/backlog/backlog";
-import { BUSY_TTL_MS, busySince, instanceId, markBusy, othersBusy, sweepBusy } from "../../src/backlog/busy";
+import {
+  BUSY_TTL_MS,
+  busySince,
+  instanceId,
+  lookAtOthers,
+  markBusy,
+  sweepBusy,
+} from "../../src/backlog/busy";
 import { FakeClock } from "../support/fake-clock";
 import { MemoryStore } from "../support/memory-store";
 
@@ -16,20 +23,29 @@ function world() {
 describe("busy marks (auto's view of the other instances)", () => {
   it("an instance looking alone finds nobody else busy, however often it marked itself", async () => {
     const { clock, backlog } = world();
-    expect(await othersBusy(backlog, "aaaaaaaa", WINDOW, clock)).toBe(false);
+    expect(await lookAtOthers(backlog, "aaaaaaaa", WINDOW, clock)).toEqual([]);
     clock.advance(500);
-    expect(await othersBusy(backlog, "aaaaaaaa", WINDOW, clock)).toBe(false);
+    expect(await lookAtOthers(backlog, "aaaaaaaa", WINDOW, clock)).toEqual([]);
   });
 
-  it("two other instances' marks within the window count; older ones do not, nor one other alone", async () => {
-    const { clock, backlog } = world();
+  it("says when each other instance was last busy within the look-back, and leaves the looker's own mark", async () => {
+    const { clock, store, backlog } = world();
+    const start = clock.now();
+    await markBusy(backlog, "bbbbbbbb", start);
+    await markBusy(backlog, "dddddddd", start);
+    clock.advance(400);
     await markBusy(backlog, "bbbbbbbb", clock.now());
-    expect(await othersBusy(backlog, "aaaaaaaa", WINDOW, clock)).toBe(false); // b alone besides a
-    await markBusy(backlog, "dddddddd", clock.now());
-    clock.advance(WINDOW - 1);
-    expect(await othersBusy(backlog, "eeeeeeee", WINDOW, clock)).toBe(true); // a, b, d
-    clock.advance(WINDOW + 1); // every mark now older than a window, but e's
-    expect(await othersBusy(backlog, "cccccccc", WINDOW, clock)).toBe(false);
+    clock.advance(WINDOW - 500);
+    expect((await lookAtOthers(backlog, "eeeeeeee", WINDOW, clock)).sort()).toEqual([start, start + 400]);
+    clock.advance(WINDOW - 200); // b's and d's marks are now older than the look-back; e's is not
+    expect(await lookAtOthers(backlog, "cccccccc", WINDOW, clock)).toEqual([start + WINDOW - 100]);
+    expect((await store.list(".p/busy/")).map((object) => object.key.slice(-8)).sort()).toEqual([
+      "bbbbbbbb",
+      "bbbbbbbb",
+      "cccccccc",
+      "dddddddd",
+      "eeeeeeee",
+    ]);
   });
 
   it("objects not named as marks, and marks stamped far in the future, are not instances", async () => {
@@ -37,7 +53,7 @@ describe("busy marks (auto's view of the other instances)", () => {
     await store.put(".p/busy/not-a-mark", "");
     await store.put(`.p/busy/${clock.now()}-XYZ`, "");
     await store.put(`.p/busy/${clock.now() + 3_600_000}-dddddddd`, "");
-    expect([...(await busySince(backlog, clock.now() - WINDOW, clock.now()))]).toEqual([]);
+    expect([...(await busySince(backlog, clock.now() - WINDOW, clock.now())).keys()]).toEqual([]);
   });
 
   it("the sweep deletes marks older than their lifetime and keeps the recent ones", async () => {

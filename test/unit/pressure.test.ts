@@ -2,9 +2,12 @@ import { describe, expect, it } from "vitest";
 import {
   AutoPressure,
   BACK_TO_BACK_MS,
+  BUSY_TOGETHER_MS,
   eventWaited,
+  GAP_SHARE,
   LOOKS_PER_WINDOW,
   MAX_BACKOFF_WINDOWS,
+  OTHERS_BUSY,
   WAITED_MS,
 } from "../../src/deliver/pressure";
 
@@ -84,8 +87,11 @@ describe("auto's decision (AutoPressure)", () => {
 
   it("queues for one window when others are busy too, then purges at once again", () => {
     const pressure = new AutoPressure(WINDOW);
-    pressure.arrive(0);
-    pressure.saturated(10);
+    const crowd = Array.from({ length: OTHERS_BUSY }, (_, i) => i * 10);
+    expect(pressure.arrive(0)).toBe("direct");
+    pressure.leave(1);
+    expect(pressure.arrive(2)).toBe("look");
+    expect(pressure.looked(10, crowd)).toBe(true);
     pressure.leave(20);
     expect(invocation(pressure, 20 + BACK_TO_BACK_MS - 1, 100)).toBe("queue"); // still back to back
     expect(invocation(pressure, 300)).toBe("direct"); // a gap: it keeps up, whatever the others do
@@ -93,11 +99,68 @@ describe("auto's decision (AutoPressure)", () => {
     expect(invocation(pressure, 400 + 1 + WINDOW)).toBe("direct");
   });
 
+  /** An instance behind (its second invocation back to back) whose look at `lookAt` finds `others`. */
+  const look = (others: readonly number[], lookAt = 10_000) => {
+    const pressure = new AutoPressure(WINDOW);
+    invocation(pressure, lookAt - 100, lookAt);
+    expect(pressure.arrive(lookAt)).toBe("look");
+    return { pressure, saturated: pressure.looked(lookAt + 300, others) };
+  };
+
+  it("counts as saturated only enough others behind together with it, not a cold start's pile-up spread over a second", () => {
+    const together = Array.from({ length: OTHERS_BUSY }, (_, i) => 10_000 - BUSY_TOGETHER_MS + i);
+    expect(look(together).saturated).toBe(true);
+    expect(look(together.slice(1)).saturated).toBe(false); // one fewer
+    const spread = together.map((time, i) => time - i * BUSY_TOGETHER_MS); // one after another
+    expect(look(spread).saturated).toBe(false);
+    // Others that looked just after this one started (their LIST came first) count too; later ones not.
+    const after = Array.from({ length: OTHERS_BUSY }, (_, i) => 10_000 + BUSY_TOGETHER_MS - i);
+    expect(look(after).saturated).toBe(true);
+    expect(look(after.map((time) => time + 1)).saturated).toBe(false);
+  });
+
+  it("once saturated, one other instance busy lately keeps it queueing at its next look; none lets it go", () => {
+    const { pressure } = look(Array(OTHERS_BUSY).fill(10_000));
+    /** Invocations back to back (100 ms apart, 60 ms each) from `from` until one looks: its time. */
+    const untilLook = (from: number) => {
+      for (let now = from; ; now += 100) {
+        const route = pressure.arrive(now);
+        if (route === "look") return now;
+        expect(route).toBe("queue");
+        pressure.leave(now + 60);
+      }
+    };
+    pressure.leave(10_320);
+    const relook = untilLook(10_360);
+    expect(relook).toBeGreaterThan(10_300 + WINDOW); // after the window's queueing
+    expect(pressure.looked(relook + 30, [relook - WINDOW + 10])).toBe(true);
+    pressure.leave(relook + 60);
+
+    const last = untilLook(relook + 100);
+    expect(last).toBeGreaterThan(relook + 30 + WINDOW);
+    expect(pressure.looked(last + 30, [])).toBe(false);
+    pressure.leave(last + 60);
+    expect(pressure.arrive(last + 100)).toBe("direct"); // looked within the window: at once
+  });
+
+  it("counts a short gap after a long purge as back to back (a loaded host), not after a window's wait", () => {
+    const pressure = new AutoPressure(WINDOW);
+    const took = 400; // a cold start's purge on a loaded host
+    invocation(pressure, 0, took);
+    expect(invocation(pressure, took + GAP_SHARE * took - 1)).toBe("look");
+
+    const holder = new AutoPressure(WINDOW);
+    holder.refused(0); // queues its next invocation, which holds the window for 3 s
+    expect(invocation(holder, 10, 3_010)).toBe("queue");
+    expect(invocation(holder, 3_010 + 2 * BACK_TO_BACK_MS)).toBe("direct");
+  });
+
   it("looks when the event waited in SCF's queue, however long the instance was idle before it", () => {
     const pressure = new AutoPressure(WINDOW);
     expect(invocation(pressure, 0, 50, WAITED_MS - 1)).toBe("direct");
-    expect(invocation(pressure, 500, 550, WAITED_MS)).toBe("look");
-    pressure.saturated(560); // the look found two others busy
+    expect(pressure.arrive(500, WAITED_MS)).toBe("look");
+    expect(pressure.looked(560, Array(OTHERS_BUSY).fill(500))).toBe(true);
+    pressure.leave(570);
     expect(invocation(pressure, 800, 850, WAITED_MS)).toBe("queue");
     expect(invocation(pressure, 1_100, 1_150)).toBe("direct"); // a fresh event: it keeps up
   });
