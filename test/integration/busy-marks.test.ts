@@ -9,10 +9,9 @@ import { lookAtOthers } from "../../src/backlog/busy";
 import type { BacklogEntry } from "../../src/backlog/entries";
 import type { Emulator } from "../../src/emulator";
 import { systemClock } from "../../src/foundation/clock";
-import { createCosStore, StorageError } from "../../src/providers/cos";
+import { StorageError } from "../../src/providers/cos";
 import { VERSIONED_BUCKET } from "../../src/providers/cos-versioning";
-import { BACKLOG_BUCKET, useBacklogEmulator } from "../support/backlog-harness";
-import { EMULATOR_CREDENTIALS } from "../support/built-function";
+import { BACKLOG_BUCKET, emulatorCosStore, useBacklogEmulator } from "../support/backlog-harness";
 
 const useEmulator = useBacklogEmulator();
 let emulator: Emulator;
@@ -28,16 +27,7 @@ const cosActions = () =>
 
 /** A fresh warm instance's backlog: a new COS adapter, its versioning not read yet. */
 function freshBacklog(): Backlog {
-  const store = createCosStore({
-    bucket: BACKLOG_BUCKET,
-    region: "ap-guangzhou",
-    endpoint: emulator.url,
-    credentials: () => ({
-      secretId: EMULATOR_CREDENTIALS.TENCENTCLOUD_SECRETID,
-      secretKey: EMULATOR_CREDENTIALS.TENCENTCLOUD_SECRETKEY,
-    }),
-    requestTimeoutMs: 5_000,
-  });
+  const store = emulatorCosStore(emulator);
   return new Backlog({ store, prefix: ".cos-purge/", clock: systemClock, timeoutMs: 5_000 });
 }
 

@@ -7,9 +7,12 @@ import { beforeEach, expect, it } from "vitest";
 import { Backlog } from "../../src/backlog/backlog";
 import type { Emulator } from "../../src/emulator";
 import { systemClock } from "../../src/foundation/clock";
-import { createCosStore } from "../../src/providers/cos";
-import { BACKLOG_BUCKET, backlogInstance, useBacklogEmulator } from "../support/backlog-harness";
-import { EMULATOR_CREDENTIALS } from "../support/built-function";
+import {
+  BACKLOG_BUCKET,
+  backlogInstance,
+  emulatorCosStore,
+  useBacklogEmulator,
+} from "../support/backlog-harness";
 import { cosEvent, cosRecord, timerEvent } from "../support/events";
 
 const useEmulator = useBacklogEmulator();
@@ -35,16 +38,7 @@ const accepted = () =>
  * limit bounds (entries read from their keys drain 1,500 in one invocation).
  */
 async function seedBacklog(count: number): Promise<void> {
-  const store = createCosStore({
-    bucket: BACKLOG_BUCKET,
-    region: "ap-guangzhou",
-    endpoint: emulator.url,
-    credentials: () => ({
-      secretId: EMULATOR_CREDENTIALS.TENCENTCLOUD_SECRETID,
-      secretKey: EMULATOR_CREDENTIALS.TENCENTCLOUD_SECRETKEY,
-    }),
-    requestTimeoutMs: 5_000,
-  });
+  const store = emulatorCosStore(emulator);
   const backlog = new Backlog({ store, prefix: ".cos-purge/", clock: systemClock, timeoutMs: 5_000 });
   const deferrals = Array.from({ length: count }, (_, i) => ({
     provider: "edgeone" as const,

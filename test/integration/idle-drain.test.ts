@@ -5,9 +5,12 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator";
-import { createCosStore } from "../../src/providers/cos";
-import { BACKLOG_BUCKET, backlogInstance, useBacklogEmulator } from "../support/backlog-harness";
-import { EMULATOR_CREDENTIALS } from "../support/built-function";
+import {
+  BACKLOG_BUCKET,
+  backlogInstance,
+  emulatorCosStore,
+  useBacklogEmulator,
+} from "../support/backlog-harness";
 import { cosEvent, cosRecord, timerEvent } from "../support/events";
 import { FakeClock } from "../support/fake-clock";
 
@@ -37,16 +40,7 @@ const keys = (folder: string) =>
     .filter((key) => key.startsWith(`${PREFIX}${folder}`));
 
 function cosStore() {
-  return createCosStore({
-    bucket: BACKLOG_BUCKET,
-    region: "ap-guangzhou",
-    endpoint: emulator.url,
-    credentials: () => ({
-      secretId: EMULATOR_CREDENTIALS.TENCENTCLOUD_SECRETID,
-      secretKey: EMULATOR_CREDENTIALS.TENCENTCLOUD_SECRETKEY,
-    }),
-    requestTimeoutMs: 5_000,
-  });
+  return emulatorCosStore(emulator);
 }
 
 describe("a timer drain with nothing to do", () => {

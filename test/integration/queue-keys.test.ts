@@ -8,9 +8,12 @@ import { Backlog } from "../../src/backlog/backlog";
 import { type BacklogEntry, recordKey } from "../../src/backlog/entries";
 import type { Emulator } from "../../src/emulator";
 import { systemClock } from "../../src/foundation/clock";
-import { createCosStore } from "../../src/providers/cos";
-import { BACKLOG_BUCKET, backlogInstance, useBacklogEmulator } from "../support/backlog-harness";
-import { EMULATOR_CREDENTIALS } from "../support/built-function";
+import {
+  BACKLOG_BUCKET,
+  backlogInstance,
+  emulatorCosStore,
+  useBacklogEmulator,
+} from "../support/backlog-harness";
 import { cosEvent, cosRecord, timerEvent } from "../support/events";
 
 const useEmulator = useBacklogEmulator();
@@ -37,16 +40,7 @@ const queueReads = () =>
 const PLAIN_QUEUE_KEY = /^\.cos-purge\/queue\/\d{13}-[0-9a-f]{8}\.json$/;
 
 function cosStore() {
-  return createCosStore({
-    bucket: BACKLOG_BUCKET,
-    region: "ap-guangzhou",
-    endpoint: emulator.url,
-    credentials: () => ({
-      secretId: EMULATOR_CREDENTIALS.TENCENTCLOUD_SECRETID,
-      secretKey: EMULATOR_CREDENTIALS.TENCENTCLOUD_SECRETKEY,
-    }),
-    requestTimeoutMs: 5_000,
-  });
+  return emulatorCosStore(emulator);
 }
 
 const backlogOn = (store = cosStore()) =>

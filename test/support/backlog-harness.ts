@@ -6,12 +6,27 @@
 
 import type { Emulator } from "../../src/emulator";
 import type { Clock } from "../../src/foundation/clock";
+import { createCosStore } from "../../src/providers/cos";
 import type { Summary } from "../../src/report/report";
 import { coldStart, EMULATOR_CREDENTIALS } from "./built-function";
 
 export { useEmulator as useBacklogEmulator } from "./emulator-harness";
 
 export const BACKLOG_BUCKET = "examplebucket-1250000000";
+
+/** A new COS adapter on the emulator's backlog bucket, as a fresh warm instance opens it (src, not dist). */
+export function emulatorCosStore(emulator: Emulator) {
+  return createCosStore({
+    bucket: BACKLOG_BUCKET,
+    region: "ap-guangzhou",
+    endpoint: emulator.url,
+    credentials: () => ({
+      secretId: EMULATOR_CREDENTIALS.TENCENTCLOUD_SECRETID,
+      secretKey: EMULATOR_CREDENTIALS.TENCENTCLOUD_SECRETKEY,
+    }),
+    requestTimeoutMs: 5_000,
+  });
+}
 
 export interface Instance {
   readonly invoke: (event: unknown, timeLimitMs?: number) => Promise<Summary>;
