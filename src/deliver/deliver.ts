@@ -88,9 +88,12 @@ async function autoQueues(deps: DeliverDeps): Promise<boolean> {
   if (route !== "look") return route === "queue";
   // Marks that cannot be read or written count as nobody else busy: at once, never worse than direct.
   const look = (mark: boolean) => deps.lookAtOthers(mark).catch(() => []);
-  if (deps.pressure.looked(deps.clock.now(), await look(true))) return true;
+  const others = await look(true);
+  if (deps.pressure.looked(deps.clock.now(), others)) return true;
   // Instances that fall behind together look at the same moment, and the first to list may do so
-  // before the others' marks land (measured: a burst's first look saw none, and its purge was refused).
+  // before the others' marks land: once more, a moment later, if any other instance is busy at all
+  // (one alone, or a lone upload whose event came late, need not wait for it).
+  if (others.length === 0) return false;
   await deps.clock.sleep(SECOND_LOOK_MS);
   return deps.pressure.looked(deps.clock.now(), await look(false));
 }

@@ -4,8 +4,16 @@
  * pressure is gone. Assertions are on what the emulator received and holds.
  */
 import { beforeEach, describe, expect, it } from "vitest";
+import { Backlog } from "../../src/backlog/backlog";
+import { markBusy } from "../../src/backlog/busy";
+import { SECOND_LOOK_MS } from "../../src/deliver/pressure";
 import type { Emulator } from "../../src/emulator";
-import { BACKLOG_BUCKET, backlogInstance, useBacklogEmulator } from "../support/backlog-harness";
+import {
+  BACKLOG_BUCKET,
+  backlogInstance,
+  emulatorCosStore,
+  useBacklogEmulator,
+} from "../support/backlog-harness";
 import { cosEvent, cosRecord, timerEvent } from "../support/events";
 import { FakeClock } from "../support/fake-clock";
 
@@ -184,5 +192,52 @@ describe("auto mode decides by the rate limit, on the emulator", () => {
     expect(busyMarks()).toEqual([]);
     expect(queuedTargets()).toEqual([]);
     expect(new Set(accepted())).toEqual(new Set(urls));
+  });
+
+  /** A fake clock that, when the look pauses before its second listing, lets another instance mark itself. */
+  class SecondLookClock extends FakeClock {
+    meanwhile: (() => Promise<void>) | undefined;
+    override async sleep(ms: number): Promise<void> {
+      if (ms === SECOND_LOOK_MS) await this.meanwhile?.();
+      await super.sleep(ms);
+    }
+  }
+  /** A look's listings of the marks: from the oldest that counts (a drain's sweep lists them all). */
+  const busyListings = () =>
+    cosCalls().filter((call) => {
+      const query = (call.params.Query ?? {}) as Record<string, string>;
+      return call.action === "GetBucket" && /busy\/$/.test(query.prefix ?? "") && (query.marker ?? "") !== "";
+    });
+
+  it("a look that finds too few others busy lists once more a moment later, and queues when the crowd has arrived", async () => {
+    const clock = new SecondLookClock(Date.now());
+    const marks = new Backlog({
+      store: emulatorCosStore(emulator),
+      prefix: ".cos-purge/",
+      clock,
+      timeoutMs: 5_000,
+    });
+    await markBusy(marks, "0000000a", clock.now());
+    await markBusy(marks, "0000000b", clock.now());
+    clock.meanwhile = () => markBusy(marks, "0000000c", clock.now()); // the third lands after the first listing
+    const { invoke } = backlogInstance(emulator, { PURGE_MODE: "auto" }, clock);
+
+    expect((await invoke(upload("first"))).route).toBe("direct");
+    expect((await invoke(upload("second"))).route).toBe("queued"); // handed over at once: it looked
+
+    expect(busyListings()).toHaveLength(2);
+    expect(clock.sleeps).toContain(SECOND_LOOK_MS);
+  });
+
+  it("a look that finds nobody else busy lists once and purges at once, without the pause", async () => {
+    const clock = new SecondLookClock(Date.now());
+    const { invoke } = backlogInstance(emulator, { PURGE_MODE: "auto" }, clock);
+
+    await invoke(upload("first"));
+    expect((await invoke(upload("second"))).route).toBe("direct");
+
+    expect(busyMarks()).toHaveLength(1);
+    expect(busyListings()).toHaveLength(1);
+    expect(clock.sleeps).not.toContain(SECOND_LOOK_MS);
   });
 });
