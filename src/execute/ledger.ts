@@ -4,7 +4,8 @@
  * When an invocation ends in an Error, SCF re-delivers the same event (async retries, about 1 and
  * 2 minutes later). Tencent's template then purges everything again, spending quota on URLs that
  * were already fresh. A retry that lands on the same warm instance skips what the ledger holds; one
- * that lands on a new instance purges again, which is harmless, only wasteful.
+ * that lands on another instance reads the failed invocation's marker in the backlog instead
+ * (backlog/markers.ts, deliver/retries.ts).
  */
 import type { Clock } from "../foundation/clock";
 import type { ObjectChange, PlannedTarget } from "../foundation/model";

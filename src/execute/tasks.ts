@@ -7,9 +7,9 @@
  *                   batch is sent again (at worst purged twice, harmless)
  *     event retry   targets sent unanswered by an earlier delivery (recheck.ts acceptedEarlier):
  *                   unknown → not found, sent again (harmless)
- *     journal       a drain's sent records (backlog/journal.ts): unknown → confirm.ts decides (kept
+ *     journal       a drain's sent records (drain/journal.ts): unknown → confirm.ts decides (kept
  *                   while young, given up after an hour)
- *     sweep         failed tasks after direct purges (backlog/failed-tasks.ts): unknown → the lane
+ *     sweep         failed tasks after direct purges (drain/failed-tasks.ts): unknown → the lane
  *                   is read again next drain (its cursor does not move)
  *
  * The error policy is the same for all: a lookup never throws; a failed one is `unknown`, with the

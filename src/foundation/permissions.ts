@@ -1,7 +1,7 @@
 /**
  * Every API action cos-purge can call, per service, with what needs it: the one table the adapters
  * take their action names from (a name not in it does not type-check) and the CAM policies in
- * README.md and docs/cam/ are generated from (`npm run docs`, scripts/cam-policies.ts). A test drives
+ * README.md and docs/cam/ are generated from (`npm run docs`, scripts/cam-docs.ts). A test drives
  * every adapter method against the emulator and checks that each action it sent is listed here.
  *
  * Resources (tencent-cloud.md §10): EdgeOne grants per zone, `qcs::teo::uin/<uin>:zone/<ZoneId>`; CDN
