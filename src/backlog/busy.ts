@@ -3,10 +3,11 @@
  * `auto` reads them to tell one busy instance (which alone cannot reach the account's rate limit: its
  * own limiter holds it to 20 calls/s) from several (which can, each sending up to ~14 calls/s).
  *
- *     busy/<epoch ms, 13 digits>-<instance id>     (empty)
+ *     busy/<epoch ms, 13 digits>-<instance id>[-w]     (empty; -w: holding a drain window)
  *
  * An instance leaves one when SCF hands it an event the moment its previous one ended (events were
- * waiting for it), and when it takes a drain window (it is gathering uploads). Marks are written, never
+ * waiting for it), and about once a second while it holds a drain window (it is gathering uploads:
+ * the account is under pressure, and another instance behind joins it). Marks are written, never
  * rewritten; a look lists only the recent ones (GET Bucket's `marker` starts the listing at the oldest
  * time that counts), so old marks cost nothing until a drain sweeps them. Marks are hints (object-store.ts
  * `HintOption`): a look on a fresh instance is a PUT and a LIST, without the versioning check that only
@@ -26,26 +27,43 @@ const folder = (backlog: Backlog) => `${backlog.prefix}${FOLDER}`;
 /** A new id for this warm instance: 8 random hex digits. */
 export const instanceId = nonce;
 
-/** Leaves this instance's busy mark, stamped `now`. */
-export async function markBusy(backlog: Backlog, instance: string, now: number): Promise<void> {
-  await backlog.objects.put(`${folder(backlog)}${keyStamp(now)}-${instance}`, "", { hint: true });
+/** An instance's newest mark: when, and whether it was gathering a drain window then. */
+export interface BusyMark {
+  readonly time: number;
+  readonly gathering: boolean;
+}
+
+/** Leaves this instance's busy mark, stamped `now`; `gathering` while it holds a drain window. */
+export async function markBusy(
+  backlog: Backlog,
+  instance: string,
+  now: number,
+  gathering = false,
+): Promise<void> {
+  const key = `${folder(backlog)}${keyStamp(now)}-${instance}${gathering ? "-w" : ""}`;
+  await backlog.objects.put(key, "", { hint: true });
 }
 
 /** The instances that left a mark from `since` on (this one included, if it did), each with its newest. */
-export async function busySince(backlog: Backlog, since: number, now: number): Promise<Map<string, number>> {
+export async function busySince(
+  backlog: Backlog,
+  since: number,
+  now: number,
+): Promise<Map<string, BusyMark>> {
   const listed = await backlog.objects.list(folder(backlog), {
     after: `${folder(backlog)}${keyStamp(since)}`,
     maxKeys: MAX_MARKS,
     hint: true,
   });
-  const instances = new Map<string, number>();
+  const instances = new Map<string, BusyMark>();
   for (const { key } of listed) {
-    const match = /^(\d{13})-([0-9a-f]{8})$/.exec(key.slice(folder(backlog).length));
+    const match = /^(\d{13})-([0-9a-f]{8})(-w)?$/.exec(key.slice(folder(backlog).length));
     if (match === null) continue;
     const time = Number(match[1]);
     const instance = match[2] as string;
-    if (time >= since && time <= now + CLOCK_SKEW_MS) {
-      instances.set(instance, Math.max(time, instances.get(instance) ?? time));
+    const newest = instances.get(instance);
+    if (time >= since && time <= now + CLOCK_SKEW_MS && (newest === undefined || time >= newest.time)) {
+      instances.set(instance, { time, gathering: match[3] !== undefined });
     }
   }
   return instances;
@@ -71,7 +89,7 @@ export async function lookAtOthers(
   lookBackMs: number,
   clock: Clock,
   mark = true,
-): Promise<number[]> {
+): Promise<BusyMark[]> {
   const at = clock.now();
   if (mark) await markBusy(backlog, instance, at);
   const busy = await busySince(backlog, at - lookBackMs, clock.now());

@@ -121,7 +121,7 @@ export const DOCS: Readonly<Record<Family | Scalar, Omit<SettingDoc, "name">>> =
     default: "3000",
     accepted: "a whole number of milliseconds from 200 to 60000",
     description:
-      "How soon queued work is drained: one invocation per window waits this long (a quarter of it in auto mode), more while uploads keep coming (up to 2 windows in auto mode, 20 in queue mode, holding partial batches back), then purges everything queued.",
+      "How soon queued work is drained: one invocation per window waits this long (a sixth of it in auto mode), more while uploads keep coming (up to 2 windows in auto mode, 20 in queue mode, holding partial batches back), then purges everything queued.",
   },
   PURGE_BACKLOG_BUCKET: {
     default: "",

@@ -11,6 +11,7 @@
  */
 
 import type { Backlog, Deferral } from "../backlog/backlog";
+import type { BusyMark } from "../backlog/busy";
 import { partitionFailures } from "../backlog/deferral";
 import type { DrainReport } from "../drain/drain";
 import { apart, type PrefetchDelivery, warmAfterPurge } from "../drain/prefetch";
@@ -30,7 +31,7 @@ export interface DeliverDeps extends CollapseDeps {
    * Leaves this instance's busy mark (unless `mark` is false) and says when each other instance was
    * last busy (busy.ts: a PUT and a LIST); asked only when the instance is behind, once a window.
    */
-  readonly lookAtOthers: (mark: boolean) => Promise<readonly number[]>;
+  readonly lookAtOthers: (mark: boolean) => Promise<readonly BusyMark[]>;
   /** When the invocation started (an instance's idle gap before it says whether events were waiting). */
   readonly startedAt: number;
   /** How long its event waited since the upload, at least (pressure.ts `eventWaited`). */

@@ -30,6 +30,8 @@
  * Pure: times are passed in, so the decision is unit tested without a clock or the network.
  */
 
+import type { BusyMark } from "../backlog/busy";
+
 /** At most this many windows of back-off after repeated refusals. */
 export const MAX_BACKOFF_WINDOWS = 8;
 /**
@@ -81,6 +83,13 @@ export const OTHERS_BUSY = 3;
 export const BUSY_TOGETHER_MS = 250;
 /** A look that found too few others lists once more this much later (deliver.ts says why). */
 export const SECOND_LOOK_MS = 250;
+/**
+ * A window holder's mark this recent says it is still gathering (it renews the mark every second,
+ * window.ts): an instance behind joins it. Measured without: the one instance whose first look in a
+ * 2,000-upload burst came before the others' marks never saw three of them together again (they look
+ * once a window each, at scattered moments) and purged 105 uploads at once, one call each.
+ */
+export const GATHERING_FRESH_MS = 1_500;
 
 /**
  * Looks at most this many times per window while back to back: each look is two COS requests, and an
@@ -169,13 +178,18 @@ export class AutoPressure {
    * invocations queue for a window. Joining a window another invocation holds is no such sign (deliver.ts
    * says why).
    */
-  looked(now: number, others: readonly number[]): boolean {
+  looked(now: number, others: readonly BusyMark[]): boolean {
+    const times = others.map((mark) => mark.time);
     // Saturated until lately: the burst is under way and its instances look at different moments.
     const staying = now - this.saturatedUntil < this.windowMs;
     const counted = staying
-      ? others.filter((time) => time >= this.lastLook - this.windowMs)
-      : others.filter((time) => Math.abs(time - this.lastLook) <= BUSY_TOGETHER_MS);
-    const saturated = counted.length >= (staying ? 1 : OTHERS_BUSY);
+      ? times.filter((time) => time >= this.lastLook - this.windowMs)
+      : times.filter((time) => Math.abs(time - this.lastLook) <= BUSY_TOGETHER_MS);
+    // Another instance gathering a window: the account is under pressure, and this one is behind too.
+    const gathering = others.some(
+      (mark) => mark.gathering && mark.time >= this.lastLook - GATHERING_FRESH_MS,
+    );
+    const saturated = gathering || counted.length >= (staying ? 1 : OTHERS_BUSY);
     if (saturated) this.saturatedUntil = now + this.windowMs;
     this.purging = !saturated;
     return saturated;

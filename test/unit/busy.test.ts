@@ -36,9 +36,11 @@ describe("busy marks (auto's view of the other instances)", () => {
     clock.advance(400);
     await markBusy(backlog, "bbbbbbbb", clock.now());
     clock.advance(WINDOW - 500);
-    expect((await lookAtOthers(backlog, "eeeeeeee", WINDOW, clock)).sort()).toEqual([start, start + 400]);
+    const times = async (instance: string) =>
+      (await lookAtOthers(backlog, instance, WINDOW, clock)).map((mark) => mark.time).sort();
+    expect(await times("eeeeeeee")).toEqual([start, start + 400]);
     clock.advance(WINDOW - 200); // b's and d's marks are now older than the look-back; e's is not
-    expect(await lookAtOthers(backlog, "cccccccc", WINDOW, clock)).toEqual([start + WINDOW - 100]);
+    expect(await times("cccccccc")).toEqual([start + WINDOW - 100]);
     expect((await store.list(".p/busy/")).map((object) => object.key.slice(-8)).sort()).toEqual([
       "bbbbbbbb",
       "bbbbbbbb",
@@ -68,5 +70,22 @@ describe("busy marks (auto's view of the other instances)", () => {
   it("instance ids are 8 hex digits", () => {
     expect(instanceId(() => 0)).toBe("00000000");
     expect(instanceId(() => 0.999_999_999_9)).toMatch(/^[0-9a-f]{8}$/);
+  });
+
+  it("tells a window holder's mark from an instance's own look, and keeps each instance's newest", async () => {
+    const { clock, backlog } = world();
+    await markBusy(backlog, "bbbbbbbb", clock.now());
+    clock.advance(100);
+    await markBusy(backlog, "bbbbbbbb", clock.now(), true);
+    await markBusy(backlog, "dddddddd", clock.now());
+    clock.advance(100);
+    const others = await lookAtOthers(backlog, "aaaaaaaa", WINDOW, clock);
+    expect(others).toEqual(
+      expect.arrayContaining([
+        { time: clock.now() - 100, gathering: true },
+        { time: clock.now() - 100, gathering: false },
+      ]),
+    );
+    expect(others).toHaveLength(2);
   });
 });

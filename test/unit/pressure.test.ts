@@ -5,6 +5,7 @@ import {
   BUSY_TOGETHER_MS,
   eventWaited,
   GAP_SHARE,
+  GATHERING_FRESH_MS,
   LOOKS_PER_WINDOW,
   MAX_BACKOFF_WINDOWS,
   OTHERS_BUSY,
@@ -12,6 +13,9 @@ import {
 } from "../../src/deliver/pressure";
 
 const WINDOW = 1_000;
+
+/** Other instances' busy marks at `times`, none of them holding a window. */
+const marks = (times: readonly number[]) => times.map((time) => ({ time, gathering: false }));
 
 /** Runs one invocation from `start` to `end`, returning how auto routed it. */
 const invocation = (pressure: AutoPressure, start: number, end = start + 50, waitedMs = 0) => {
@@ -91,7 +95,7 @@ describe("auto's decision (AutoPressure)", () => {
     expect(pressure.arrive(0)).toBe("direct");
     pressure.leave(1);
     expect(pressure.arrive(2)).toBe("look");
-    expect(pressure.looked(10, crowd)).toBe(true);
+    expect(pressure.looked(10, marks(crowd))).toBe(true);
     pressure.leave(20);
     expect(invocation(pressure, 20 + BACK_TO_BACK_MS - 1, 100)).toBe("queue"); // still back to back
     expect(invocation(pressure, 300)).toBe("direct"); // a gap: it keeps up, whatever the others do
@@ -104,7 +108,7 @@ describe("auto's decision (AutoPressure)", () => {
     const pressure = new AutoPressure(WINDOW);
     invocation(pressure, lookAt - 100, lookAt);
     expect(pressure.arrive(lookAt)).toBe("look");
-    return { pressure, saturated: pressure.looked(lookAt + 300, others) };
+    return { pressure, saturated: pressure.looked(lookAt + 300, marks(others)) };
   };
 
   it("counts as saturated only enough others behind together with it, not a cold start's pile-up spread over a second", () => {
@@ -133,7 +137,7 @@ describe("auto's decision (AutoPressure)", () => {
     pressure.leave(10_320);
     const relook = untilLook(10_360);
     expect(relook).toBeGreaterThan(10_300 + WINDOW); // after the window's queueing
-    expect(pressure.looked(relook + 30, [relook - WINDOW + 10])).toBe(true);
+    expect(pressure.looked(relook + 30, marks([relook - WINDOW + 10]))).toBe(true);
     pressure.leave(relook + 60);
 
     const last = untilLook(relook + 100);
@@ -155,11 +159,20 @@ describe("auto's decision (AutoPressure)", () => {
     expect(invocation(holder, 3_010 + 2 * BACK_TO_BACK_MS)).toBe("direct");
   });
 
+  it("joins a window another instance is gathering, whatever the count, while its mark is fresh", () => {
+    const holder = (time: number) => [{ time, gathering: true }];
+    expect(look([]).saturated).toBe(false);
+    expect(look([], 10_000).pressure.looked(10_300, holder(10_000 - GATHERING_FRESH_MS))).toBe(true);
+    expect(look([], 10_000).pressure.looked(10_300, holder(10_000 - GATHERING_FRESH_MS - 1))).toBe(false);
+    // A plain mark as old is one instance briefly behind, not a window gathering.
+    expect(look([10_000 - 100]).saturated).toBe(false);
+  });
+
   it("looks when the event waited in SCF's queue, however long the instance was idle before it", () => {
     const pressure = new AutoPressure(WINDOW);
     expect(invocation(pressure, 0, 50, WAITED_MS - 1)).toBe("direct");
     expect(pressure.arrive(500, WAITED_MS)).toBe("look");
-    expect(pressure.looked(560, Array(OTHERS_BUSY).fill(500))).toBe(true);
+    expect(pressure.looked(560, marks(Array(OTHERS_BUSY).fill(500)))).toBe(true);
     pressure.leave(570);
     expect(invocation(pressure, 800, 850, WAITED_MS)).toBe("queue");
     expect(invocation(pressure, 1_100, 1_150)).toBe("direct"); // a fresh event: it keeps up

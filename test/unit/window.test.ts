@@ -118,8 +118,8 @@ describe("drainWithinWindow", () => {
     await queue(backlog, 0);
     await drainWithinWindow(deps());
 
-    expect(clock.sleeps).toEqual([750, JOIN_GRACE_MS]); // a quarter of the 3 s window
-    expect(purges()).toEqual([{ at: 750, uploads: [0] }]);
+    expect(clock.sleeps).toEqual([500, JOIN_GRACE_MS]); // a sixth of the 3 s window
+    expect(purges()).toEqual([{ at: 500, uploads: [0] }]);
   });
 
   it("in auto, keeps gathering while uploads arrive and drains a quiet period after the last", async () => {
@@ -128,9 +128,9 @@ describe("drainWithinWindow", () => {
     clock.schedule(500, 1_000, 1_400);
     await drainWithinWindow(deps());
 
-    // It looks every 375 ms: until 1,875 the newest upload is under 750 ms old; at 2,250 it is 850 ms old.
-    expect(clock.sleeps).toEqual([750, 375, 375, 375, 375, JOIN_GRACE_MS]);
-    expect(purges()).toEqual([{ at: 2_250, uploads: [0, 500, 1_000, 1_400] }]);
+    // It looks every 250 ms: until 1,750 the newest upload is under 500 ms old; at 2,000 it is 600 ms old.
+    expect(clock.sleeps).toEqual([500, 250, 250, 250, 250, 250, 250, JOIN_GRACE_MS]);
+    expect(purges()).toEqual([{ at: 2_000, uploads: [0, 500, 1_000, 1_400] }]);
   });
 
   it("holds no entry past its hold time, even when an earlier holder kept it waiting", async () => {
@@ -140,9 +140,27 @@ describe("drainWithinWindow", () => {
     clock.schedule(...Array.from({ length: 40 }, (_, i) => 5_100 + i * 200)); // uploads keep coming
     await drainWithinWindow(deps());
 
-    // Its first look comes within half a quiet period of six seconds after the oldest upload (not
-    // after this holder took the window): all that is queued goes out at once.
-    expect(purges()[0]).toEqual({ at: 5_750, uploads: [0, 5_100, 5_300, 5_500, 5_700] });
+    // Six seconds after the oldest upload (not after this holder took the window), all that is queued
+    // goes out at once, uploads still coming or not.
+    expect(purges()[0]).toEqual({ at: 6_000, uploads: [0, 5_100, 5_300, 5_500, 5_700, 5_900] });
+  });
+
+  it("renews a gathering mark about once a second while uploads keep coming, and leaves none for a lone upload", async () => {
+    const gathering = async (store: MemoryStore) =>
+      (await store.list(`${PREFIX}busy/`)).map((object) => object.key).filter((key) => key.endsWith("-w"));
+    const busy = setup({ windowMs: 3_000, firstWait: "quiet" });
+    await queue(busy.backlog, 0);
+    busy.clock.schedule(...Array.from({ length: 14 }, (_, i) => 300 + i * 200)); // until 2,900
+    await drainWithinWindow({ ...busy.deps(), instance: "0000000a" });
+    const stamps = (await gathering(busy.store)).map(
+      (key) => Number(/(\d{13})-0000000a-w$/.exec(key)?.[1]) - T0,
+    );
+    expect(stamps).toEqual([500, 1_500, 2_500]); // looks every 250 ms, marks when a second has passed
+
+    const lone = setup({ windowMs: 3_000, firstWait: "quiet" });
+    await queue(lone.backlog, 0);
+    await drainWithinWindow({ ...lone.deps(), instance: "0000000a" });
+    expect(await gathering(lone.store)).toEqual([]);
   });
 
   it("looks for fresh uploads by listing only the keys queued since, however long the queue", async () => {
