@@ -232,6 +232,49 @@ describe("auto mode decides by the rate limit, on the emulator", () => {
     expect(clock.sleeps).toContain(SECOND_LOOK_MS);
   });
 
+  it("a look that finds another instance's window still gathering a burst queues, though that is one instance", async () => {
+    const clock = new FakeClock(Date.now());
+    const marks = new Backlog({
+      store: emulatorCosStore(emulator),
+      prefix: ".cos-purge/",
+      clock,
+      timeoutMs: 5_000,
+    });
+    await markBusy(marks, "0000000a", clock.now(), true); // as the window's holder renews it while uploads arrive
+    const { invoke } = backlogInstance(emulator, { PURGE_MODE: "auto" }, clock);
+
+    expect((await invoke(upload("first"))).route).toBe("direct");
+    expect((await invoke(upload("second"))).route).toBe("queued");
+
+    const queueWrites = cosCalls().filter(
+      (call) => call.action === "PutObject" && String(call.params.Key).startsWith(".cos-purge/queue/"),
+    );
+    expect(queueWrites).toHaveLength(1);
+    // No holder really drains here (the mark stands alone), so the window this invocation took does.
+    expect(purgeCalls().map(targetsOf)).toEqual([[url("first")], [url("second")]]);
+    expect(queuedTargets()).toEqual([]);
+  });
+
+  it("the same instance beside one busy but not gathering purges at once", async () => {
+    const clock = new FakeClock(Date.now());
+    const marks = new Backlog({
+      store: emulatorCosStore(emulator),
+      prefix: ".cos-purge/",
+      clock,
+      timeoutMs: 5_000,
+    });
+    await markBusy(marks, "0000000a", clock.now());
+    const { invoke } = backlogInstance(emulator, { PURGE_MODE: "auto" }, clock);
+
+    expect((await invoke(upload("first"))).route).toBe("direct");
+    expect((await invoke(upload("second"))).route).toBe("direct");
+
+    expect(purgeCalls().map(targetsOf)).toEqual([[url("first")], [url("second")]]);
+    expect(
+      cosCalls().filter((call) => String(call.params.Key ?? "").startsWith(".cos-purge/queue/")),
+    ).toEqual([]);
+  });
+
   it("a look that finds nobody else busy lists once and purges at once, without the pause", async () => {
     const clock = new SecondLookClock(Date.now());
     const { invoke } = backlogInstance(emulator, { PURGE_MODE: "auto" }, clock);
