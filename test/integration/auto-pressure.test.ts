@@ -212,14 +212,18 @@ describe("auto mode decides by the rate limit, on the emulator", () => {
       return call.action === "GetBucket" && /busy\/$/.test(query.prefix ?? "") && (query.marker ?? "") !== "";
     });
 
+  /** The backlog's bucket as another instance sees it, to leave busy marks in. */
+  const marksOf = (clock: FakeClock) =>
+    new Backlog({ store: emulatorCosStore(emulator), prefix: ".cos-purge/", clock, timeoutMs: 5_000 });
+  /** The queue entries written, drained or not. */
+  const queueWrites = () =>
+    cosCalls().filter(
+      (call) => call.action === "PutObject" && String(call.params.Key).startsWith(".cos-purge/queue/"),
+    );
+
   it("a look that finds too few others busy lists once more a moment later, and queues when the crowd has arrived", async () => {
     const clock = new SecondLookClock(Date.now());
-    const marks = new Backlog({
-      store: emulatorCosStore(emulator),
-      prefix: ".cos-purge/",
-      clock,
-      timeoutMs: 5_000,
-    });
+    const marks = marksOf(clock);
     await markBusy(marks, "0000000a", clock.now());
     await markBusy(marks, "0000000b", clock.now());
     clock.meanwhile = () => markBusy(marks, "0000000c", clock.now()); // the third lands after the first listing
@@ -234,22 +238,14 @@ describe("auto mode decides by the rate limit, on the emulator", () => {
 
   it("a look that finds another instance's window still gathering a burst queues, though that is one instance", async () => {
     const clock = new FakeClock(Date.now());
-    const marks = new Backlog({
-      store: emulatorCosStore(emulator),
-      prefix: ".cos-purge/",
-      clock,
-      timeoutMs: 5_000,
-    });
+    const marks = marksOf(clock);
     await markBusy(marks, "0000000a", clock.now(), true); // as the window's holder renews it while uploads arrive
     const { invoke } = backlogInstance(emulator, { PURGE_MODE: "auto" }, clock);
 
     expect((await invoke(upload("first"))).route).toBe("direct");
     expect((await invoke(upload("second"))).route).toBe("queued");
 
-    const queueWrites = cosCalls().filter(
-      (call) => call.action === "PutObject" && String(call.params.Key).startsWith(".cos-purge/queue/"),
-    );
-    expect(queueWrites).toHaveLength(1);
+    expect(queueWrites()).toHaveLength(1);
     // No holder really drains here (the mark stands alone), so the window this invocation took does.
     expect(purgeCalls().map(targetsOf)).toEqual([[url("first")], [url("second")]]);
     expect(queuedTargets()).toEqual([]);
@@ -257,12 +253,7 @@ describe("auto mode decides by the rate limit, on the emulator", () => {
 
   it("the same instance beside one busy but not gathering purges at once", async () => {
     const clock = new FakeClock(Date.now());
-    const marks = new Backlog({
-      store: emulatorCosStore(emulator),
-      prefix: ".cos-purge/",
-      clock,
-      timeoutMs: 5_000,
-    });
+    const marks = marksOf(clock);
     await markBusy(marks, "0000000a", clock.now());
     const { invoke } = backlogInstance(emulator, { PURGE_MODE: "auto" }, clock);
 
@@ -270,9 +261,7 @@ describe("auto mode decides by the rate limit, on the emulator", () => {
     expect((await invoke(upload("second"))).route).toBe("direct");
 
     expect(purgeCalls().map(targetsOf)).toEqual([[url("first")], [url("second")]]);
-    expect(
-      cosCalls().filter((call) => String(call.params.Key ?? "").startsWith(".cos-purge/queue/")),
-    ).toEqual([]);
+    expect(queueWrites()).toEqual([]);
   });
 
   it("a look that finds nobody else busy lists once and purges at once, without the pause", async () => {
