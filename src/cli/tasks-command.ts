@@ -4,7 +4,14 @@
  */
 import { loadConfig } from "../config/config";
 import { CosPurgeError } from "../foundation/errors";
-import type { LaneKey, Provider, TaskRecord, TaskStatus, TaskType } from "../foundation/model";
+import {
+  endedBadly,
+  type LaneKey,
+  type Provider,
+  type TaskRecord,
+  type TaskStatus,
+  type TaskType,
+} from "../foundation/model";
 import { apiSession, configuredScopes, reportFailures } from "./api-calls";
 import { UsageError } from "./args";
 import { EXIT, exitCodeForFailures } from "./exit-codes";
@@ -24,9 +31,8 @@ const QUERIES = {
   ],
 } as const satisfies Record<Provider, readonly { type: TaskType; action: string }[]>;
 
-/** Statuses that mean "not purged" (or not prefetched); listed first. */
-const FAILED: ReadonlySet<TaskStatus> = new Set(["failed", "timeout", "canceled", "invalid"]);
-const RANK = (status: TaskStatus): number => (FAILED.has(status) ? 0 : status === "processing" ? 1 : 2);
+/** Tasks that ended without purging (or prefetching), as the drain judges them (model.ts), come first. */
+const RANK = (status: TaskStatus): number => (endedBadly({ status }) ? 0 : status === "processing" ? 1 : 2);
 
 /** Both APIs read at most 7 days back (tencent-cloud.md §3). */
 export const MAX_SINCE_MS = 7 * 86_400_000;
@@ -104,7 +110,7 @@ export async function tasksCommand(
     );
   }
   const rows = found
-    .filter((task) => !options.failedOnly || FAILED.has(task.status))
+    .filter((task) => !options.failedOnly || endedBadly(task))
     .sort((a, b) => RANK(a.status) - RANK(b.status) || b.createdAt - a.createdAt)
     .map(
       (task): TaskRow => ({
@@ -142,5 +148,5 @@ export async function tasksCommand(
   reportFailures("tasks", session.failures);
   if (session.failures.length > 0)
     return exitCodeForFailures(session.failures.map((failure) => failure.error.code));
-  return rows.some((row) => FAILED.has(row.status)) ? EXIT.notDone : EXIT.done;
+  return rows.some(endedBadly) ? EXIT.notDone : EXIT.done;
 }

@@ -8,13 +8,14 @@
  *     no task id, some missing young: keep, as its tasks may not be listed yet
  *                              old: what was found is applied, an invocation's missing targets requeued
  *     task running             young: keep; an hour old: drop with a warning
- *     task failed / timeout    targets requeued with a try counted (prefetch: warned, not requeued)
+ *     task ended badly         failed, timeout, canceled (model.ts `endedBadly`): targets requeued with a
+ *                              try counted (prefetch, also invalid: warned, not requeued)
  *     task succeeded           drop
  */
 
 import type { SentRecord } from "../backlog/entries";
 import { mayBeTaskOf, newestPerTarget, type TaskLookup } from "../execute/tasks";
-import type { TaskRecord } from "../foundation/model";
+import { endedBadly, type TaskRecord } from "../foundation/model";
 
 /** What looking the record's task up found: the tasks listed, or the code of the failed lookup. */
 export type Lookup = TaskLookup;
@@ -44,7 +45,6 @@ export interface Decision {
 export const UNCONFIRMABLE_AFTER_MS = 60 * 60_000;
 /** How long a record without a task id waits for its task to show up before it counts as not sent. */
 export const NOT_SENT_AFTER_MS = 2 * 60_000;
-const ENDED_BADLY: ReadonlySet<string> = new Set(["failed", "timeout", "canceled", "invalid"]);
 
 /**
  * What to do with `record`, `now`, given `lookup`. `action` names the submit call, for messages.
@@ -164,7 +164,7 @@ type Verdict =
 
 /** How the record's tasks ended: failed if any target's task failed, running while any is processing. */
 function judge(tasks: readonly TaskRecord[], record: SentRecord): Verdict {
-  const failed = tasks.filter((task) => ENDED_BADLY.has(task.status));
+  const failed = tasks.filter(endedBadly);
   const first = failed[0];
   if (first !== undefined) {
     return {

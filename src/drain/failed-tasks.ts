@@ -1,8 +1,9 @@
 /**
  * Purge tasks that were accepted and then failed (issue 13 row 3): the provider took the URLs, the
- * summary said purged, and the task ended `failed` or `timeout`. The drain's own submissions are
- * confirmed by the journal (journal.ts); a direct purge has no journal, so the timer's drain reads each
- * configured lane's recent failed tasks and queues their targets again.
+ * summary said purged, and the task ended without purging (`failed`, `timeout` or `canceled`: model.ts
+ * `endedBadly`, the rule the journal and `cos-purge tasks --failed` share). The drain's own submissions
+ * are confirmed by the journal (journal.ts); a direct purge has no journal, so the timer's drain reads
+ * each configured lane's recent failed tasks and queues their targets again.
  *
  * Cost: one task query per lane per timer drain (EdgeOne per zone with the `statuses` filter, CDN per
  * area with `Status: fail`), usually one page and usually empty, over the last `LOOK_BACK_MS`. Only when
@@ -18,7 +19,15 @@ import type { AttemptContext } from "../execute/attempts";
 import { earliestTaskOf, lookUpTasks, mayBeTaskOf } from "../execute/tasks";
 import { laneKeyOf, laneOf } from "../foundation/lane";
 import type { Logger } from "../foundation/log";
-import type { Config, LaneKey, Provider, Purger, TaskRecord, TaskStatus } from "../foundation/model";
+import {
+  type Config,
+  endedBadly,
+  type LaneKey,
+  type Provider,
+  PURGE_ENDED_BADLY,
+  type Purger,
+  type TaskRecord,
+} from "../foundation/model";
 
 /**
  * How far back every look goes: a purge takes about a minute, 3–5 for large ones (tencent-cloud.md §3),
@@ -86,7 +95,7 @@ interface LaneFailures {
 }
 
 /**
- * Each lane's tasks that failed or timed out within `LOOK_BACK_MS`; a lane whose tasks cannot be read
+ * Each lane's tasks that ended without purging within `LOOK_BACK_MS`; a lane whose tasks cannot be read
  * is warned about and left out (looked at again next drain, whose look covers the same span).
  */
 async function recentFailures(
@@ -100,7 +109,14 @@ async function recentFailures(
     const purger = deps.purgers[lane.provider];
     if (purger === undefined) continue;
     const since = now - LOOK_BACK_MS;
-    const query = { scope: lane.scope, type: "purge_url" as const, since, until: now, statuses: ENDED_BADLY };
+    // Only statuses a purge task has: DescribePurgeTasks documents no `invalid` (a prefetch status).
+    const query = {
+      scope: lane.scope,
+      type: "purge_url" as const,
+      since,
+      until: now,
+      statuses: PURGE_ENDED_BADLY,
+    };
     const { lookup, calls } = await lookUpTasks(deps.attempts, purger, lane, query);
     apiCalls += calls;
     if (lookup.kind === "unknown") {
@@ -229,11 +245,6 @@ export async function requeueFailedTasks(
     });
   return { requeued, apiCalls };
 }
-
-const ENDED_BADLY: readonly TaskStatus[] = ["failed", "timeout"];
-
-/** A task that failed or timed out: what this sweep queues again. */
-export const endedBadly = (task: Pick<TaskRecord, "status">): boolean => ENDED_BADLY.includes(task.status);
 
 /** Whether a task is one of the drain's own submissions, which the journal confirms. */
 function journaledTasks(sent: readonly Stored<SentRecord>[]) {

@@ -5,7 +5,8 @@
  *     before the call   sent/<t>.json  { targets, covers, entryKeys, createdAt }
  *     after the call    … + taskId                     (the provider accepted it)
  *     after settling    … + applied                    (its targets left the queue entries)
- *     a later drain     task success → record deleted (in one batch); failed/timeout → targets queued again,
+ *     a later drain     task success → record deleted (in one batch); ended badly (failed, timeout,
+ *                       canceled: model.ts `endedBadly`) → targets queued again,
  *                       with the tries and first deferral of the entries they came from (confirm.ts)
  */
 
@@ -18,9 +19,9 @@ import { mayHaveArrived, toApiError } from "../foundation/errors";
 import { hintFor } from "../foundation/hints";
 import { laneKeyOf, withSubmit } from "../foundation/lane";
 import type { Logger } from "../foundation/log";
-import type { LaneKey, Provider, Purger, TaskRecord } from "../foundation/model";
+import { endedBadly, type LaneKey, type Provider, type Purger, type TaskRecord } from "../foundation/model";
 import { type Decision, decideConfirmation } from "./confirm";
-import { endedBadly, noteRequeuedByJournal } from "./failed-tasks";
+import { noteRequeuedByJournal } from "./failed-tasks";
 
 /** Which queue entries hold each target, per lane; and which queued URLs a folder target stands for. */
 export class SourceIndex {
@@ -170,7 +171,7 @@ export function journaledPurgers(
 export interface Confirmation {
   /** Sent records whose tasks all succeeded (deleted). */
   readonly confirmed: number;
-  /** Targets of failed or timed-out tasks, queued again. */
+  /** Targets of tasks that ended without purging, queued again. */
   readonly requeued: number;
   /** Sent records still waiting for their tasks to end. */
   readonly unconfirmed: number;

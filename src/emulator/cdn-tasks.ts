@@ -20,8 +20,9 @@ const CDN_STATUS: Readonly<Record<TaskPhase, string>> = {
   processing: "process",
   success: "done",
   failed: "fail",
-  // CDN has no timeout status: a task that timed out failed.
+  // CDN has no timeout or canceled status (fail, done, process): a task that ended without purging failed.
   timeout: "fail",
+  canceled: "fail",
 };
 
 const common = {

@@ -117,7 +117,7 @@ export const emulatorConfigInputSchema = strictObject({
   tasks: optional(
     strictObject({
       processingMs: optional(count),
-      outcome: optional(enumOf(["success", "failed", "timeout"])),
+      outcome: optional(enumOf(["success", "failed", "timeout", "canceled"])),
       failTargets: optional(array(string().check(minLength(1)))),
     }),
   ),
@@ -172,8 +172,8 @@ export interface EmulatorCos {
 export interface TaskBehaviour {
   /** Tasks report `processing` for this long after creation, then their outcome. */
   readonly processingMs: number;
-  /** The outcome of every task (`timeout`: EdgeOne's status; CDN reports it as `fail`). */
-  readonly outcome: "success" | "failed" | "timeout";
+  /** The outcome of every task (`timeout`, `canceled`: EdgeOne's statuses; CDN reports both as `fail`). */
+  readonly outcome: "success" | "failed" | "timeout" | "canceled";
   /** Tasks whose target contains one of these strings fail when `outcome` is success. */
   readonly failTargets: readonly string[];
 }

@@ -3,15 +3,19 @@
  * sharing the id the create call returned (EdgeOne `JobId`, CDN `TaskId`).
  *
  * Status is a pure function of the clock and the task behaviour in force when the task was created, so
- * tests decide it: `processing` until `processingMs` have passed, then `success`, `failed` or `timeout`.
+ * tests decide it: `processing` until `processingMs` have passed, then `success`, `failed`, `timeout` or
+ * `canceled`.
  */
 
 import { randomBytes } from "node:crypto";
 import type { TaskBehaviour } from "./config";
 import type { Service } from "./faults";
 
-/** `timeout`: EdgeOne's status for a task that did not finish in time (CDN reports it as `fail`). */
-export type TaskPhase = "processing" | "success" | "failed" | "timeout";
+/**
+ * `timeout`: EdgeOne's status for a task that did not finish in time; `canceled`: for one that was
+ * stopped before it purged (teo_models.d.ts `Task.Status`). CDN has neither and reports both as `fail`.
+ */
+export type TaskPhase = "processing" | "success" | "failed" | "timeout" | "canceled";
 
 export interface TaskRecord {
   readonly service: Service;

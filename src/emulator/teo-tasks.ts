@@ -4,7 +4,9 @@
  * - a time range (`StartTime` / `EndTime`) or a `job-id` filter is required ("时间与 job-id 必填一个");
  * - the range spans at most 7 days; times are ISO 8601 to the second (`2022-01-01T00:00:00+08:00`);
  * - filters `job-id`, `target` (substring with `Fuzzy`), `domains`, `statuses`, `type` (purge only),
- *   `Filters.Values` at most 20; `Limit` at most 1000 (default 20).
+ *   `Filters.Values` at most 20; `Limit` at most 1000 (default 20);
+ * - `statuses` takes processing|success|failed|timeout|canceled, DescribePrefetchTasks also `invalid`
+ *   (the origin answered non-2xx): a purge task is never `invalid`.
  * The error codes for a missing range and a range over 7 days are not documented;
  * `InvalidParameter.ParameterError` is the service's general one.
  */
@@ -36,6 +38,16 @@ const describeTasksParams = strictObject({
 });
 
 type TaskFilter = (task: TaskRecord, values: readonly string[], fuzzy: boolean, now: number) => boolean;
+
+/**
+ * The `statuses` values each query documents. The real answer to another value is undocumented; the
+ * emulator refuses it, so a client filtering purge tasks by `invalid` (a prefetch status) fails here
+ * rather than finding nothing there.
+ */
+const STATUSES: Readonly<Record<TaskRecord["kind"], readonly string[]>> = {
+  purge: ["processing", "success", "failed", "timeout", "canceled"],
+  prefetch: ["processing", "success", "failed", "timeout", "canceled", "invalid"],
+};
 
 /** DescribePurgeTasks / DescribePrefetchTasks filters (`Fuzzy` only matters for `target`). */
 const TASK_FILTERS: Readonly<Record<string, TaskFilter>> = {
@@ -74,6 +86,13 @@ export function describeTeoTasks(
     // DescribePrefetchTasks has no `type` filter.
     if (test === undefined || (kind === "prefetch" && filter.Name === "type")) {
       throw new ApiError(PARAM_ERROR, `Filters.Name "${filter.Name}" is not supported.`);
+    }
+    const unknownStatus = filter.Values.find((value) => !STATUSES[kind].includes(value));
+    if (filter.Name === "statuses" && unknownStatus !== undefined) {
+      throw new ApiError(
+        PARAM_ERROR,
+        `Filters statuses value "${unknownStatus}" is not a ${kind} task status; expected one of ${STATUSES[kind].join(", ")}.`,
+      );
     }
     return (task: TaskRecord) => test(task, filter.Values, filter.Fuzzy ?? false, context.now);
   });
@@ -125,5 +144,6 @@ function toTask(task: TaskRecord, now: number): Record<string, unknown> {
       ? { FailType: "taskFailed", FailMessage: "The emulator was configured to fail this task." }
       : {}),
     ...(phase === "timeout" ? { FailMessage: "The emulator was configured to time this task out." } : {}),
+    ...(phase === "canceled" ? { FailMessage: "The emulator was configured to cancel this task." } : {}),
   };
 }

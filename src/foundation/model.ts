@@ -158,6 +158,26 @@ export interface TaskCallOptions extends Partial<CallOptions> {
 /** Status of a provider task, as EdgeOne words it (CDN's `done` reads as `success`). */
 export type TaskStatus = "processing" | "success" | "failed" | "timeout" | "canceled" | "invalid";
 
+/**
+ * The statuses a purge task ends with when it did not purge: what EdgeOne DescribePurgeTasks' `statuses`
+ * filter takes besides processing and success (it documents no `invalid`), so the filter that finds
+ * them. CDN has one status for all three, `fail`, read as `failed` (providers/cdn.ts).
+ */
+export const PURGE_ENDED_BADLY = ["failed", "timeout", "canceled"] as const satisfies readonly TaskStatus[];
+
+/**
+ * The statuses a task ends with when it did not do its work, so that it must be done again: a purge's,
+ * and `invalid`, a prefetch's only (DescribePrefetchTasks: the origin answered non-2xx).
+ */
+const ENDED_BADLY: ReadonlySet<TaskStatus> = new Set([...PURGE_ENDED_BADLY, "invalid"]);
+
+/**
+ * Whether `task` ended without purging (or prefetching): the one rule the drain's journal
+ * (drain/confirm.ts), the sweep of failed tasks (drain/failed-tasks.ts) and `cos-purge tasks --failed`
+ * share, so that no purge is silently lost by one of them.
+ */
+export const endedBadly = (task: Pick<TaskRecord, "status">): boolean => ENDED_BADLY.has(task.status);
+
 /** Which tasks `Purger.describeTasks` reads: those of some task ids, or those created since a time. */
 export interface TaskQuery {
   readonly scope: string;
@@ -167,7 +187,10 @@ export interface TaskQuery {
   readonly since?: number;
   readonly until?: number;
   readonly taskId?: string;
-  /** Only tasks that ended so (EdgeOne `statuses` filter; CDN `Status: fail` for failed or timeout). */
+  /**
+   * Only tasks that ended so (EdgeOne `statuses` filter; CDN `Status: fail` for failed or timeout, its one
+   * status for a task that did not purge).
+   */
   readonly statuses?: readonly TaskStatus[];
 }
 

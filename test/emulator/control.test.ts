@@ -121,7 +121,7 @@ describe("control API", () => {
     });
 
     expect(body.error).toBe(
-      'Invalid emulator config: latencyMs: Too small: expected number to be >=0; tasks.outcome: Invalid option: expected one of "success"|"failed"|"timeout"',
+      'Invalid emulator config: latencyMs: Too small: expected number to be >=0; tasks.outcome: Invalid option: expected one of "success"|"failed"|"timeout"|"canceled"',
     );
   });
 

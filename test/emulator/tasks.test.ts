@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator";
-import { cdnClient, clearProxyEnv, standingClock, teoClient, teoTime } from "./helpers";
+import { cdnClient, clearProxyEnv, sdkError, standingClock, teoClient, teoTime } from "./helpers";
 
 clearProxyEnv();
 
@@ -73,6 +73,47 @@ describe("task status", () => {
     });
 
     expect(failed.Tasks?.map((task) => task.Target)).toEqual(["https://www.example.com/broken.jpg"]);
+  });
+
+  it("cancels every task when the outcome is canceled, which the statuses filter finds; CDN reports it as fail", async () => {
+    emulator.configure({ tasks: { outcome: "canceled" } });
+    await purge("https://www.example.com/a");
+    const { TaskId = "" } = await cdnClient(emulator).PurgeUrlsCache({
+      Urls: ["https://cdn.example.com/a.js"],
+    });
+    const byStatus = (status: string) =>
+      teoClient(emulator).DescribePurgeTasks({
+        ZoneId,
+        ...recent(),
+        Filters: [{ Name: "statuses", Values: [status] }],
+      });
+
+    expect((await byStatus("canceled")).Tasks).toMatchObject([
+      { Target: "https://www.example.com/a", Status: "canceled", FailMessage: expect.any(String) },
+    ]);
+    expect((await byStatus("failed")).Tasks).toEqual([]);
+    // CDN has no canceled status (fail, done, process): a task that did not purge failed.
+    const { PurgeLogs } = await cdnClient(emulator).DescribePurgeTasks({ TaskId, Status: "fail" });
+    expect(PurgeLogs).toMatchObject([{ Url: "https://cdn.example.com/a.js", Status: "fail" }]);
+  });
+
+  it("refuses a statuses filter of invalid for purge tasks (a prefetch status), naming the value", async () => {
+    const purges = await sdkError(
+      teoClient(emulator).DescribePurgeTasks({
+        ZoneId,
+        ...recent(),
+        Filters: [{ Name: "statuses", Values: ["failed", "invalid"] }],
+      }),
+    );
+    const prefetches = await teoClient(emulator).DescribePrefetchTasks({
+      ZoneId,
+      ...recent(),
+      Filters: [{ Name: "statuses", Values: ["failed", "invalid"] }],
+    });
+
+    expect(purges).toMatchObject({ code: "InvalidParameter.ParameterError" });
+    expect(purges.message).toContain('"invalid"');
+    expect(prefetches.Tasks).toEqual([]);
   });
 
   it("reports CDN tasks in CDN's words: process, then done or fail", async () => {

@@ -226,6 +226,24 @@ describe("the backlog, against the emulator", () => {
     expect(lines.some((line) => line.msg === "backlog not writable; purging at once")).toBe(true);
   });
 
+  it("queue mode, a task canceled after its window's drain: the next window's journal queues it again and purges it; the timer's sweep, which lists it too, leaves it to the journal", async () => {
+    emulator.configure({ tasks: { processingMs: 0, outcome: "canceled" } });
+    const settings = { PURGE_MODE: "queue", PURGE_WINDOW_MS: "200" };
+    const canceled = cosRecord({ key: "canceled.png" });
+    const next = cosRecord({ key: "next.png" });
+    await instance(settings).invoke(cosEvent(canceled));
+    expect(accepted()).toEqual([urlOf(canceled)]);
+    emulator.configure({ tasks: { processingMs: 0, outcome: "success" } });
+
+    await instance(settings).invoke(cosEvent(next)); // its window's drain confirms the canceled task
+    expect(accepted().slice(1).sort()).toEqual([urlOf(canceled), urlOf(next)].sort());
+    // The canceled task's sent record is gone; the sweep of failed tasks still lists the task.
+    const timer = await instance(settings).invoke(timerEvent());
+
+    expect(timer.drain).toMatchObject({ status: "drained", requeued: 0, purged: 0 });
+    expect(accepted()).toHaveLength(3);
+  });
+
   it("queue mode, a task that fails every time: each drain counts a try, and the overdue alarm fires after PURGE_BACKLOG_ALARM_TRIES", async () => {
     emulator.configure({ tasks: { processingMs: 0, failTargets: ["broken"] } });
     const settings = { PURGE_MODE: "queue", PURGE_WINDOW_MS: "200", PURGE_BACKLOG_ALARM_TRIES: "2" };

@@ -214,6 +214,26 @@ describe("cos-purge tasks", () => {
     ]);
   });
 
+  it("counts a canceled task as failed: listed before a newer success, kept by --failed, exit 1", async () => {
+    emulator.configure({ tasks: { processingMs: 0, outcome: "canceled" } });
+    await cli(["purge", "canceled.png"], emulatorEnv(emulator));
+    emulator.configure({ tasks: { processingMs: 0, outcome: "success" } });
+    await cli(["purge", "ok.png"], emulatorEnv(emulator));
+
+    const failed = await cli(["tasks", "--failed", "--json"], emulatorEnv(emulator));
+    const all = await cli(["tasks", "--json"], emulatorEnv(emulator));
+
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout)).toEqual([
+      expect.objectContaining({ target: "https://www.example.com/canceled.png", status: "canceled" }),
+    ]);
+    expect(JSON.parse(all.stdout).map((row: { status: string }) => row.status)).toEqual([
+      "canceled",
+      "success",
+    ]);
+    expect(calls("DescribePurgeTasks")).toHaveLength(2);
+  });
+
   it("reads CDN's URL, folder and prefetch tasks too", async () => {
     await cli(["purge", "a.png"], both());
     await cli(["purge", "--prefix", "img/"], both());

@@ -104,6 +104,25 @@ describe("a timer drain with nothing to do", () => {
     expect(purged()).toEqual([url("broken"), url("broken")]);
   });
 
+  it("queues again and purges a task that was canceled after a direct purge, filtering EdgeOne's purge tasks by the statuses they have", async () => {
+    emulator.configure({ tasks: { processingMs: 0, outcome: "canceled" } });
+    await backlogInstance(emulator, { PURGE_MODE: "direct" }).invoke(
+      cosEvent(cosRecord({ key: "canceled.png" })),
+    );
+    emulator.configure({ tasks: { processingMs: 0, outcome: "success" } });
+
+    const summary = await backlogInstance(emulator).invoke(timerEvent());
+
+    expect(summary.drain).toMatchObject({ status: "drained", requeued: 1, purged: 1 });
+    expect(purged()).toEqual([url("canceled"), url("canceled")]); // queued again and purged by this drain
+    // DescribePurgeTasks documents processing|success|failed|timeout|canceled: `invalid` is a prefetch status.
+    const sweeps = emulator
+      .calls()
+      .filter((call) => call.action === "DescribePurgeTasks" && call.params.Filters !== undefined)
+      .map((call) => call.params.Filters);
+    expect(sweeps).toEqual([[{ Name: "statuses", Values: ["failed", "timeout", "canceled"] }]]);
+  });
+
   it("still sweeps busy marks and retry markers past their lifetime: on an instance's first drain, then once per 10 minutes", async () => {
     const clock = new FakeClock(Date.now());
     const store = cosStore();
