@@ -15,14 +15,15 @@ import type {
   PurgeUrlsCacheResponse,
 } from "tencentcloud-sdk-nodejs-cdn/tencentcloud/services/cdn/v20180606/cdn_models";
 import { ApiError } from "../foundation/errors";
-import type {
-  CdnPrefetchArea,
-  PurgeReceipt,
-  Purger,
-  Quota,
-  TaskRecord,
-  TaskStatus,
-  TaskType,
+import {
+  type CdnPrefetchArea,
+  endedBadly,
+  type PurgeReceipt,
+  type Purger,
+  type Quota,
+  type TaskRecord,
+  type TaskStatus,
+  type TaskType,
 } from "../foundation/model";
 import type { CdnAction } from "../foundation/permissions";
 import { type AdapterOptions, callApi, clientConfig, onFirstUse, send } from "./sdk";
@@ -148,10 +149,8 @@ export function createCdnPurger(
           ...select,
           ...(prefetch ? {} : { PurgeType: query.type === "purge_prefix" ? "path" : "url" }),
           ...(query.scope ? { Area: query.scope } : {}),
-          // CDN has one status for both: `fail` (a timeout reads as fail too).
-          ...(query.statuses?.some((status) => status === "failed" || status === "timeout")
-            ? { Status: "fail" }
-            : {}),
+          // CDN has one status for every task that did not purge: `fail` (timed out or canceled too).
+          ...(query.statuses?.some((status) => endedBadly({ status })) ? { Status: "fail" } : {}),
           Offset: offset,
           Limit: TASK_PAGE,
         };

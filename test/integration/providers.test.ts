@@ -164,6 +164,18 @@ describe("CDN adapter", () => {
     expect(await cdn.describeQuota("")).toEqual({ batch: 1_000, daily: 10_000, dailyAvailable: 9_998 });
   });
 
+  it("asks for tasks that did not purge with its one status for them, fail, whichever of them the query names", async () => {
+    const { cdn } = adapters();
+    const now = Date.now();
+    const range = { scope: "", type: "purge_url" as const, since: now - 60_000, until: now };
+    await cdn.describeTasks({ ...range, statuses: ["canceled"] });
+    await cdn.describeTasks({ ...range, statuses: ["timeout"] });
+    await cdn.describeTasks({ ...range, statuses: ["success"] });
+
+    const asked = emulator.calls().filter((call) => call.action === "DescribePurgeTasks");
+    expect(asked.map((call) => call.params.Status)).toEqual(["fail", "fail", undefined]);
+  });
+
   it("fails the whole call for a domain the account does not have", async () => {
     const { cdn } = adapters();
     const error = await failure(cdn.submit("", ["https://nope.example.org/a.jpg"]));
