@@ -171,8 +171,10 @@ export function createHandler(options: HandlerOptions = {}): Handler {
                 windowMs: config.windowMs,
                 // auto answers for latency (two windows), queue for calls (fuller batches).
                 maxHoldMs: (config.mode === "queue" ? 20 : 2) * config.windowMs,
-                firstWait: config.mode === "queue" ? "window" : "quiet",
-                instance,
+                // Only auto reads the holder's gathering marks (pressure.ts): queue's holder writes none.
+                ...(config.mode === "auto"
+                  ? { firstWait: "quiet" as const, instance }
+                  : { firstWait: "window" as const }),
               }),
             writeAndJoin: async (write) =>
               backlog === undefined

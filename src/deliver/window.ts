@@ -36,7 +36,10 @@ export interface WindowDeps extends DrainDeps {
    * burst waited 3 s).
    */
   readonly firstWait?: "window" | "quiet";
-  /** This warm instance's id: the holder leaves a busy mark (busy.ts), so that `auto` elsewhere joins. */
+  /**
+   * This warm instance's id, in `auto`: while gathering, the holder renews a busy mark (busy.ts), so
+   * that an `auto` instance behind elsewhere joins. Without it (`queue`, where nobody looks) none is written.
+   */
   readonly instance?: string;
 }
 

@@ -11,7 +11,13 @@ import type { Emulator } from "../../src/emulator";
 import { systemClock } from "../../src/foundation/clock";
 import { StorageError } from "../../src/providers/cos";
 import { VERSIONED_BUCKET } from "../../src/providers/cos-versioning";
-import { BACKLOG_BUCKET, emulatorCosStore, useBacklogEmulator } from "../support/backlog-harness";
+import {
+  BACKLOG_BUCKET,
+  backlogInstance,
+  emulatorCosStore,
+  useBacklogEmulator,
+} from "../support/backlog-harness";
+import { cosEvent, cosRecord } from "../support/events";
 
 const useEmulator = useBacklogEmulator();
 let emulator: Emulator;
@@ -69,5 +75,27 @@ describe("busy marks on COS", () => {
     expect(emulator.objects(BACKLOG_BUCKET).map((object) => object.key)).toEqual([
       expect.stringMatching(/^\.cos-purge\/busy\/\d{13}-0000000a$/),
     ]);
+  });
+
+  it("a queue-mode window gathering a stream of uploads leaves no busy mark: only auto reads them", async () => {
+    const settings = { PURGE_MODE: "queue", PURGE_WINDOW_MS: "1000" };
+    const upload = (name: string) => cosEvent(cosRecord({ key: `${name}.png` }));
+    const holder = backlogInstance(emulator, settings).invoke(upload("first"));
+    // Uploads keep arriving on other instances past the holder's first look (a window in), so it gathers.
+    for (let i = 0; i < 15; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await backlogInstance(emulator, settings).invoke(upload(`next-${i}`));
+    }
+    expect((await holder).route).toBe("queued");
+
+    const purged = emulator
+      .calls()
+      .filter((call) => call.action === "CreatePurgeTask" && call.error === null)
+      .flatMap((call) => call.params.Targets as string[]);
+    expect(purged).toHaveLength(16);
+    expect(emulator.objects(BACKLOG_BUCKET).map((object) => object.key)).not.toContainEqual(
+      expect.stringMatching(/busy\//),
+    );
+    expect(emulator.calls().filter((call) => /busy\//.test(String(call.params.Key ?? "")))).toEqual([]);
   });
 });
