@@ -105,18 +105,17 @@ async function recentFailures(
 ): Promise<RecentFailures> {
   const found: LaneFailures[] = [];
   let apiCalls = 0;
+  // Only statuses a purge task has: DescribePurgeTasks documents no `invalid` (a prefetch status).
+  const range = {
+    type: "purge_url" as const,
+    since: now - LOOK_BACK_MS,
+    until: now,
+    statuses: PURGE_ENDED_BADLY,
+  };
   for (const lane of lanes) {
     const purger = deps.purgers[lane.provider];
     if (purger === undefined) continue;
-    const since = now - LOOK_BACK_MS;
-    // Only statuses a purge task has: DescribePurgeTasks documents no `invalid` (a prefetch status).
-    const query = {
-      scope: lane.scope,
-      type: "purge_url" as const,
-      since,
-      until: now,
-      statuses: PURGE_ENDED_BADLY,
-    };
+    const query = { ...range, scope: lane.scope };
     const { lookup, calls } = await lookUpTasks(deps.attempts, purger, lane, query);
     apiCalls += calls;
     if (lookup.kind === "unknown") {

@@ -87,8 +87,9 @@ export function describeTeoTasks(
     if (test === undefined || (kind === "prefetch" && filter.Name === "type")) {
       throw new ApiError(PARAM_ERROR, `Filters.Name "${filter.Name}" is not supported.`);
     }
-    const unknownStatus = filter.Values.find((value) => !STATUSES[kind].includes(value));
-    if (filter.Name === "statuses" && unknownStatus !== undefined) {
+    const unknownStatus =
+      filter.Name === "statuses" ? filter.Values.find((value) => !STATUSES[kind].includes(value)) : undefined;
+    if (unknownStatus !== undefined) {
       throw new ApiError(
         PARAM_ERROR,
         `Filters statuses value "${unknownStatus}" is not a ${kind} task status; expected one of ${STATUSES[kind].join(", ")}.`,
