@@ -11,22 +11,27 @@ import { MemoryStore } from "../support/memory-store";
 const ZONE = "zone-1";
 const URL = "https://www.example.com/x.png";
 
+/** A memory bucket's backlog and the sweep's dependencies around `edgeone`, calls allowed for `forMs`. */
+function sweepWorld(clock: FakeClock, edgeone: FakePurger, forMs: number) {
+  const store = new MemoryStore(clock);
+  const backlog = new Backlog({ store, prefix: ".p/", clock, timeoutMs: 5_000 });
+  const attempts = {
+    clock,
+    deadline: clock.now() + forMs,
+    requestTimeoutMs: 5_000,
+    maxAttempts: 1,
+    limiter: createRateLimiter(clock),
+    log: silentLogger,
+  };
+  return { store, backlog, deps: { backlog, clock, log: silentLogger, purgers: { edgeone }, attempts } };
+}
+
 describe("requeueFailedTasks", () => {
   it("queues a failed task's targets once, and counts a target's repeated failures as tries", async () => {
     const clock = new FakeClock();
     let tasks: TaskRecord[] = [];
     const edgeone = new FakePurger("edgeone", { tasks: () => tasks });
-    const store = new MemoryStore(clock);
-    const backlog = new Backlog({ store, prefix: ".p/", clock, timeoutMs: 5_000 });
-    const attempts = {
-      clock,
-      deadline: clock.now() + 3_600_000,
-      requestTimeoutMs: 5_000,
-      maxAttempts: 1,
-      limiter: createRateLimiter(clock),
-      log: silentLogger,
-    };
-    const deps = { backlog, clock, log: silentLogger, purgers: { edgeone }, attempts };
+    const { store, backlog, deps } = sweepWorld(clock, edgeone, 3_600_000);
     const failed = (taskId: string): TaskRecord => ({
       taskId,
       target: URL,
@@ -67,17 +72,7 @@ describe("requeueFailedTasks", () => {
         return tasks;
       },
     });
-    const store = new MemoryStore(clock);
-    const backlog = new Backlog({ store, prefix: ".p/", clock, timeoutMs: 5_000 });
-    const attempts = {
-      clock,
-      deadline: clock.now() + 7_200_000,
-      requestTimeoutMs: 5_000,
-      maxAttempts: 1,
-      limiter: createRateLimiter(clock),
-      log: silentLogger,
-    };
-    const deps = { backlog, clock, log: silentLogger, purgers: { edgeone }, attempts };
+    const { store, deps } = sweepWorld(clock, edgeone, 7_200_000);
     const lanes = [{ provider: "edgeone" as const, scope: ZONE }];
     const failedAt = clock.now() - 1_000;
     const failed = (taskId: string): TaskRecord => ({
